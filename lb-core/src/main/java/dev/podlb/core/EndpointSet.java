@@ -1,0 +1,205 @@
+package dev.podlb.core;
+
+import dev.podlb.core.internal.InetAddresses;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An immutable snapshot of one service's endpoints, as a resolver saw them, with a version.
+ *
+ * <p>Endpoints are kept in a fixed order (by address, then port), whatever order discovery gave, so
+ * two sets with the same endpoints are equal and every client replica sees the same list. The
+ * version orders snapshots from one resolver; it is not part of a set's value, so a re-published
+ * set equal to the current one is recognised and dropped.
+ *
+ * <pre>{@code
+ * EndpointSet set = EndpointSet.of(1, List.of(Endpoint.of("10.0.0.1", 8080), Endpoint.of("10.0.0.2", 8080)));
+ * set.lookup("10.0.0.2:8080");   // [10.0.0.2:8080 (READY)]
+ * }</pre>
+ */
+public final class EndpointSet {
+    private static final Comparator<Endpoint> BY_IDENTITY = EndpointSet::compareIdentity;
+    private static final EndpointSet EMPTY = new EndpointSet(0, List.of());
+
+    private final long version;
+    private final List<Endpoint> endpoints;
+    private final Map<InetSocketAddress, Endpoint> byAddress;
+    private final Map<String, List<Endpoint>> byPodName;
+    private final int ready;
+    private final int terminating;
+
+    private EndpointSet(long version, List<Endpoint> endpoints) {
+        this.version = version;
+        this.endpoints = endpoints;
+        this.byAddress = new HashMap<>(endpoints.size() * 2);
+        this.byPodName = new HashMap<>();
+        int readyCount = 0;
+        int terminatingCount = 0;
+        for (Endpoint e : endpoints) {
+            byAddress.put(e.socketAddress(), e);
+            e.podName().ifPresent(pod -> byPodName.computeIfAbsent(pod, k -> new ArrayList<>(2)).add(e));
+            if (e.readiness() == Readiness.READY) {
+                readyCount++;
+            } else if (e.readiness() == Readiness.TERMINATING) {
+                terminatingCount++;
+            }
+        }
+        this.ready = readyCount;
+        this.terminating = terminatingCount;
+    }
+
+    /** The set with no endpoint, version 0. */
+    public static EndpointSet empty() {
+        return EMPTY;
+    }
+
+    /**
+     * A set of these endpoints. Two endpoints with the same address and port are one pod: the
+     * readier of the two is kept (ready over terminating over not ready), then the first given.
+     */
+    public static EndpointSet of(long version, Collection<Endpoint> endpoints) {
+        Map<InetSocketAddress, Endpoint> unique = new LinkedHashMap<>(endpoints.size() * 2);
+        for (Endpoint e : endpoints) {
+            Objects.requireNonNull(e, "an endpoint in the set is null");
+            unique.merge(e.socketAddress(), e, (old, candidate) ->
+                    candidate.readiness().compareTo(old.readiness()) < 0 ? candidate : old);
+        }
+        Endpoint[] sorted = unique.values().toArray(new Endpoint[0]);
+        Arrays.sort(sorted, BY_IDENTITY);
+        return new EndpointSet(version, List.of(sorted));
+    }
+
+    /** A set of these endpoints, version 0. */
+    public static EndpointSet of(Endpoint... endpoints) {
+        return of(0, Arrays.asList(endpoints));
+    }
+
+    /** This set's endpoints under another version. */
+    public EndpointSet withVersion(long newVersion) {
+        return newVersion == version ? this : new EndpointSet(newVersion, endpoints);
+    }
+
+    public long version() {
+        return version;
+    }
+
+    /** Every endpoint, ready or not, ordered by address then port. */
+    public List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    public int size() {
+        return endpoints.size();
+    }
+
+    public boolean isEmpty() {
+        return endpoints.isEmpty();
+    }
+
+    /** How many endpoints are {@link Readiness#READY}. */
+    public int readyCount() {
+        return ready;
+    }
+
+    /** How many endpoints are {@link Readiness#TERMINATING} (terminating but still serving). */
+    public int terminatingCount() {
+        return terminating;
+    }
+
+    /** The endpoint at this address and port, or {@code null}. */
+    public Endpoint find(InetSocketAddress socketAddress) {
+        return byAddress.get(socketAddress);
+    }
+
+    /** Whether an endpoint with this one's address and port is in the set. */
+    public boolean contains(Endpoint endpoint) {
+        return byAddress.containsKey(endpoint.socketAddress());
+    }
+
+    /**
+     * The endpoints a pod reference names, or an empty list: a pod name ({@code backend-7d9f}; a
+     * dual-stack pod has two endpoints), {@code address:port} ({@code 10.0.0.7:8080},
+     * {@code [fd00::7]:8080}), or a bare address ({@code 10.0.0.7}, every port of it). Only
+     * endpoints of this set can be returned: a reference is matched against discovered
+     * endpoints, never turned into a new address.
+     */
+    public List<Endpoint> lookup(String reference) {
+        if (reference == null || reference.isEmpty()) {
+            return List.of();
+        }
+        List<Endpoint> pods = byPodName.get(reference);
+        if (pods != null) {
+            return pods;
+        }
+        InetAddress whole = InetAddresses.parseLiteral(reference);
+        if (whole != null) {
+            return endpointsAt(whole);
+        }
+        int colon = reference.lastIndexOf(':');
+        if (colon <= 0 || colon == reference.length() - 1) {
+            return List.of();
+        }
+        InetAddress address = InetAddresses.parseLiteral(reference.substring(0, colon));
+        int port = parsePort(reference.substring(colon + 1));
+        if (address == null || port < 0 || (address.getAddress().length == 16 && !reference.startsWith("["))) {
+            return List.of();
+        }
+        Endpoint e = byAddress.get(new InetSocketAddress(address, port));
+        return e == null ? List.of() : List.of(e);
+    }
+
+    private List<Endpoint> endpointsAt(InetAddress address) {
+        List<Endpoint> found = new ArrayList<>(1);
+        for (Endpoint e : endpoints) {
+            if (e.address().equals(address)) {
+                found.add(e);
+            }
+        }
+        return found;
+    }
+
+    private static int parsePort(String text) {
+        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        int port = Integer.parseInt(text);
+        return port >= 1 && port <= 65535 ? port : -1;
+    }
+
+    /** Equal when both hold the same endpoints with the same details; the version is not compared. */
+    @Override
+    public boolean equals(Object o) {
+        return this == o || (o instanceof EndpointSet && endpoints.equals(((EndpointSet) o).endpoints));
+    }
+
+    @Override
+    public int hashCode() {
+        return endpoints.hashCode();
+    }
+
+    /** {@code EndpointSet{v42, 3 endpoints: 2 ready, 1 terminating, 0 not ready}}. */
+    @Override
+    public String toString() {
+        return "EndpointSet{v" + version + ", " + endpoints.size() + " endpoints: " + ready + " ready, "
+                + terminating + " terminating, " + (endpoints.size() - ready - terminating) + " not ready}";
+    }
+
+    private static int compareIdentity(Endpoint a, Endpoint b) {
+        byte[] x = a.address().getAddress();
+        byte[] y = b.address().getAddress();
+        if (x.length != y.length) {
+            return Integer.compare(x.length, y.length);
+        }
+        int c = Arrays.compareUnsigned(x, y);
+        return c != 0 ? c : Integer.compare(a.port(), b.port());
+    }
+}

@@ -1,0 +1,92 @@
+package dev.podlb.core.pick;
+
+import static dev.podlb.core.pick.Fixtures.endpoints;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.EndpointSet;
+import dev.podlb.core.NoEndpointException;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PinningTest {
+    private final Endpoint pod0 = Endpoint.builder("10.0.0.1", 8080).podName("backend-0").build();
+    private final Endpoint pod1 = Endpoint.builder("10.0.0.2", 8080).podName("backend-1").build();
+    private final Endpoint pod2v4 = Endpoint.builder("10.0.0.3", 8080).podName("backend-2").build();
+    private final Endpoint pod2v6 = Endpoint.builder("fd00::3", 8080).podName("backend-2").build();
+    private final EndpointSet set = EndpointSet.of(1, List.of(pod0, pod1, pod2v4, pod2v6));
+
+    private Picker picker(WhenPinUnavailable when, Set<Endpoint> ejected) {
+        List<Endpoint> pickable = set.endpoints().stream().filter(e -> !ejected.contains(e)).toList();
+        Set<java.net.InetSocketAddress> ejectedAddresses = ejected.stream().map(Endpoint::socketAddress)
+                .collect(java.util.stream.Collectors.toSet());
+        return Pickers.pinning(Pickers.roundRobin(), when)
+                .newPicker(new PickableEndpoints("backend", set, pickable, ejectedAddresses, false));
+    }
+
+    @Test
+    void aPinByPodNameReachesThatPodOnly() {
+        Picker picker = picker(WhenPinUnavailable.FAIL, Set.of());
+        for (int i = 0; i < 10; i++) {
+            assertThat(picker.pick(PickRequest.pinned("backend-1"))).isEqualTo(pod1);
+        }
+    }
+
+    @Test
+    void aPinByAddressAndPortOrBareAddressReachesThatPod() {
+        Picker picker = picker(WhenPinUnavailable.FAIL, Set.of());
+        assertThat(picker.pick(PickRequest.pinned("10.0.0.2:8080"))).isEqualTo(pod1);
+        assertThat(picker.pick(PickRequest.pinned("10.0.0.2"))).isEqualTo(pod1);
+        assertThat(picker.pick(PickRequest.pinned("[fd00:0:0:0:0:0:0:3]:8080"))).isEqualTo(pod2v6);
+    }
+
+    @Test
+    void aDualStackPodIsReachedOnWhicheverAddressIsPickable() {
+        assertThat(picker(WhenPinUnavailable.FAIL, Set.of(pod2v4)).pick(PickRequest.pinned("backend-2"))).isEqualTo(pod2v6);
+    }
+
+    @Test
+    void anAddressDiscoveryDidNotReturnIsNeverUsed() {
+        Picker picker = picker(WhenPinUnavailable.FAIL, Set.of());
+        for (String forged : List.of("10.0.0.9:8080", "10.0.0.1:9999", "169.254.169.254:80", "evil.example.com:80",
+                "10.0.0.1:8080/x", "[::1]:8080", "backend-9")) {
+            assertThatThrownBy(() -> picker.pick(PickRequest.pinned(forged)))
+                    .isInstanceOfSatisfying(NoEndpointException.class,
+                            e -> assertThat(e.reason()).isEqualTo(NoEndpointException.Reason.PINNED_NOT_FOUND))
+                    .hasMessageContaining("pinned pod \"" + forged + "\" is not an endpoint of service backend")
+                    .hasMessageContaining("(4 known, 4 ready, 0 ejected)");
+        }
+    }
+
+    @Test
+    void aPinToAnEjectedPodFailsSayingSo() {
+        assertThatThrownBy(() -> picker(WhenPinUnavailable.FAIL, Set.of(pod1)).pick(PickRequest.pinned("backend-1")))
+                .isInstanceOfSatisfying(NoEndpointException.class,
+                        e -> assertThat(e.reason()).isEqualTo(NoEndpointException.Reason.PINNED_UNAVAILABLE))
+                .hasMessage("pinned pod \"backend-1\" of service backend is ejected (4 known, 4 ready, 1 ejected)");
+    }
+
+    @Test
+    void anUnavailablePinFallsBackToTheNormalPickerWhenConfigured() {
+        Picker picker = picker(WhenPinUnavailable.USE_ANY, Set.of(pod1));
+        for (int i = 0; i < 20; i++) {
+            assertThat(picker.pick(PickRequest.pinned("backend-1"))).isNotEqualTo(pod1).isIn(set.endpoints());
+            assertThat(picker.pick(PickRequest.pinned("10.9.9.9:80"))).isNotEqualTo(pod1).isIn(set.endpoints());
+        }
+    }
+
+    @Test
+    void pinningComposesOverSticky() {
+        List<Endpoint> many = endpoints(20);
+        EndpointSet manySet = EndpointSet.of(1, many);
+        Picker picker = Pickers.pinning(Pickers.sticky(), WhenPinUnavailable.FAIL)
+                .newPicker(new PickableEndpoints("backend", manySet, manySet.endpoints(), Set.of(), false));
+        Endpoint sticky = picker.pick(PickRequest.sticky("session-42"));
+        assertThat(picker.pick(PickRequest.sticky("session-42"))).isEqualTo(sticky);
+        Endpoint other = many.stream().filter(e -> !e.equals(sticky)).findFirst().orElseThrow();
+        assertThat(picker.pick(PickRequest.builder().stickyKey("session-42").pin(other.authority()).build()))
+                .isEqualTo(other);
+    }
+}
