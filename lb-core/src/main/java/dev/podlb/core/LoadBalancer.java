@@ -137,27 +137,37 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     private void update(EndpointSet set) {
+        Boolean panic;
         synchronized (lock) {
             if (closed || (state.resolved && set.equals(state.set))) {
                 return;
             }
             health.retain(set);
-            rebuild(set);
+            panic = rebuild(set);
         }
         lastResolutionError = null;
         notifyListener(l -> l.endpointsChanged(service, set));
+        notifyPanic(panic);
     }
 
-    private void healthChanged() {
+    /** Rebuilds after a health change; returns what {@link #rebuild} returns. */
+    private Boolean healthChanged() {
         synchronized (lock) {
-            if (!closed && state.resolved) {
-                rebuild(state.set);
-            }
+            return !closed && state.resolved ? rebuild(state.set) : null;
         }
     }
 
-    /** Builds the state for {@code set} and the current health. Called with the lock held. */
-    private void rebuild(EndpointSet set) {
+    private void notifyPanic(Boolean panic) {
+        if (panic != null) {
+            notifyListener(l -> l.panicChanged(service, panic));
+        }
+    }
+
+    /**
+     * Builds the state for {@code set} and the current health. Called with the lock held; returns
+     * the new panic state when it changed, else {@code null}, for the caller to announce unlocked.
+     */
+    private Boolean rebuild(EndpointSet set) {
         boolean wasPanic = state.panic;
         List<Endpoint> candidates = candidates(set);
         Set<InetSocketAddress> ejected = new HashSet<>();
@@ -186,15 +196,16 @@ public final class LoadBalancer implements AutoCloseable {
             next = new State(set, true, buildPicker(view), view, ejected.size(), view.endpoints().size(), panic);
         }
         state = next;
-        if (panic != wasPanic) {
-            if (panic) {
-                log.warn("{}: all {} candidate endpoints are ejected; spreading calls over all of them (panic mode)",
-                        service, candidates.size());
-            } else {
-                log.info("{}: {} endpoints pickable again; panic mode over", service, pickable.size());
-            }
-            notifyListener(l -> l.panicChanged(service, panic));
+        if (panic == wasPanic) {
+            return null;
         }
+        if (panic) {
+            log.warn("{}: all {} candidate endpoints are ejected; spreading calls over all of them (panic mode)",
+                    service, candidates.size());
+        } else {
+            log.info("{}: {} endpoints pickable again; panic mode over", service, pickable.size());
+        }
+        return panic;
     }
 
     private Picker buildPicker(PickableEndpoints view) {
@@ -322,16 +333,18 @@ public final class LoadBalancer implements AutoCloseable {
         public void ejected(InetSocketAddress address, Duration duration, int ejections) {
             Endpoint endpoint = describe(address);
             log.warn("{}: ejected {} for {} (ejection {} in a row)", service, endpoint, duration, ejections);
-            healthChanged();
+            Boolean panic = healthChanged();
             notifyListener(l -> l.ejected(service, endpoint, duration));
+            notifyPanic(panic);
         }
 
         @Override
         public void readmitted(InetSocketAddress address) {
             Endpoint endpoint = describe(address);
             log.info("{}: ejection of {} ended; picking it again on trial", service, endpoint);
-            healthChanged();
+            Boolean panic = healthChanged();
             notifyListener(l -> l.readmitted(service, endpoint));
+            notifyPanic(panic);
         }
 
         @Override

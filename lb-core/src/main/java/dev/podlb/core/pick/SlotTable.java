@@ -67,11 +67,9 @@ final class SlotTable {
 
     private static void fill(List<Endpoint> endpoints, int[] owner) {
         int n = endpoints.size();
-        long[][] keys = new long[n][];
         long[] tieBreak = new long[n];
         for (int e = 0; e < n; e++) {
             tieBreak[e] = endpoints.get(e).identityHash();
-            keys[e] = roundKeys(tieBreak[e]);
         }
         int[] best = new int[SIZE];
         Arrays.fill(best, -1);
@@ -79,23 +77,32 @@ final class SlotTable {
         // about e^(-n t / SIZE); t = SIZE ln(n) / n leaves about SIZE / n slots to rank in full.
         int top = (int) Math.min(SIZE, Math.ceil(SIZE * Math.log(n) / n) + 1);
         for (int e = 0; e < n; e++) {
+            Ranking ranking = new Ranking(tieBreak[e], top);
             for (int rank = SIZE - 1; rank >= SIZE - top; rank--) {
-                int slot = unpermute(keys[e], rank);
+                int slot = ranking.slotAt(rank);
                 if (beats(rank, tieBreak[e], best[slot], owner[slot], tieBreak)) {
                     best[slot] = rank;
                     owner[slot] = e;
                 }
             }
         }
-        // A slot nobody listed: every endpoint ranks it below SIZE - top, so rank them all.
+        // A slot nobody listed: every endpoint ranks it below SIZE - top, so rank them all, one
+        // endpoint at a time so that its round tables stay in cache.
+        int[] unlisted = new int[SIZE];
+        int count = 0;
         for (int slot = 0; slot < SIZE; slot++) {
             if (best[slot] < 0) {
-                for (int e = 0; e < n; e++) {
-                    int rank = permute(keys[e], slot);
-                    if (beats(rank, tieBreak[e], best[slot], owner[slot], tieBreak)) {
-                        best[slot] = rank;
-                        owner[slot] = e;
-                    }
+                unlisted[count++] = slot;
+            }
+        }
+        for (int e = 0; e < n && count > 0; e++) {
+            Ranking ranking = new Ranking(tieBreak[e], count);
+            for (int i = 0; i < count; i++) {
+                int slot = unlisted[i];
+                int rank = ranking.rankOf(slot);
+                if (beats(rank, tieBreak[e], best[slot], owner[slot], tieBreak)) {
+                    best[slot] = rank;
+                    owner[slot] = e;
                 }
             }
         }
@@ -106,38 +113,62 @@ final class SlotTable {
         return rank > bestRank || (rank == bestRank && tie > tieBreak[bestOwner]);
     }
 
-    private static long[] roundKeys(long identityHash) {
-        long[] keys = new long[ROUNDS];
-        long state = identityHash;
-        for (int i = 0; i < ROUNDS; i++) {
-            state += 0x9E3779B97F4A7C15L;
-            keys[i] = Hashing.mix64(state);
-        }
-        return keys;
-    }
+    /**
+     * One endpoint's ranking of the slots: a 4-round Feistel network keyed by its identity hash,
+     * so a keyed permutation of 0..2^18-1 that runs both ways. When the endpoint will rank many
+     * slots, its round functions (9 bits to 9 bits) are tabulated first; the results are the same.
+     */
+    static final class Ranking {
+        private static final int TABULATE_ABOVE = 2 * ROUNDS * (1 << HALF_BITS);
 
-    /** Where this endpoint ranks {@code slot}: a keyed permutation of 0..2^18-1. */
-    static int permute(long[] keys, int slot) {
-        int left = slot >>> HALF_BITS;
-        int right = slot & HALF_MASK;
-        for (long key : keys) {
-            int next = left ^ round(right, key);
-            left = right;
-            right = next;
-        }
-        return (left << HALF_BITS) | right;
-    }
+        private final long[] keys = new long[ROUNDS];
+        private final short[] tables;
 
-    /** The slot this endpoint ranks at {@code rank}: {@link #permute} run backwards. */
-    static int unpermute(long[] keys, int rank) {
-        int left = rank >>> HALF_BITS;
-        int right = rank & HALF_MASK;
-        for (int i = keys.length - 1; i >= 0; i--) {
-            int previous = right ^ round(left, keys[i]);
-            right = left;
-            left = previous;
+        Ranking(long identityHash, int expectedUses) {
+            long state = identityHash;
+            for (int i = 0; i < ROUNDS; i++) {
+                state += 0x9E3779B97F4A7C15L;
+                keys[i] = Hashing.mix64(state);
+            }
+            if (expectedUses * ROUNDS > TABULATE_ABOVE) {
+                tables = new short[ROUNDS << HALF_BITS];
+                for (int i = 0; i < ROUNDS; i++) {
+                    for (int half = 0; half <= HALF_MASK; half++) {
+                        tables[(i << HALF_BITS) | half] = (short) round(half, keys[i]);
+                    }
+                }
+            } else {
+                tables = null;
+            }
         }
-        return (left << HALF_BITS) | right;
+
+        private int f(int i, int half) {
+            return tables != null ? tables[(i << HALF_BITS) | half] : round(half, keys[i]);
+        }
+
+        /** Where this endpoint ranks {@code slot}. */
+        int rankOf(int slot) {
+            int left = slot >>> HALF_BITS;
+            int right = slot & HALF_MASK;
+            for (int i = 0; i < ROUNDS; i++) {
+                int next = left ^ f(i, right);
+                left = right;
+                right = next;
+            }
+            return (left << HALF_BITS) | right;
+        }
+
+        /** The slot this endpoint ranks at {@code rank}: {@link #rankOf} run backwards. */
+        int slotAt(int rank) {
+            int left = rank >>> HALF_BITS;
+            int right = rank & HALF_MASK;
+            for (int i = ROUNDS - 1; i >= 0; i--) {
+                int previous = right ^ f(i, left);
+                right = left;
+                left = previous;
+            }
+            return (left << HALF_BITS) | right;
+        }
     }
 
     private static int round(int half, long key) {

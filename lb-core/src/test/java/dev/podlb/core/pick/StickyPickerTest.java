@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -95,5 +96,15 @@ class StickyPickerTest {
         }
         assertThat(moved).isPositive();
         assertThat((double) moved / KEYS).isLessThanOrEqualTo(TOLERANCE / (n + 1));
+    }
+
+    @Test
+    void theMappingIsFixedAcrossReleasesSoMixedClientVersionsAgree() {
+        Picker picker = picker(Pickers.sticky(), endpoints(10));
+        // Pinned values: if this changes, upgrading half of a fleet splits every session.
+        assertThat(picker.pick(PickRequest.sticky("user-1")).authority()).isEqualTo("10.0.0.5:8080");
+        assertThat(picker.pick(PickRequest.sticky("user-2")).authority()).isEqualTo("10.0.0.3:8080");
+        assertThat(picker.pick(PickRequest.sticky("user-3")).authority()).isEqualTo("10.0.0.8:8080");
+        assertThat(picker.pick(PickRequest.sticky("7f3c9e")).authority()).isEqualTo("10.0.0.2:8080");
     }
 }

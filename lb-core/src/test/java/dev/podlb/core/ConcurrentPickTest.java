@@ -1,0 +1,96 @@
+package dev.podlb.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.podlb.core.discovery.StaticResolver;
+import dev.podlb.core.pick.PickRequest;
+import dev.podlb.core.pick.Picker;
+import dev.podlb.core.pick.Pickers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Four threads pick while another swaps the endpoint set 10,000 times. Every set version has its
+ * own addresses, so a picked endpoint says which set it came from: it must be a set that was
+ * current at some moment during the pick.
+ *
+ * <p>The sticky run swaps 1,000 times: each swap rebuilds its 2^18-slot table (milliseconds, with
+ * four threads spinning on two cores), and the swap-versus-pick interleaving under test is the
+ * load balancer's, the same for every picker.
+ */
+class ConcurrentPickTest {
+    private static final int PICKERS = 4;
+
+    /** Set {@code v}: three endpoints whose port encodes the version. */
+    private static List<Endpoint> version(int v) {
+        int port = 10_000 + v;
+        return List.of(Endpoint.of("10.0.0.1", port), Endpoint.of("10.0.0.2", port), Endpoint.of("10.0.0.3", port));
+    }
+
+    @Test
+    void roundRobinPicksComeFromASetCurrentDuringThem() throws InterruptedException {
+        assertEveryPickComesFromACurrentSet(Pickers.roundRobin(), 10_000);
+    }
+
+    @Test
+    void stickyPicksComeFromASetCurrentDuringThem() throws InterruptedException {
+        assertEveryPickComesFromACurrentSet(Pickers.sticky(), 1_000);
+    }
+
+    private static void assertEveryPickComesFromACurrentSet(Picker.Factory factory, int swaps)
+            throws InterruptedException {
+        StaticResolver resolver = StaticResolver.of(version(0));
+        AtomicLong published = new AtomicLong(0);  // every set up to this one has been installed
+        AtomicLong publishing = new AtomicLong(0); // no set after this one has been offered
+        AtomicBoolean done = new AtomicBoolean();
+        Queue<String> problems = new ConcurrentLinkedQueue<>();
+        AtomicLong picks = new AtomicLong();
+        CountDownLatch started = new CountDownLatch(PICKERS);
+        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(resolver).picker(factory).build()) {
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < PICKERS; t++) {
+                int id = t;
+                Thread thread = new Thread(() -> {
+                    started.countDown();
+                    int i = 0;
+                    while (!done.get()) {
+                        long low = published.get();
+                        Endpoint e;
+                        try {
+                            e = lb.pick(PickRequest.sticky("session-" + id + "-" + (i++ % 64)));
+                        } catch (RuntimeException ex) {
+                            problems.add(ex.toString());
+                            continue;
+                        }
+                        long high = publishing.get();
+                        long v = e.port() - 10_000;
+                        if (v < low || v > high) {
+                            problems.add("picked " + e + " of set " + v + " while sets " + low + ".." + high + " were current");
+                        }
+                        picks.incrementAndGet();
+                    }
+                });
+                thread.start();
+                threads.add(thread);
+            }
+            started.await();
+            for (int v = 1; v <= swaps; v++) {
+                publishing.set(v);
+                resolver.update(version(v));
+                published.set(v);
+            }
+            done.set(true);
+            for (Thread thread : threads) {
+                thread.join();
+            }
+        }
+        assertThat(problems).isEmpty();
+        assertThat(picks.get()).isPositive();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.podlb.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EndpointSetTest {
+    private final Endpoint a = Endpoint.builder("10.0.0.1", 8080).podName("backend-a").zone("z1").build();
+    private final Endpoint b = Endpoint.builder("10.0.0.2", 8080).podName("backend-b").build();
+    private final Endpoint b6 = Endpoint.builder("fd00::2", 8080).podName("backend-b").build();
+
+    @Test
+    void endpointsAreOrderedByAddressThenPortWhateverTheInputOrder() {
+        Endpoint a9090 = Endpoint.of("10.0.0.1", 9090);
+        assertThat(EndpointSet.of(1, List.of(b6, b, a9090, a)).endpoints()).containsExactly(a, a9090, b, b6);
+    }
+
+    @Test
+    void setsWithTheSameEndpointsAreEqualWhateverTheirVersion() {
+        assertThat(EndpointSet.of(1, List.of(a, b))).isEqualTo(EndpointSet.of(7, List.of(b, a)));
+        assertThat(EndpointSet.of(1, List.of(a, b)))
+                .isNotEqualTo(EndpointSet.of(1, List.of(a, b.toBuilder().readiness(Readiness.NOT_READY).build())));
+    }
+
+    @Test
+    void aDuplicateAddressIsOnePodAndTheReadierReportWins() {
+        Endpoint notReady = a.toBuilder().readiness(Readiness.NOT_READY).build();
+        EndpointSet set = EndpointSet.of(1, List.of(notReady, b, a));
+        assertThat(set.endpoints()).containsExactly(a, b);
+    }
+
+    @Test
+    void lookupFindsByPodNameAddressAndPortOrAddress() {
+        EndpointSet set = EndpointSet.of(1, List.of(a, b, b6));
+        assertThat(set.lookup("backend-a")).containsExactly(a);
+        assertThat(set.lookup("backend-b")).containsExactly(b, b6);
+        assertThat(set.lookup("10.0.0.2:8080")).containsExactly(b);
+        assertThat(set.lookup("[fd00::2]:8080")).containsExactly(b6);
+        assertThat(set.lookup("fd00::2")).containsExactly(b6);
+        assertThat(set.lookup("10.0.0.1")).containsExactly(a);
+        assertThat(set.lookup("10.0.0.1:9090")).isEmpty();
+        assertThat(set.lookup("localhost:8080")).isEmpty();
+        assertThat(set.lookup("010.0.0.1:8080")).isEmpty();
+        assertThat(set.find(a.socketAddress())).isEqualTo(a);
+    }
+
+    @Test
+    void countsAndDescriptionTellTheState() {
+        EndpointSet set = EndpointSet.of(3, List.of(a, b.toBuilder().readiness(Readiness.TERMINATING).build(),
+                b6.toBuilder().readiness(Readiness.NOT_READY).build()));
+        assertThat(set.toString()).isEqualTo("EndpointSet{v3, 3 endpoints: 1 ready, 1 terminating, 1 not ready}");
+        assertThat(a.toString()).isEqualTo("10.0.0.1:8080 (pod backend-a, zone z1, READY)");
+    }
+
+    @Test
+    void anEndpointRefusesHostNamesAndBadPortsAndWeights() {
+        assertThatThrownBy(() -> Endpoint.of("backend.default.svc", 80)).hasMessage("endpoint address "
+                + "\"backend.default.svc\" is not an IP address; expected an IPv4 or IPv6 literal such as 10.0.0.1 or fd00::1");
+        assertThatThrownBy(() -> Endpoint.of("10.0.0.1", 70000))
+                .hasMessage("endpoint port 70000 is out of range; expected 1 to 65535");
+        assertThatThrownBy(() -> Endpoint.builder("10.0.0.1", 80).weight(-1))
+                .hasMessage("endpoint weight -1 is out of range; expected 0 to 65535");
+    }
+
+    @Test
+    void identityHashIsFixedForAnAddressSoEveryReplicaAgrees() {
+        assertThat(Endpoint.of("10.0.0.1", 8080).identityHash()).isEqualTo(a.identityHash())
+                .isNotEqualTo(Endpoint.of("10.0.0.1", 8081).identityHash());
+        // Pinned: a change here would move every sticky session when clients are upgraded.
+        assertThat(Endpoint.of("10.0.0.1", 8080).identityHash()).isEqualTo(IDENTITY_OF_10_0_0_1_8080);
+    }
+
+    private static final long IDENTITY_OF_10_0_0_1_8080 = -53913873019928018L;
+}

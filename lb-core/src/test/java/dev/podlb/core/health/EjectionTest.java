@@ -1,0 +1,219 @@
+package dev.podlb.core.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.LoadBalancerListener;
+import dev.podlb.core.discovery.StaticResolver;
+import dev.podlb.core.time.ManualScheduler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Ejection and return, on a clock the test moves: no test here sleeps. */
+class EjectionTest {
+    private final ManualScheduler time = new ManualScheduler();
+    private final Endpoint a = Endpoint.builder("10.0.0.1", 8080).podName("a").build();
+    private final Endpoint b = Endpoint.builder("10.0.0.2", 8080).podName("b").build();
+    private final Endpoint c = Endpoint.builder("10.0.0.3", 8080).podName("c").build();
+    private final StaticResolver pods = StaticResolver.of(a, b, c);
+    private final List<String> events = new ArrayList<>();
+    private LoadBalancer lb = build(EjectionPolicy.defaults());
+
+    private LoadBalancer build(EjectionPolicy policy) {
+        if (lb != null) {
+            lb.close();
+        }
+        return LoadBalancer.builder("backend").resolver(pods).ejection(policy).scheduler(time)
+                .listener(new LoadBalancerListener() {
+                    @Override
+                    public void ejected(String service, Endpoint endpoint, Duration duration) {
+                        events.add("ejected " + name(endpoint) + " for " + duration);
+                    }
+
+                    @Override
+                    public void readmitted(String service, Endpoint endpoint) {
+                        events.add("readmitted " + name(endpoint));
+                    }
+
+                    @Override
+                    public void recovered(String service, Endpoint endpoint) {
+                        events.add("recovered " + name(endpoint));
+                    }
+
+                    @Override
+                    public void panicChanged(String service, boolean panic) {
+                        events.add(panic ? "panic" : "panic over");
+                    }
+                }).build();
+    }
+
+    private static String name(Endpoint endpoint) {
+        return endpoint.podName().orElse(endpoint.authority());
+    }
+
+    @AfterEach
+    void close() {
+        lb.close();
+        assertThat(time.pendingTasks()).as("scheduled work left after close").isZero();
+    }
+
+    private void fail(Endpoint e, int times) {
+        for (int i = 0; i < times; i++) {
+            lb.report(e, Outcome.connectFailure(new java.net.ConnectException("refused")));
+        }
+    }
+
+    private Map<Endpoint, Integer> spread(int picks) {
+        Map<Endpoint, Integer> counts = new HashMap<>();
+        for (int i = 0; i < picks; i++) {
+            counts.merge(lb.pick(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    @Test
+    void fiveConsecutiveFailuresEjectAndPicksAvoidThePod() {
+        fail(b, 4);
+        assertThat(lb.isEjected(b)).isFalse();
+        fail(b, 1);
+        assertThat(lb.isEjected(b)).isTrue();
+        assertThat(events).containsExactly("ejected b for PT30S");
+        assertThat(spread(100)).containsOnlyKeys(a, c);
+    }
+
+    @Test
+    void aSuccessBetweenFailuresResetsTheCount() {
+        fail(b, 4);
+        lb.report(b, Outcome.response(200));
+        fail(b, 4);
+        assertThat(lb.isEjected(b)).isFalse();
+    }
+
+    @Test
+    void afterItsEjectionThePodIsTriedAndOneSuccessBringsItBack() {
+        fail(b, 5);
+        time.advance(Duration.ofSeconds(29));
+        assertThat(spread(30)).doesNotContainKey(b);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(events).containsExactly("ejected b for PT30S", "readmitted b");
+        assertThat(spread(30)).containsKey(b);
+        lb.report(b, Outcome.response(200));
+        assertThat(events).endsWith("recovered b");
+        fail(b, 4);
+        assertThat(lb.isEjected(b)).as("healthy again: five failures in a row are needed").isFalse();
+    }
+
+    @Test
+    void aFailedTrialEjectsAgainForLongerUpToTheMaximum() {
+        fail(b, 5);
+        List<Duration> ejections = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            time.advance(Duration.ofSeconds(300));
+            fail(b, 1); // the trial call fails
+        }
+        events.stream().filter(e -> e.startsWith("ejected")).forEach(e -> ejections.add(Duration.parse(e.substring(e.lastIndexOf(' ') + 1))));
+        assertThat(ejections).startsWith(Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(90))
+                .endsWith(Duration.ofSeconds(300), Duration.ofSeconds(300));
+    }
+
+    @Test
+    void timeSpentHealthyShortensTheNextEjection() {
+        fail(b, 5);
+        time.advance(Duration.ofSeconds(30));
+        fail(b, 1);
+        time.advance(Duration.ofSeconds(60));
+        lb.report(b, Outcome.response(200));
+        assertThat(events).endsWith("ejected b for PT1M", "readmitted b", "recovered b");
+        time.advance(Duration.ofSeconds(30)); // one base period healthy: one ejection forgiven
+        fail(b, 5);
+        assertThat(events).endsWith("ejected b for PT1M");
+        time.advance(Duration.ofSeconds(60));
+        lb.report(b, Outcome.response(200));
+        time.advance(Duration.ofMinutes(10)); // long healthy: back to the base time
+        fail(b, 5);
+        assertThat(events).endsWith("ejected b for PT30S");
+    }
+
+    @Test
+    void ejectionSurvivesReResolutionOfTheSamePod() {
+        fail(b, 5);
+        pods.update(List.of(a, b, c, Endpoint.of("10.0.0.4", 8080)));
+        pods.update(List.of(c, b, a));
+        assertThat(lb.isEjected(b)).isTrue();
+        assertThat(spread(60)).containsOnlyKeys(a, c);
+    }
+
+    @Test
+    void threePodsWithTwoDeadSendEverythingToTheLiveOne() {
+        fail(a, 5);
+        fail(c, 5);
+        assertThat(spread(50)).containsOnlyKeys(b);
+        assertThat(lb.status().panic()).isFalse();
+    }
+
+    @Test
+    void withEveryPodEjectedCallsSpreadOverAllOfThemVisibly() {
+        fail(a, 5);
+        fail(b, 5);
+        fail(c, 5);
+        assertThat(lb.status().panic()).isTrue();
+        assertThat(lb.status().ejected()).isEqualTo(3);
+        assertThat(events).endsWith("panic");
+        assertThat(spread(30)).containsOnlyKeys(a, b, c);
+        time.advance(Duration.ofSeconds(30));
+        assertThat(lb.status().panic()).isFalse();
+        assertThat(events).contains("panic over");
+    }
+
+    @Test
+    void onlyTheConfiguredOutcomesCountAsFailures() {
+        lb = build(EjectionPolicy.builder().consecutiveFailures(3)
+                .failureClassifier(FailureClassifier.connectFailures().or(FailureClassifier.gatewayErrors())).build());
+        for (int i = 0; i < 10; i++) {
+            lb.report(b, Outcome.response(500));
+            lb.report(b, Outcome.timeout(new java.net.SocketTimeoutException()));
+        }
+        assertThat(lb.isEjected(b)).isFalse();
+        lb.report(b, Outcome.response(503));
+        lb.report(b, Outcome.response(502));
+        lb.report(b, Outcome.connectFailure(new java.net.ConnectException()));
+        assertThat(lb.isEjected(b)).isTrue();
+    }
+
+    @Test
+    void aFailureRateOverTheWindowEjects() {
+        lb = build(EjectionPolicy.builder().consecutiveFailures(0).failureRate(50, 10, 10).build());
+        for (int i = 0; i < 9; i++) {
+            lb.report(b, i % 2 == 0 ? Outcome.response(503) : Outcome.response(200));
+        }
+        assertThat(lb.isEjected(b)).isFalse();
+        lb.report(b, Outcome.response(503));
+        assertThat(lb.isEjected(b)).isTrue();
+    }
+
+    @Test
+    void disabledEjectionNeverEjects() {
+        lb = build(EjectionPolicy.disabled());
+        fail(b, 100);
+        assertThat(lb.isEjected(b)).isFalse();
+    }
+
+    @Test
+    void aPodThatLeftWhileEjectedIsForgottenWhenItsEjectionEnds() {
+        fail(b, 5);
+        pods.update(List.of(a, c));
+        time.advance(Duration.ofSeconds(30));
+        pods.update(List.of(a, b, c));
+        assertThat(lb.isEjected(b)).isFalse();
+        Set<Endpoint> seen = new HashSet<>(spread(30).keySet());
+        assertThat(seen).contains(b);
+    }
+}
