@@ -6,6 +6,7 @@ import dev.podlb.core.health.Outcome;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.PickableEndpoints;
 import dev.podlb.core.pick.Picker;
+import dev.podlb.core.pick.Pinning;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Resolver resolver;
     private final boolean ownsResolver;
     private final Picker.Factory pickers;
+    private final Pinning pinning;
     private final HealthTracker health;
     private final LoadBalancerListener listener;
     private final Object lock = new Object();
@@ -50,11 +52,13 @@ public final class LoadBalancer implements AutoCloseable {
     private volatile Throwable lastResolutionError;
     private boolean closed;
 
-    LoadBalancer(LoadBalancerBuilder builder, Resolver resolver, boolean ownsResolver, Picker.Factory pickers) {
+    LoadBalancer(LoadBalancerBuilder builder, Resolver resolver, boolean ownsResolver, Picker.Factory pickers,
+                 Pinning pinning) {
         this.service = builder.service;
         this.resolver = resolver;
         this.ownsResolver = ownsResolver;
         this.pickers = pickers;
+        this.pinning = pinning;
         this.listener = builder.listener;
         this.health = new HealthTracker(service, builder.ejection, builder.scheduler, new HealthEvents());
         this.state = State.unresolved(this);
@@ -74,7 +78,9 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public Endpoint pick(PickRequest request) {
         State s = state;
-        Endpoint endpoint = s.picker.pick(request);
+        // A failing state (nothing resolved, nothing ready) has no pickable view: its picker says why.
+        Endpoint endpoint = request.pin() == null || s.pickable == null
+                ? s.picker.pick(request) : pinning.pick(request, s.pickable, s.picker);
         if (endpoint == null) {
             throw s.pickable.noEndpoint(NoEndpointException.Reason.PICKER_FAILED,
                     "picker " + pickers + " of service " + service + " returned no endpoint");
@@ -133,7 +139,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LoadBalancer{" + status() + ", picker=" + pickers + "}";
+        return "LoadBalancer{" + status() + ", picker=" + pickers + " with " + pinning + "}";
     }
 
     private void update(EndpointSet set) {

@@ -6,6 +6,7 @@ import dev.podlb.core.discovery.Target;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.pick.Picker;
 import dev.podlb.core.pick.Pickers;
+import dev.podlb.core.pick.Pinning;
 import dev.podlb.core.pick.WhenPinUnavailable;
 import dev.podlb.core.time.Scheduler;
 import java.util.Objects;
@@ -97,11 +98,11 @@ public final class LoadBalancerBuilder {
         require("scheduler", scheduler);
         require("listener", listener);
         Picker.Factory chosen = picker != null ? picker : Pickers.roundRobin();
-        Picker.Factory pinned = Pickers.pinning(chosen, whenPinUnavailable);
+        Pinning pinning = new Pinning(whenPinUnavailable);
         if (resolver != null) {
-            return new LoadBalancer(this, resolver, false, pinned);
+            return new LoadBalancer(this, resolver, false, chosen, pinning);
         }
-        return new LoadBalancer(this, resolverFor(Target.parse(target)), true, pinned);
+        return new LoadBalancer(this, resolverFor(Target.parse(target)), true, chosen, pinning);
     }
 
     private Resolver resolverFor(Target parsed) {

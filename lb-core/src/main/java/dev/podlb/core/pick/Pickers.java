@@ -31,13 +31,4 @@ public final class Pickers {
     public static Picker.Factory sticky(AffinityMemory memory) {
         return new Sticky(Objects.requireNonNull(memory, "memory"));
     }
-
-    /**
-     * Pinned requests ({@link PickRequest#pin()}) go to the pod they name, and only if discovery
-     * returned it; others go to {@code delegate}. Load balancers apply this around every picker.
-     */
-    public static Picker.Factory pinning(Picker.Factory delegate, WhenPinUnavailable whenUnavailable) {
-        return new Pinning(Objects.requireNonNull(delegate, "delegate"),
-                Objects.requireNonNull(whenUnavailable, "whenUnavailable"));
-    }
 }

@@ -5,29 +5,24 @@ import dev.podlb.core.NoEndpointException;
 import java.util.List;
 
 /**
- * Serves pinned requests from the named pod, and every other request from the delegate picker.
- * A pin is matched against the discovered set only: an address discovery did not return is never
- * contacted, whatever a request names.
+ * Serves requests pinned to a pod ({@link PickRequest#pin()}). A pin is matched against the
+ * discovered set only: an address discovery did not return is never contacted, whatever a request
+ * names. A load balancer applies this before its picker, so a pin is honoured, or refused with a
+ * reason, whichever picker the service uses.
  */
-final class Pinning implements Picker.Factory {
-    private final Picker.Factory delegate;
+public final class Pinning {
     private final WhenPinUnavailable whenUnavailable;
 
-    Pinning(Picker.Factory delegate, WhenPinUnavailable whenUnavailable) {
-        this.delegate = delegate;
+    public Pinning(WhenPinUnavailable whenUnavailable) {
         this.whenUnavailable = whenUnavailable;
     }
 
-    @Override
-    public Picker newPicker(PickableEndpoints pickable) {
-        Picker normal = delegate.newPicker(pickable);
-        return request -> {
-            String pin = request.pin();
-            return pin == null ? normal.pick(request) : pickPinned(pin, pickable, normal, request);
-        };
-    }
-
-    private Endpoint pickPinned(String pin, PickableEndpoints pickable, Picker normal, PickRequest request) {
+    /**
+     * The pickable endpoint {@code request}'s pin names; when there is none, {@code normal}'s pick
+     * or a {@link NoEndpointException}, as configured.
+     */
+    public Endpoint pick(PickRequest request, PickableEndpoints pickable, Picker normal) {
+        String pin = request.pin();
         List<Endpoint> named = pickable.set().lookup(pin);
         for (Endpoint e : named) {
             Endpoint endpoint = pickable.pickable(e.socketAddress());
@@ -49,6 +44,6 @@ final class Pinning implements Picker.Factory {
 
     @Override
     public String toString() {
-        return delegate + " with pinning (" + whenUnavailable + " when the pod is unavailable)";
+        return "pinning (" + whenUnavailable + " when the pod is unavailable)";
     }
 }

@@ -2,23 +2,25 @@ package dev.podlb.core.pick;
 
 import dev.podlb.core.Endpoint;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Round-robin over the pickable endpoints. The position lives in this factory, not in the pickers
  * it builds, so a change of endpoints neither restarts the rotation at the first endpoint nor
  * skews it.
  *
- * <p>One shared counter would make every pick on every thread write the same cache line, which
- * costs more than the pick itself once two threads contend. So the position is striped: each
- * thread advances the stripe its id falls on, every stripe in a cache line of its own and starting
- * at a random offset. Each stripe visits the endpoints in order, so the totals stay even to within
- * one pick per stripe.
+ * <p>One shared atomic counter would make every pick on every thread write the same cache line,
+ * which costs more than the pick itself once two threads contend. So the position is striped:
+ * each thread advances the stripe its id falls on, every stripe in a cache line of its own and
+ * starting at a random offset, and each stripe visits the endpoints in order. A stripe is read and
+ * written plainly, not atomically: two threads that share one may now and then pick the same
+ * endpoint twice, which costs a little evenness and nothing else, where an atomic increment would
+ * cost every pick a few nanoseconds. (The load balancer's volatile read of its state before each
+ * pick keeps the compiler from caching a position across picks.)
  */
 final class RoundRobin implements Picker.Factory {
     private static final int INTS_PER_CACHE_LINE = 16;
 
-    private final AtomicIntegerArray positions;
+    private final int[] positions;
     private final int stripeMask;
 
     RoundRobin() {
@@ -27,10 +29,10 @@ final class RoundRobin implements Picker.Factory {
         this.stripeMask = stripes - 1;
         // Stripe i lives at index (i + 1) * 16: the array's own header, read by every bounds check,
         // keeps a cache line to itself.
-        this.positions = new AtomicIntegerArray((stripes + 1) * INTS_PER_CACHE_LINE);
+        this.positions = new int[(stripes + 1) * INTS_PER_CACHE_LINE];
         SplittableRandom random = new SplittableRandom();
         for (int i = 0; i < stripes; i++) {
-            positions.set(slot(i), random.nextInt(1 << 30));
+            positions[slot(i)] = random.nextInt(1 << 30);
         }
     }
 
@@ -41,12 +43,7 @@ final class RoundRobin implements Picker.Factory {
             Endpoint only = endpoints[0];
             return request -> only;
         }
-        return new RoundRobinPicker(endpoints, this);
-    }
-
-    int next() {
-        int stripe = (int) Thread.currentThread().getId() & stripeMask;
-        return positions.getAndIncrement(slot(stripe)) & Integer.MAX_VALUE;
+        return new RoundRobinPicker(endpoints, positions, stripeMask);
     }
 
     private static int slot(int stripe) {
@@ -58,18 +55,27 @@ final class RoundRobin implements Picker.Factory {
         return "round-robin";
     }
 
+    /** Holds the factory's positions itself, so a pick is one method with no further call. */
     private static final class RoundRobinPicker implements Picker {
         private final Endpoint[] endpoints;
-        private final RoundRobin position;
+        private final int[] positions;
+        private final int stripeMask;
 
-        RoundRobinPicker(Endpoint[] endpoints, RoundRobin position) {
+        RoundRobinPicker(Endpoint[] endpoints, int[] positions, int stripeMask) {
             this.endpoints = endpoints;
-            this.position = position;
+            this.positions = positions;
+            this.stripeMask = stripeMask;
         }
 
         @Override
         public Endpoint pick(PickRequest request) {
-            return endpoints[position.next() % endpoints.length];
+            int slot = slot((int) Thread.currentThread().getId() & stripeMask);
+            int n = endpoints.length;
+            int position = positions[slot];
+            // The position may be past n after the endpoints shrank; the remainder keeps its place.
+            int index = position < n ? position : position % n;
+            positions[slot] = index + 1 == n ? 0 : index + 1;
+            return endpoints[index];
         }
 
         @Override

@@ -22,8 +22,15 @@ class PinningTest {
         List<Endpoint> pickable = set.endpoints().stream().filter(e -> !ejected.contains(e)).toList();
         Set<java.net.InetSocketAddress> ejectedAddresses = ejected.stream().map(Endpoint::socketAddress)
                 .collect(java.util.stream.Collectors.toSet());
-        return Pickers.pinning(Pickers.roundRobin(), when)
-                .newPicker(new PickableEndpoints("backend", set, pickable, ejectedAddresses, false));
+        return pinningOver(Pickers.roundRobin(), when,
+                new PickableEndpoints("backend", set, pickable, ejectedAddresses, false));
+    }
+
+    /** Pinning before a normal picker, as a load balancer applies it. */
+    private static Picker pinningOver(Picker.Factory factory, WhenPinUnavailable when, PickableEndpoints pickable) {
+        Picker normal = factory.newPicker(pickable);
+        Pinning pinning = new Pinning(when);
+        return request -> request.pin() == null ? normal.pick(request) : pinning.pick(request, pickable, normal);
     }
 
     @Test
@@ -81,8 +88,8 @@ class PinningTest {
     void pinningComposesOverSticky() {
         List<Endpoint> many = endpoints(20);
         EndpointSet manySet = EndpointSet.of(1, many);
-        Picker picker = Pickers.pinning(Pickers.sticky(), WhenPinUnavailable.FAIL)
-                .newPicker(new PickableEndpoints("backend", manySet, manySet.endpoints(), Set.of(), false));
+        Picker picker = pinningOver(Pickers.sticky(), WhenPinUnavailable.FAIL,
+                new PickableEndpoints("backend", manySet, manySet.endpoints(), Set.of(), false));
         Endpoint sticky = picker.pick(PickRequest.sticky("session-42"));
         assertThat(picker.pick(PickRequest.sticky("session-42"))).isEqualTo(sticky);
         Endpoint other = many.stream().filter(e -> !e.equals(sticky)).findFirst().orElseThrow();
