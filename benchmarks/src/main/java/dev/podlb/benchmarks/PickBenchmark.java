@@ -1,12 +1,16 @@
 package dev.podlb.benchmarks;
 
 import dev.podlb.core.Endpoint;
+import dev.podlb.core.EndpointSet;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.pick.PickRequest;
+import dev.podlb.core.pick.PickableEndpoints;
+import dev.podlb.core.pick.Picker;
 import dev.podlb.core.pick.Pickers;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,6 +51,7 @@ public class PickBenchmark {
         final AtomicInteger counter = new AtomicInteger();
         LoadBalancer roundRobin;
         LoadBalancer sticky;
+        Picker roundRobinPicker;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -57,6 +62,8 @@ public class PickBenchmark {
             array = list.toArray(new Endpoint[0]);
             roundRobin = LoadBalancer.builder("backend").resolver(StaticResolver.of(list)).build();
             sticky = LoadBalancer.builder("backend").resolver(StaticResolver.of(list)).picker(Pickers.sticky()).build();
+            EndpointSet set = EndpointSet.of(1, list);
+            roundRobinPicker = Pickers.roundRobin().newPicker(new PickableEndpoints("backend", set, set.endpoints(), Set.of(), false));
         }
 
         @TearDown(Level.Trial)
@@ -93,6 +100,12 @@ public class PickBenchmark {
     @Benchmark
     public Endpoint roundRobin(Service service) {
         return service.roundRobin.pick(PickRequest.none());
+    }
+
+    /** The round-robin picker alone, without the load balancer around it. */
+    @Benchmark
+    public Endpoint roundRobinPickerAlone(Service service) {
+        return service.roundRobinPicker.pick(PickRequest.none());
     }
 
     @Benchmark

@@ -78,9 +78,7 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public Endpoint pick(PickRequest request) {
         State s = state;
-        // A failing state (nothing resolved, nothing ready) has no pickable view: its picker says why.
-        Endpoint endpoint = request.pin() == null || s.pickable == null
-                ? s.picker.pick(request) : pinning.pick(request, s.pickable, s.picker);
+        Endpoint endpoint = request.pin() == null ? s.picker.pick(request) : s.pickPinned(request, pinning);
         if (endpoint == null) {
             throw s.pickable.noEndpoint(NoEndpointException.Reason.PICKER_FAILED,
                     "picker " + pickers + " of service " + service + " returned no endpoint");
@@ -292,6 +290,11 @@ public final class LoadBalancer implements AutoCloseable {
             this.ejected = ejected;
             this.pickableCount = pickableCount;
             this.panic = panic;
+        }
+
+        Endpoint pickPinned(PickRequest request, Pinning pinning) {
+            // A failing state (nothing resolved, nothing ready) has no pickable view: its picker says why.
+            return pickable == null ? picker.pick(request) : pinning.pick(request, pickable, picker);
         }
 
         static State failing(EndpointSet set, int ejected, NoEndpointException.Reason reason, String message,
