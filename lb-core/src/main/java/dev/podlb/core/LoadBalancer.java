@@ -79,11 +79,13 @@ public final class LoadBalancer implements AutoCloseable {
     public Endpoint pick(PickRequest request) {
         State s = state;
         Endpoint endpoint = request.pin() == null ? s.picker.pick(request) : s.pickPinned(request, pinning);
-        if (endpoint == null) {
-            throw s.pickable.noEndpoint(NoEndpointException.Reason.PICKER_FAILED,
-                    "picker " + pickers + " of service " + service + " returned no endpoint");
-        }
-        return endpoint;
+        return endpoint != null ? endpoint : pickerReturnedNothing(s);
+    }
+
+    /** Kept out of {@link #pick} so that the hot path stays small enough to inline. */
+    private Endpoint pickerReturnedNothing(State s) {
+        throw s.pickable.noEndpoint(NoEndpointException.Reason.PICKER_FAILED,
+                "picker " + pickers + " of service " + service + " returned no endpoint");
     }
 
     /** Chooses the endpoint for a request with no sticky key and no pin. */

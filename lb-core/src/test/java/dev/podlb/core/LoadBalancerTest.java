@@ -3,9 +3,11 @@ package dev.podlb.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.podlb.core.discovery.PublishingResolver;
 import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.Pickers;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -79,7 +81,7 @@ class LoadBalancerTest {
             assertThatThrownBy(lb::pick).isInstanceOfSatisfying(NoEndpointException.class,
                             e -> assertThat(e.reason()).isEqualTo(NoEndpointException.Reason.NOT_RESOLVED))
                     .hasMessage("no endpoint for service backend yet: silent has not resolved (0 known, 0 ready, 0 ejected)");
-            silent.fail(new java.io.IOException("SERVFAIL"));
+            silent.fail(new IOException("SERVFAIL"));
             assertThatThrownBy(lb::pick).hasMessageContaining("(last error: java.io.IOException: SERVFAIL)");
             assertThat(lb.status().lastResolutionError()).hasMessage("SERVFAIL");
         }
@@ -176,7 +178,7 @@ class LoadBalancerTest {
     }
 
     /** A resolver that never answers, and fails when told. */
-    private static final class UnresolvedResolver extends dev.podlb.core.discovery.PublishingResolver {
+    private static final class UnresolvedResolver extends PublishingResolver {
         void fail(Throwable error) {
             publishError(error);
         }

@@ -1,5 +1,6 @@
 package dev.podlb.core.health;
 
+import dev.podlb.core.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -171,20 +172,13 @@ public final class EjectionPolicy {
                         + " calls with minimumCalls " + failureRateMinimumCalls
                         + "; expected a window of at least 1 and minimumCalls from 1 to the window");
             }
-            requirePositive("baseEjectionTime", baseEjectionTime);
-            requirePositive("maxEjectionTime", maxEjectionTime);
+            Durations.requirePositive("ejection baseEjectionTime", baseEjectionTime, "PT30S");
+            Durations.requirePositive("ejection maxEjectionTime", maxEjectionTime, "PT300S");
             if (maxEjectionTime.compareTo(baseEjectionTime) < 0) {
                 throw new IllegalArgumentException("ejection maxEjectionTime " + maxEjectionTime
                         + " is shorter than baseEjectionTime " + baseEjectionTime + "; expected at least as long");
             }
             return new EjectionPolicy(this);
-        }
-
-        private static void requirePositive(String name, Duration value) {
-            if (value == null || value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("ejection " + name + " is " + value
-                        + "; expected a positive duration such as PT30S");
-            }
         }
     }
 }

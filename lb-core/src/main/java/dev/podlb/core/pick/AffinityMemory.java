@@ -3,6 +3,7 @@ package dev.podlb.core.pick;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.podlb.core.Endpoint;
+import dev.podlb.core.internal.Durations;
 import dev.podlb.core.internal.Hashing;
 import dev.podlb.core.time.Scheduler;
 import java.net.InetSocketAddress;
@@ -114,10 +115,7 @@ public final class AffinityMemory {
                 throw new IllegalArgumentException("affinity memory maximumSize is " + maximumSize
                         + "; expected at least 1");
             }
-            if (idleExpiry == null || idleExpiry.isNegative() || idleExpiry.isZero()) {
-                throw new IllegalArgumentException("affinity memory idleExpiry is " + idleExpiry
-                        + "; expected a positive duration such as PT30M");
-            }
+            Durations.requirePositive("affinity memory idleExpiry", idleExpiry, "PT30M");
             return new AffinityMemory(this);
         }
     }

@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.NoEndpointException;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class PinningTest {
@@ -20,8 +22,8 @@ class PinningTest {
 
     private Picker picker(WhenPinUnavailable when, Set<Endpoint> ejected) {
         List<Endpoint> pickable = set.endpoints().stream().filter(e -> !ejected.contains(e)).toList();
-        Set<java.net.InetSocketAddress> ejectedAddresses = ejected.stream().map(Endpoint::socketAddress)
-                .collect(java.util.stream.Collectors.toSet());
+        Set<InetSocketAddress> ejectedAddresses = ejected.stream().map(Endpoint::socketAddress)
+                .collect(Collectors.toSet());
         return pinningOver(Pickers.roundRobin(), when,
                 new PickableEndpoints("backend", set, pickable, ejectedAddresses, false));
     }
