@@ -3,6 +3,7 @@ package dev.podlb.core;
 import dev.podlb.core.discovery.Resolver;
 import dev.podlb.core.health.HealthTracker;
 import dev.podlb.core.health.Outcome;
+import dev.podlb.core.internal.Durations;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.PickableEndpoints;
 import dev.podlb.core.pick.Picker;
@@ -13,6 +14,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +55,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Resolver.Subscription subscription;
     private volatile State state;
     private volatile Throwable lastResolutionError;
+    private final CompletableFuture<Void> firstSet = new CompletableFuture<>();
     private boolean closed;
 
     LoadBalancer(LoadBalancerBuilder builder, Resolver resolver, boolean ownsResolver, Picker.Factory pickers,
@@ -86,6 +92,32 @@ public final class LoadBalancer implements AutoCloseable {
     private Endpoint pickerReturnedNothing(State s) {
         throw s.pickable.noEndpoint(NoEndpointException.Reason.PICKER_FAILED,
                 "picker " + pickers + " of service " + service + " returned no endpoint");
+    }
+
+    /**
+     * Waits until discovery has delivered its first set of endpoints, so that the first calls do
+     * not fail while it starts.
+     *
+     * @return this load balancer
+     * @throws NoEndpointException when no set came within {@code timeout}; its message names the
+     *                             target and the last resolution error (no such name, access denied…)
+     */
+    public LoadBalancer awaitReady(Duration timeout) {
+        Durations.requirePositive("awaitReady timeout", timeout, "10s");
+        try {
+            firstSet.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            Throwable error = lastResolutionError;
+            throw new NoEndpointException(service, NoEndpointException.Reason.NOT_RESOLVED, "service " + service + ": "
+                    + resolver.describe() + " found no endpoints within " + timeout
+                    + (error == null ? " and reported no error" : "; last error: " + error.getMessage()), 0, 0, 0, error);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("load balancer for service " + service + " is closed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for service " + service + " to resolve", e);
+        }
+        return this;
     }
 
     /** Chooses the endpoint for a request with no sticky key and no pin. */
@@ -130,6 +162,7 @@ public final class LoadBalancer implements AutoCloseable {
             closed = true;
             state = State.closed(this);
         }
+        firstSet.completeExceptionally(new IllegalStateException("closed"));
         subscription.close();
         health.close();
         if (ownsResolver) {
@@ -152,6 +185,7 @@ public final class LoadBalancer implements AutoCloseable {
             panic = rebuild(set);
         }
         lastResolutionError = null;
+        firstSet.complete(null);
         notifyListener(l -> l.endpointsChanged(service, set));
         notifyPanic(panic);
     }
@@ -196,7 +230,7 @@ public final class LoadBalancer implements AutoCloseable {
             String message = set.isEmpty()
                     ? "no endpoint discovered for service " + service + " by " + resolver.describe()
                     : "no ready endpoint for service " + service;
-            next = State.failing(set, ejected.size(), reason, message, service);
+            next = State.failing(this, set, ejected.size(), reason, message);
         } else {
             PickableEndpoints view = new PickableEndpoints(service, set, panic ? candidates : pickable, ejected, panic);
             next = new State(set, true, buildPicker(view), view, ejected.size(), view.endpoints().size(), panic);
@@ -299,10 +333,12 @@ public final class LoadBalancer implements AutoCloseable {
             return pickable == null ? picker.pick(request) : pinning.pick(request, pickable, picker);
         }
 
-        static State failing(EndpointSet set, int ejected, NoEndpointException.Reason reason, String message,
-                             String service) {
+        static State failing(LoadBalancer lb, EndpointSet set, int ejected, NoEndpointException.Reason reason,
+                             String message) {
             Picker fails = request -> {
-                throw new NoEndpointException(service, reason, message, set.size(), set.readyCount(), ejected, null);
+                Throwable error = lb.lastResolutionError;
+                throw new NoEndpointException(lb.service, reason, message + (error == null ? "" : " (last error: "
+                        + error.getMessage() + ")"), set.size(), set.readyCount(), ejected, error);
             };
             return new State(set, true, fails, null, ejected, 0, false);
         }

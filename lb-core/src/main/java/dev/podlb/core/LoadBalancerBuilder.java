@@ -1,7 +1,7 @@
 package dev.podlb.core;
 
+import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.Resolver;
-import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.discovery.Target;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.pick.Picker;
@@ -28,6 +28,7 @@ public final class LoadBalancerBuilder {
     final String service;
     private String target;
     private Resolver resolver;
+    private Discovery discovery = Discovery.defaults();
     private Picker.Factory picker;
     private WhenPinUnavailable whenPinUnavailable = WhenPinUnavailable.FAIL;
     EjectionPolicy ejection = EjectionPolicy.defaults();
@@ -38,7 +39,11 @@ public final class LoadBalancerBuilder {
         this.service = service;
     }
 
-    /** Where the endpoints come from, as a target string: {@code static:///10.0.0.1:8080}. */
+    /**
+     * Where the endpoints come from, as a target string: {@code dns:///backend.default.svc.cluster.local:8080},
+     * {@code dns:///_http._tcp.backend.default.svc.cluster.local}, {@code k8s:///backend.default:http} or
+     * {@code static:///10.0.0.1:8080,10.0.0.2:8080}. Load balancers on the same target share its resolver.
+     */
     public LoadBalancerBuilder target(String target) {
         this.target = target;
         return this;
@@ -50,6 +55,12 @@ public final class LoadBalancerBuilder {
      */
     public LoadBalancerBuilder resolver(Resolver resolver) {
         this.resolver = resolver;
+        return this;
+    }
+
+    /** Resolves the {@link #target}, shared with other load balancers. Default: {@link Discovery#defaults()}. */
+    public LoadBalancerBuilder discovery(Discovery discovery) {
+        this.discovery = discovery;
         return this;
     }
 
@@ -97,20 +108,19 @@ public final class LoadBalancerBuilder {
         require("ejection", ejection);
         require("scheduler", scheduler);
         require("listener", listener);
+        require("discovery", discovery);
         Picker.Factory chosen = picker != null ? picker : Pickers.roundRobin();
         Pinning pinning = new Pinning(whenPinUnavailable);
         if (resolver != null) {
             return new LoadBalancer(this, resolver, false, chosen, pinning);
         }
-        return new LoadBalancer(this, resolverFor(Target.parse(target)), true, chosen, pinning);
-    }
-
-    private Resolver resolverFor(Target parsed) {
-        if (parsed.scheme().equals("static")) {
-            return StaticResolver.forTarget(parsed);
+        Resolver opened;
+        try {
+            opened = discovery.open(Target.parse(target));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IllegalArgumentException("load balancer for service " + service + ": " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("target \"" + parsed + "\" of service " + service + ": the " + parsed.scheme()
-                + " resolver is not part of this build yet; expected a static:/// target or a resolver");
+        return new LoadBalancer(this, opened, true, chosen, pinning);
     }
 
     private void require(String setting, Object value) {

@@ -34,14 +34,44 @@ public final class InetAddresses {
         }
     }
 
-    /** Formats an address for an authority: {@code 10.0.0.1} or {@code [fd00::1]}. */
+    /** Formats an address for an authority: {@code 10.0.0.1}, or IPv6 in RFC 5952's short form, {@code [fd00::1]}. */
     public static String toUriHost(InetAddress address) {
-        String host = address.getHostAddress();
-        int scope = host.indexOf('%');
-        if (scope >= 0) {
-            host = host.substring(0, scope);
+        byte[] bytes = address.getAddress();
+        return bytes.length == 4 ? address.getHostAddress() : "[" + formatIpv6(bytes) + "]";
+    }
+
+    /** RFC 5952: lower-case hex without leading zeros, the longest run of two or more zero groups as {@code ::}. */
+    private static String formatIpv6(byte[] bytes) {
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
         }
-        return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder s = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                s.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
+                s.append(':');
+            }
+            s.append(Integer.toHexString(groups[i]));
+        }
+        return s.toString();
     }
 
     private static byte[] parseIpv4(String text) {

@@ -1,0 +1,217 @@
+package dev.podlb.core.discovery.dns;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+import org.xbill.DNS.lookup.LookupSession;
+import org.xbill.DNS.lookup.NoSuchDomainException;
+import org.xbill.DNS.lookup.NoSuchRRSetException;
+
+/**
+ * Asks DNS, through one dnsjava {@link LookupSession} and one cache of answers shared by every
+ * resolver of a {@link dev.podlb.core.discovery.Discovery}: two targets naming the same host
+ * share its answer until the records' TTL runs out.
+ */
+final class DnsLookups implements AutoCloseable {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final DnsSettings settings;
+    private final ExecutorService executor;
+    private final LookupSession session;
+    private final AsyncCache<Question, Answer> cache;
+
+    DnsLookups(DnsSettings settings) {
+        this.settings = settings;
+        // One thread that ends when idle: answers are handled in microseconds, and after the last
+        // resolver closes no podlb thread is left behind.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+            Thread t = new Thread(task, "podlb-dns-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        this.executor = pool;
+        List<Name> search = new ArrayList<>();
+        for (String domain : settings.searchDomains()) {
+            search.add(absolute(domain));
+        }
+        this.session = LookupSession.builder()
+                .resolver(resolver(settings))
+                .executor(executor)
+                .searchPath(search)
+                .ndots(settings.ndots())
+                .clearCaches()
+                .build();
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(settings.cacheSize())
+                .expireAfter(new TtlExpiry())
+                .ticker(settings.scheduler()::nanoTime)
+                .executor(Runnable::run)
+                .buildAsync();
+    }
+
+    private static Resolver resolver(DnsSettings settings) {
+        List<Resolver> resolvers = new ArrayList<>();
+        for (InetSocketAddress server : settings.servers()) {
+            SimpleResolver one = new SimpleResolver(server);
+            one.setTimeout(settings.queryTimeout());
+            resolvers.add(one);
+        }
+        if (resolvers.size() == 1) {
+            return resolvers.get(0);
+        }
+        ExtendedResolver all = new ExtendedResolver(resolvers);
+        all.setTimeout(settings.queryTimeout());
+        return all;
+    }
+
+    DnsSettings settings() {
+        return settings;
+    }
+
+    /**
+     * The records of {@code type} for {@code name}, expanded through the search domains unless it
+     * is absolute. A name that does not exist, or has no such records, gives an empty answer;
+     * anything else that goes wrong fails the future.
+     */
+    CompletableFuture<Answer> lookup(String name, int type) {
+        return cache.get(new Question(name, type), (question, unused) -> query(question));
+    }
+
+    private CompletableFuture<Answer> query(Question question) {
+        Name name;
+        try {
+            name = Name.fromString(question.name);
+        } catch (TextParseException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return session.lookupAsync(name, question.type).toCompletableFuture()
+                .handle((result, error) -> {
+                    if (error == null) {
+                        return Answer.of(result.getRecords(), settings.scheduler().nanoTime(), settings.maxRefresh());
+                    }
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    if (cause instanceof NoSuchDomainException) {
+                        return Answer.NO_SUCH_NAME;
+                    }
+                    if (cause instanceof NoSuchRRSetException) {
+                        return Answer.NO_RECORDS;
+                    }
+                    throw cause instanceof CompletionException ? (CompletionException) cause : new CompletionException(cause);
+                });
+    }
+
+    private static Name absolute(String domain) {
+        try {
+            return Name.fromString(domain, Name.root);
+        } catch (TextParseException e) {
+            throw new IllegalArgumentException("DNS search domain \"" + domain + "\" is not a valid name: " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops the callback thread; resolvers using these lookups must be closed first. */
+    @Override
+    public void close() {
+        executor.shutdown();
+        cache.synchronous().invalidateAll();
+    }
+
+    static String typeName(int type) {
+        return Type.string(type);
+    }
+
+    private static final class Question {
+        final String name;
+        final int type;
+
+        Question(String name, int type) {
+            this.name = name;
+            this.type = type;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Question && ((Question) o).type == type && ((Question) o).name.equals(name);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + type;
+        }
+    }
+
+    /**
+     * The records of one answer, the shortest TTL among them and when it was received (so that a
+     * resolver reading it from the cache later knows how long it has left); empty when there were none.
+     */
+    static final class Answer {
+        static final Answer NO_SUCH_NAME = new Answer(List.of(), 0, 0, true);
+        static final Answer NO_RECORDS = new Answer(List.of(), 0, 0, false);
+
+        final List<Record> records;
+        /** How long the answer is used: its shortest TTL, but no longer than the maximum refresh. */
+        final long lifetimeNanos;
+        final long receivedNanos;
+        final boolean noSuchName;
+
+        private Answer(List<Record> records, long lifetimeNanos, long receivedNanos, boolean noSuchName) {
+            this.records = records;
+            this.lifetimeNanos = lifetimeNanos;
+            this.receivedNanos = receivedNanos;
+            this.noSuchName = noSuchName;
+        }
+
+        static Answer of(List<Record> records, long receivedNanos, Duration maxLifetime) {
+            if (records.isEmpty()) {
+                return NO_RECORDS;
+            }
+            long ttl = Long.MAX_VALUE;
+            for (Record record : records) {
+                ttl = Math.min(ttl, record.getTTL());
+            }
+            long lifetime = Math.min(Duration.ofSeconds(ttl).toNanos(), maxLifetime.toNanos());
+            return new Answer(List.copyOf(records), lifetime, receivedNanos, false);
+        }
+
+        /** Nanoseconds until this answer expires; 0 for an empty one. */
+        long remainingNanos(long nowNanos) {
+            return records.isEmpty() ? 0 : Math.max(0, receivedNanos + lifetimeNanos - nowNanos);
+        }
+    }
+
+    /** A positive answer lives as long as its TTL; an empty one is not kept. */
+    private static final class TtlExpiry implements Expiry<Question, Answer> {
+        @Override
+        public long expireAfterCreate(Question key, Answer answer, long currentTime) {
+            return answer.lifetimeNanos;
+        }
+
+        @Override
+        public long expireAfterUpdate(Question key, Answer answer, long currentTime, long currentDuration) {
+            return expireAfterCreate(key, answer, currentTime);
+        }
+
+        @Override
+        public long expireAfterRead(Question key, Answer answer, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.podlb.core.discovery.dns;
+
+/** A {@code dns:///} target could not be resolved; the message names the target, the name asked and why. */
+public final class DnsResolutionException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final boolean noSuchName;
+
+    DnsResolutionException(String message, boolean noSuchName, Throwable cause) {
+        super(message, cause);
+        this.noSuchName = noSuchName;
+    }
+
+    /** Whether DNS said the name has no records (NXDOMAIN or an empty answer), rather than failing to answer. */
+    public boolean isNoSuchName() {
+        return noSuchName;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.podlb.core.discovery.kubernetes;
+
+import dev.podlb.core.discovery.Resolver;
+import dev.podlb.core.discovery.ResolverFactory;
+import dev.podlb.core.discovery.Target;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Resolves {@code k8s:///} targets by watching EndpointSlices through the fabric8 Kubernetes client.
+ *
+ * <pre>{@code
+ * Discovery discovery = Discovery.builder().kubernetes(KubernetesDiscovery.using(client)).build();
+ * }</pre>
+ *
+ * A client given with {@link #using} stays the application's to close. The client of
+ * {@link #fromEnvironment()} is configured from the pod's service account when running in a
+ * cluster, else from the kubeconfig; it is created for the first resolver and closed after the last.
+ */
+public final class KubernetesDiscovery implements ResolverFactory {
+    private final Supplier<KubernetesClient> clientSupplier;
+    private final boolean ownsClient;
+    private KubernetesClient client;
+    private int resolvers;
+
+    private KubernetesDiscovery(Supplier<KubernetesClient> clientSupplier, boolean ownsClient) {
+        this.clientSupplier = clientSupplier;
+        this.ownsClient = ownsClient;
+    }
+
+    /** Uses the application's client, and leaves it open. */
+    public static KubernetesDiscovery using(KubernetesClient client) {
+        Objects.requireNonNull(client, "Kubernetes client");
+        return new KubernetesDiscovery(() -> client, false);
+    }
+
+    /** Creates its own client from the service account or the kubeconfig, while resolvers use it. */
+    public static KubernetesDiscovery fromEnvironment() {
+        return new KubernetesDiscovery(() -> new KubernetesClientBuilder().build(), true);
+    }
+
+    @Override
+    public synchronized Resolver create(Target target) {
+        KubernetesTarget parsed = KubernetesTarget.parse(target);
+        if (client == null) {
+            client = clientSupplier.get();
+        }
+        resolvers++;
+        return new KubernetesResolver(parsed, client, this::resolverClosed);
+    }
+
+    private void resolverClosed() {
+        KubernetesClient toClose = null;
+        synchronized (this) {
+            if (--resolvers == 0 && ownsClient) {
+                toClose = client;
+                client = null;
+            }
+        }
+        if (toClose != null) {
+            toClose.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        KubernetesClient toClose;
+        synchronized (this) {
+            toClose = ownsClient ? client : null;
+            client = null;
+        }
+        if (toClose != null) {
+            toClose.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KubernetesDiscovery{" + (ownsClient ? "client from the environment" : "application's client") + "}";
+    }
+}

@@ -1,0 +1,237 @@
+package dev.podlb.core.discovery.kubernetes;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.EndpointSet;
+import dev.podlb.core.Readiness;
+import dev.podlb.core.discovery.PublishingResolver;
+import dev.podlb.core.internal.InetAddresses;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the EndpointSlices of one Service (label {@code kubernetes.io/service-name}, never the
+ * whole namespace) and publishes the endpoints of all of its slices, IPv4 and IPv6, as one set.
+ *
+ * <p>The first set is published only once the informer's initial list has synced, so it is never
+ * partial. When the watch drops or the API server restarts, the informer lists again and the last
+ * good set serves meanwhile; because every set is rebuilt from the informer's whole store, nothing
+ * is duplicated or lost afterwards.
+ */
+final class KubernetesResolver extends PublishingResolver {
+    static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+    private static final Logger log = LoggerFactory.getLogger(KubernetesResolver.class);
+
+    private final KubernetesTarget target;
+    private final String namespace;
+    private final SharedIndexInformer<EndpointSlice> informer;
+    private final Runnable onClose;
+    private final Object lock = new Object();
+    private boolean failing;
+    private boolean everPublished;
+    private String lastSkipped = "";
+
+    KubernetesResolver(KubernetesTarget target, KubernetesClient client, Runnable onClose) {
+        this.target = target;
+        this.namespace = target.namespace().orElseGet(() -> client.getNamespace() != null ? client.getNamespace() : "default");
+        this.onClose = onClose;
+        this.informer = client.discovery().v1().endpointSlices()
+                .inNamespace(namespace)
+                .withLabel(SERVICE_NAME_LABEL, target.service())
+                .runnableInformer(0);
+        informer.addEventHandler(new ResourceEventHandler<EndpointSlice>() {
+            @Override
+            public void onAdd(EndpointSlice slice) {
+                rebuild();
+            }
+
+            @Override
+            public void onUpdate(EndpointSlice before, EndpointSlice after) {
+                rebuild();
+            }
+
+            @Override
+            public void onDelete(EndpointSlice slice, boolean finalStateUnknown) {
+                rebuild();
+            }
+        });
+        informer.exceptionHandler((started, error) -> {
+            watchFailed(error);
+            return true;
+        });
+        informer.start().whenComplete((unused, error) -> {
+            if (error != null) {
+                watchFailed(error);
+            } else {
+                rebuild();
+            }
+        });
+    }
+
+    @Override
+    public String describe() {
+        return target + " (EndpointSlices of service " + target.service() + " in namespace " + namespace + ")";
+    }
+
+    @Override
+    public void close() {
+        informer.stop();
+        onClose.run();
+    }
+
+    private void rebuild() {
+        if (!informer.hasSynced()) {
+            return;
+        }
+        List<EndpointSlice> slices = new ArrayList<>(informer.getStore().list());
+        slices.sort(Comparator.comparing(slice -> slice.getMetadata().getName()));
+        synchronized (lock) {
+            if (failing) {
+                failing = false;
+                log.info("{}: watching EndpointSlices again", target);
+            }
+            if (slices.isEmpty() && !everPublished) {
+                publishError(new KubernetesDiscoveryException(target + ": service " + target.service() + " in namespace "
+                        + namespace + " has no EndpointSlice; expected an existing Service with a selector (is the name"
+                        + " or the namespace wrong?)"));
+                return;
+            }
+            List<Endpoint> endpoints = new ArrayList<>();
+            List<String> skipped = new ArrayList<>();
+            for (EndpointSlice slice : slices) {
+                addEndpoints(slice, endpoints, skipped);
+            }
+            String skippedText = String.join("; ", skipped);
+            if (!skippedText.equals(lastSkipped)) {
+                lastSkipped = skippedText;
+                if (!skipped.isEmpty()) {
+                    log.warn("{}: left out: {}", target, skippedText);
+                }
+            }
+            everPublished = true;
+            publish(EndpointSet.of(0, endpoints));
+        }
+    }
+
+    private void addEndpoints(EndpointSlice slice, List<Endpoint> into, List<String> skipped) {
+        String sliceName = slice.getMetadata() == null ? "?" : slice.getMetadata().getName();
+        String type = slice.getAddressType();
+        if (!"IPv4".equals(type) && !"IPv6".equals(type)) {
+            skipped.add("slice " + sliceName + " has address type " + type + " (expected IPv4 or IPv6)");
+            return;
+        }
+        int port = port(slice);
+        if (port < 0) {
+            skipped.add("slice " + sliceName + " has no port " + target.portText() + " (it has " + ports(slice) + ")");
+            return;
+        }
+        if (slice.getEndpoints() == null) {
+            return;
+        }
+        for (io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e : slice.getEndpoints()) {
+            if (e == null || e.getAddresses() == null) {
+                continue;
+            }
+            Readiness readiness = readiness(e.getConditions());
+            String pod = e.getTargetRef() != null && "Pod".equals(e.getTargetRef().getKind()) ? e.getTargetRef().getName()
+                    : e.getTargetRef() != null ? e.getTargetRef().getName() : e.getHostname();
+            for (String address : e.getAddresses()) {
+                try {
+                    into.add(Endpoint.builder(InetAddresses.parseLiteral(address), port)
+                            .podName(pod)
+                            .nodeName(e.getNodeName())
+                            .zone(e.getZone())
+                            .readiness(readiness)
+                            .build());
+                } catch (IllegalArgumentException bad) {
+                    skipped.add("slice " + sliceName + " address \"" + address + "\": " + bad.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * The EndpointSlice conditions as the Kubernetes documentation reads them: an absent
+     * {@code ready} or {@code serving} means true, an absent {@code terminating} false.
+     */
+    static Readiness readiness(EndpointConditions conditions) {
+        boolean ready = conditions == null || conditions.getReady() == null || conditions.getReady();
+        boolean serving = conditions == null || conditions.getServing() == null ? ready : conditions.getServing();
+        boolean terminating = conditions != null && Boolean.TRUE.equals(conditions.getTerminating());
+        if (ready && !terminating) {
+            return Readiness.READY;
+        }
+        return serving && terminating ? Readiness.TERMINATING : Readiness.NOT_READY;
+    }
+
+    private int port(EndpointSlice slice) {
+        if (target.portName().isEmpty()) {
+            return target.portNumber();
+        }
+        if (slice.getPorts() != null) {
+            for (EndpointPort port : slice.getPorts()) {
+                if (port != null && target.portName().get().equals(port.getName()) && port.getPort() != null) {
+                    return port.getPort();
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static String ports(EndpointSlice slice) {
+        List<String> names = new ArrayList<>();
+        if (slice.getPorts() != null) {
+            for (EndpointPort port : slice.getPorts()) {
+                if (port != null) {
+                    names.add((port.getName() == null || port.getName().isEmpty() ? "(unnamed)" : port.getName()) + "="
+                            + port.getPort());
+                }
+            }
+        }
+        return names.isEmpty() ? "no ports" : String.join(", ", names);
+    }
+
+    private void watchFailed(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        KubernetesDiscoveryException failure = new KubernetesDiscoveryException(target + ": " + explain(cause), cause);
+        boolean first;
+        synchronized (lock) {
+            first = !failing;
+            failing = true;
+        }
+        if (first) {
+            log.warn("{}{}", failure.getMessage(), everPublished ? "; the last good set serves meanwhile" : "");
+        }
+        publishError(failure);
+    }
+
+    private String explain(Throwable cause) {
+        if (cause instanceof KubernetesClientException) {
+            int code = ((KubernetesClientException) cause).getCode();
+            if (code == 403) {
+                return "listing EndpointSlices in namespace " + namespace + " was denied (403 Forbidden); expected a Role"
+                        + " granting get, list and watch on endpointslices (apiGroup discovery.k8s.io) to the client's"
+                        + " service account";
+            }
+            if (code == 401) {
+                return "the API server refused the client's credentials (401 Unauthorized)";
+            }
+        }
+        return "watching EndpointSlices in namespace " + namespace + " failed: " + cause;
+    }
+
+    @Override
+    public String toString() {
+        return "KubernetesResolver{" + describe() + ", " + current() + "}";
+    }
+}

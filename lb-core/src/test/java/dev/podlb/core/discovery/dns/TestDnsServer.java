@@ -1,0 +1,275 @@
+package dev.podlb.core.discovery.dns;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SRVRecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+
+/**
+ * An authoritative DNS server for tests, over real UDP and TCP on 127.0.0.1, built on dnsjava's
+ * wire classes. Its records and its behaviour (answer, SERVFAIL, silence, garbage, a wrong query
+ * id) change at run time. UDP answers larger than the client's buffer are truncated, as a real
+ * server truncates them, so that clients must retry over TCP.
+ */
+final class TestDnsServer implements AutoCloseable {
+    enum Mode { ANSWER, SERVFAIL, REFUSED, SILENT, GARBAGE, WRONG_ID }
+
+    private final DatagramSocket udp;
+    private final ServerSocket tcp;
+    private final Map<Name, List<Record>> records = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> queries = new ConcurrentHashMap<>();
+    private final AtomicInteger udpQueries = new AtomicInteger();
+    private final AtomicInteger tcpQueries = new AtomicInteger();
+    private volatile Mode mode = Mode.ANSWER;
+
+    TestDnsServer() throws IOException {
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        DatagramSocket boundUdp = null;
+        ServerSocket boundTcp = null;
+        for (int attempt = 0; boundTcp == null; attempt++) {
+            boundUdp = new DatagramSocket(new InetSocketAddress(loopback, 0));
+            try {
+                boundTcp = new ServerSocket(boundUdp.getLocalPort(), 50, loopback);
+            } catch (IOException portTakenForTcp) {
+                boundUdp.close();
+                if (attempt == 20) {
+                    throw portTakenForTcp;
+                }
+            }
+        }
+        this.udp = boundUdp;
+        this.tcp = boundTcp;
+        start("test-dns-udp", this::serveUdp);
+        start("test-dns-tcp", this::serveTcp);
+    }
+
+    private static void start(String name, Runnable loop) {
+        Thread t = new Thread(loop, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    InetSocketAddress address() {
+        return new InetSocketAddress(udp.getLocalAddress(), udp.getLocalPort());
+    }
+
+    /** Settings that ask only this server, with no search domains. */
+    DnsSettings.Builder settings() {
+        return DnsSettings.builder().server(address()).searchDomains(List.of()).ndots(1);
+    }
+
+    void mode(Mode mode) {
+        this.mode = mode;
+    }
+
+    /** Replaces the A records of {@code name} (absolute, without the final dot). */
+    void a(String name, long ttl, String... addresses) {
+        List<Record> list = new ArrayList<>();
+        for (String address : addresses) {
+            list.add(new ARecord(name(name), DClass.IN, ttl, parse(address)));
+        }
+        replace(name, Type.A, list);
+    }
+
+    void aaaa(String name, long ttl, String... addresses) {
+        List<Record> list = new ArrayList<>();
+        for (String address : addresses) {
+            list.add(new AAAARecord(name(name), DClass.IN, ttl, parse(address)));
+        }
+        replace(name, Type.AAAA, list);
+    }
+
+    /** Replaces the SRV records of {@code name}: each target is {@code host:port:weight}. */
+    void srv(String name, long ttl, String... targets) {
+        List<Record> list = new ArrayList<>();
+        for (String target : targets) {
+            String[] parts = target.split(":");
+            list.add(new SRVRecord(name(name), DClass.IN, ttl, 0, Integer.parseInt(parts[2]), Integer.parseInt(parts[1]),
+                    name(parts[0])));
+        }
+        replace(name, Type.SRV, list);
+    }
+
+    /** Removes every record of {@code name}: it answers NXDOMAIN. */
+    void remove(String name) {
+        records.remove(name(name));
+    }
+
+    int queries(String name, int type) {
+        AtomicInteger n = queries.get(name(name) + "/" + Type.string(type));
+        return n == null ? 0 : n.get();
+    }
+
+    int udpQueries() {
+        return udpQueries.get();
+    }
+
+    int tcpQueries() {
+        return tcpQueries.get();
+    }
+
+    private void replace(String name, int type, List<Record> list) {
+        records.compute(name(name), (key, old) -> {
+            List<Record> next = new ArrayList<>();
+            if (old != null) {
+                for (Record r : old) {
+                    if (r.getType() != type) {
+                        next.add(r);
+                    }
+                }
+            }
+            next.addAll(list);
+            return next;
+        });
+    }
+
+    private static Name name(String text) {
+        try {
+            return Name.fromString(text.endsWith(".") ? text : text + ".");
+        } catch (TextParseException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static InetAddress parse(String address) {
+        try {
+            return InetAddress.getByName(address);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private void serveUdp() {
+        byte[] buffer = new byte[65535];
+        while (!udp.isClosed()) {
+            try {
+                DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+                udp.receive(packet);
+                udpQueries.incrementAndGet();
+                Message query = new Message(java.util.Arrays.copyOf(packet.getData(), packet.getLength()));
+                byte[] answer = answer(query, true);
+                if (answer != null) {
+                    udp.send(new DatagramPacket(answer, answer.length, packet.getSocketAddress()));
+                }
+            } catch (SocketException closed) {
+                return;
+            } catch (IOException e) {
+                // An unreadable query gets no answer, as from a real server.
+            }
+        }
+    }
+
+    private void serveTcp() {
+        while (!tcp.isClosed()) {
+            try {
+                Socket socket = tcp.accept();
+                start("test-dns-tcp-connection", () -> serveConnection(socket));
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    private void serveConnection(Socket socket) {
+        try (socket) {
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            while (true) {
+                int length = in.readUnsignedShort();
+                byte[] bytes = new byte[length];
+                in.readFully(bytes);
+                tcpQueries.incrementAndGet();
+                byte[] answer = answer(new Message(bytes), false);
+                if (answer != null) {
+                    out.writeShort(answer.length);
+                    out.write(answer);
+                    out.flush();
+                }
+            }
+        } catch (IOException endOfConnection) {
+            // The client closed it, or the server is closing.
+        }
+    }
+
+    private byte[] answer(Message query, boolean overUdp) {
+        Record question = query.getQuestion();
+        queries.computeIfAbsent(question.getName() + "/" + Type.string(question.getType()), k -> new AtomicInteger())
+                .incrementAndGet();
+        Mode now = mode;
+        if (now == Mode.SILENT) {
+            return null;
+        }
+        if (now == Mode.GARBAGE) {
+            return new byte[] {(byte) (query.getHeader().getID() >> 8), (byte) query.getHeader().getID(), (byte) 0x81, 0,
+                    0, 1, 0, 7, 0x3f, 0x3f, 0x3f};
+        }
+        Message response = new Message(now == Mode.WRONG_ID ? (query.getHeader().getID() + 1) & 0xffff
+                : query.getHeader().getID());
+        response.getHeader().setFlag(Flags.QR);
+        response.getHeader().setFlag(Flags.AA);
+        if (query.getHeader().getFlag(Flags.RD)) {
+            response.getHeader().setFlag(Flags.RD);
+        }
+        response.addRecord(question, Section.QUESTION);
+        if (now == Mode.SERVFAIL || now == Mode.REFUSED) {
+            response.getHeader().setRcode(now == Mode.SERVFAIL ? Rcode.SERVFAIL : Rcode.REFUSED);
+            return response.toWire();
+        }
+        List<Record> known = records.get(question.getName());
+        if (known == null) {
+            response.getHeader().setRcode(Rcode.NXDOMAIN);
+            return response.toWire();
+        }
+        for (Record record : known) {
+            if (record.getType() == question.getType()) {
+                response.addRecord(record, Section.ANSWER);
+            }
+        }
+        byte[] wire = response.toWire();
+        OPTRecord opt = query.getOPT();
+        int limit = opt == null ? 512 : Math.max(512, opt.getPayloadSize());
+        if (overUdp && wire.length > limit) {
+            Message truncated = new Message(response.getHeader().getID());
+            truncated.getHeader().setFlag(Flags.QR);
+            truncated.getHeader().setFlag(Flags.AA);
+            truncated.getHeader().setFlag(Flags.TC);
+            truncated.addRecord(question, Section.QUESTION);
+            return truncated.toWire();
+        }
+        return wire;
+    }
+
+    @Override
+    public void close() {
+        udp.close();
+        try {
+            tcp.close();
+        } catch (IOException ignored) {
+            // Closing anyway.
+        }
+    }
+}
