@@ -1,0 +1,229 @@
+package dev.podlb.core.discovery.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.NoEndpointException;
+import dev.podlb.core.Readiness;
+import dev.podlb.core.discovery.Discovery;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/** The EndpointSlice resolver against fabric8's Kubernetes mock API server in CRUD mode. */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesResolverTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+    private Discovery discovery;
+    private final List<LoadBalancer> balancers = new ArrayList<>();
+
+    @BeforeEach
+    void discovery() {
+        discovery = Discovery.builder().kubernetes(KubernetesDiscovery.using(client)).build();
+    }
+
+    @AfterEach
+    void stop() {
+        balancers.forEach(LoadBalancer::close);
+        discovery.close();
+    }
+
+    private LoadBalancer balancer(String target) {
+        LoadBalancer lb = LoadBalancer.builder("backend").target(target).discovery(discovery).build();
+        balancers.add(lb);
+        return lb;
+    }
+
+    private static ConditionFactory waiting() {
+        return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
+    }
+
+    private static Map<String, Readiness> states(LoadBalancer lb) {
+        return lb.endpoints().endpoints().stream().collect(Collectors.toMap(Endpoint::authority, Endpoint::readiness));
+    }
+
+    /** A slice of service {@code backend}; each endpoint is {@code ip/pod/ready/serving/terminating}. */
+    private static EndpointSlice slice(String name, String addressType, String portName, int port, String... endpoints) {
+        EndpointSliceBuilder slice = new EndpointSliceBuilder()
+                .withNewMetadata().withName(name).withNamespace("default")
+                .addToLabels("kubernetes.io/service-name", "backend").endMetadata()
+                .withAddressType(addressType)
+                .addNewPort().withName(portName).withPort(port).withProtocol("TCP").endPort();
+        for (String endpoint : endpoints) {
+            String[] f = endpoint.split("/");
+            slice.addNewEndpoint().withAddresses(f[0])
+                    .withNewTargetRef().withKind("Pod").withName(f[1]).withNamespace("default").endTargetRef()
+                    .withNodeName("node-" + f[1]).withZone("zone-a")
+                    .withNewConditions().withReady(Boolean.valueOf(f[2])).withServing(Boolean.valueOf(f[3]))
+                    .withTerminating(Boolean.valueOf(f[4])).endConditions()
+                    .endEndpoint();
+        }
+        return slice.build();
+    }
+
+    private void apply(EndpointSlice slice) {
+        client.discovery().v1().endpointSlices().inNamespace("default").resource(slice).createOr(existing -> existing.update());
+    }
+
+    @Test
+    void allSlicesOfTheServiceMergeIntoOneSetWithPodNodeAndZone() {
+        apply(slice("backend-v4", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false", "10.0.0.2/pod-b/true/true/false"));
+        apply(slice("backend-v6", "IPv6", "http", 8080, "fd00::3/pod-c/true/true/false"));
+        apply(slice("other", "IPv4", "http", 8080).toBuilder().editMetadata()
+                .addToLabels("kubernetes.io/service-name", "other").endMetadata().build());
+
+        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+
+        assertThat(states(lb)).containsOnlyKeys("10.0.0.1:8080", "10.0.0.2:8080", "[fd00::3]:8080");
+        Endpoint a = lb.endpoints().lookup("pod-a").get(0);
+        assertThat(a.nodeName()).contains("node-pod-a");
+        assertThat(a.zone()).contains("zone-a");
+    }
+
+    @Test
+    void namedPortResolvesPerSliceAndNumberIsUsedAsIs() {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
+
+        assertThat(states(balancer("k8s:///backend.default:http").awaitReady(WAIT))).containsOnlyKeys("10.0.0.1:8080");
+        assertThat(states(balancer("k8s:///backend.default:9000").awaitReady(WAIT))).containsOnlyKeys("10.0.0.1:9000");
+        assertThat(states(balancer("k8s:///backend.default:grpc").awaitReady(WAIT))).isEmpty();
+    }
+
+    @Test
+    void namespaceDefaultsToTheClientsOwn() {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
+
+        assertThat(client.getNamespace()).isEqualTo("test");
+        LoadBalancer lb = balancer("k8s:///backend:http");
+        assertThatThrownBy(() -> lb.awaitReady(Duration.ofSeconds(2)))
+                .hasMessageContaining("service backend in namespace test has no EndpointSlice");
+    }
+
+    @Test
+    void readinessFlipsReachPicks() {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false", "10.0.0.2/pod-b/true/true/false"));
+        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/false/false/false", "10.0.0.2/pod-b/true/true/false"));
+        waiting().until(() -> states(lb).get("10.0.0.1:8080") == Readiness.NOT_READY);
+        for (int i = 0; i < 10; i++) {
+            assertThat(lb.pick().authority()).isEqualTo("10.0.0.2:8080");
+        }
+
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false", "10.0.0.2/pod-b/true/true/false"));
+        waiting().until(() -> states(lb).get("10.0.0.1:8080") == Readiness.READY);
+    }
+
+    @Test
+    void servingTerminatingPodsAreUsedOnlyWhenNothingIsReady() {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/false/true/true", "10.0.0.2/pod-b/true/true/false",
+                "10.0.0.3/pod-c/false/false/true"));
+        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+
+        assertThat(states(lb)).containsEntry("10.0.0.1:8080", Readiness.TERMINATING)
+                .containsEntry("10.0.0.3:8080", Readiness.NOT_READY);
+        assertThat(lb.pick().authority()).isEqualTo("10.0.0.2:8080");
+
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/false/true/true", "10.0.0.3/pod-c/false/false/true"));
+        waiting().until(() -> !states(lb).containsKey("10.0.0.2:8080"));
+        assertThat(lb.pick().authority()).isEqualTo("10.0.0.1:8080");
+    }
+
+    @Test
+    void deletedSliceTakesItsEndpointsAway() {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
+        apply(slice("backend-2", "IPv4", "http", 8080, "10.0.0.2/pod-b/true/true/false"));
+        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+        assertThat(states(lb)).hasSize(2);
+
+        client.discovery().v1().endpointSlices().inNamespace("default").withName("backend-2").delete();
+
+        waiting().until(() -> states(lb).keySet().equals(java.util.Set.of("10.0.0.1:8080")));
+    }
+
+    @Test
+    void endpointInTwoSlicesIsCountedOnce() {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
+        apply(slice("backend-2", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false", "10.0.0.2/pod-b/true/true/false"));
+
+        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+
+        assertThat(lb.endpoints().size()).isEqualTo(2);
+    }
+
+    @Test
+    void serviceThatDoesNotExistFailsAwaitReadyNamingIt() {
+        LoadBalancer lb = balancer("k8s:///nothing.default:http");
+
+        assertThatThrownBy(() -> lb.awaitReady(Duration.ofSeconds(2)))
+                .isInstanceOf(NoEndpointException.class)
+                .hasMessageContaining("service backend: k8s:///nothing.default:http (EndpointSlices of service nothing in"
+                        + " namespace default) found no endpoints within PT2S")
+                .hasMessageContaining("service nothing in namespace default has no EndpointSlice; expected an existing"
+                        + " Service with a selector");
+    }
+
+    @Test
+    void loadBalancersOnOneTargetShareOneInformer() {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
+        LoadBalancer first = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+        LoadBalancer second = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+
+        assertThat(discovery.openResolvers()).isEqualTo(1);
+        first.close();
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.9/pod-z/true/true/false"));
+        waiting().until(() -> states(second).containsKey("10.0.0.9:8080"));
+        second.close();
+        assertThat(discovery.openResolvers()).isZero();
+    }
+
+    @Test
+    @Disabled("Not yet working: after destroy() and a new fabric8 8.0.0 mock server on the same port, the informer"
+            + " sends the new server no request within 30 s, so the restart cannot be observed here; the cause"
+            + " (old watch connection kept, or reconnection refused) is not found yet. Tracked in the issue-3 note.")
+    void apiServerRestartKeepsTheLastGoodSetAndRecoversWithoutDuplicates() throws Exception {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
+        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+
+        int port = server.getPort();
+        server.destroy();
+        Thread.sleep(300);
+        assertThat(states(lb)).containsOnlyKeys("10.0.0.1:8080");
+
+        KubernetesMockServer restarted = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(),
+                new io.fabric8.mockwebserver.MockWebServer(), new java.util.HashMap<>(),
+                new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(), true);
+        restarted.start(port);
+        try {
+            // The informer comes back by itself; the mock keeps no event history, so the change is
+            // made once the informer is talking to the new server.
+            waiting().atMost(Duration.ofSeconds(30)).until(() -> restarted.getRequestCount() > 0);
+            KubernetesClient again = restarted.createClient();
+            again.discovery().v1().endpointSlices().inNamespace("default")
+                    .resource(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false",
+                            "10.0.0.2/pod-b/true/true/false")).create();
+            waiting().atMost(Duration.ofSeconds(30)).until(() -> states(lb).size() == 2);
+            assertThat(states(lb)).containsOnlyKeys("10.0.0.1:8080", "10.0.0.2:8080");
+        } finally {
+            restarted.destroy();
+        }
+    }
+}
