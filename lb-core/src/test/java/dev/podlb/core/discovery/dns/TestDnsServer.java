@@ -35,8 +35,8 @@ import org.xbill.DNS.Type;
  * id) change at run time. UDP answers larger than the client's buffer are truncated, as a real
  * server truncates them, so that clients must retry over TCP.
  */
-final class TestDnsServer implements AutoCloseable {
-    enum Mode { ANSWER, SERVFAIL, REFUSED, SILENT, GARBAGE, WRONG_ID }
+public final class TestDnsServer implements AutoCloseable {
+    public enum Mode { ANSWER, SERVFAIL, REFUSED, SILENT, GARBAGE, WRONG_ID }
 
     private final DatagramSocket udp;
     private final ServerSocket tcp;
@@ -46,7 +46,7 @@ final class TestDnsServer implements AutoCloseable {
     private final AtomicInteger tcpQueries = new AtomicInteger();
     private volatile Mode mode = Mode.ANSWER;
 
-    TestDnsServer() throws IOException {
+    public TestDnsServer() throws IOException {
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         DatagramSocket boundUdp = null;
         ServerSocket boundTcp = null;
@@ -73,21 +73,21 @@ final class TestDnsServer implements AutoCloseable {
         t.start();
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return new InetSocketAddress(udp.getLocalAddress(), udp.getLocalPort());
     }
 
     /** Settings that ask only this server, with no search domains. */
-    DnsSettings.Builder settings() {
+    public DnsSettings.Builder settings() {
         return DnsSettings.builder().server(address()).searchDomains(List.of()).ndots(1);
     }
 
-    void mode(Mode mode) {
+    public void mode(Mode mode) {
         this.mode = mode;
     }
 
     /** Replaces the A records of {@code name} (absolute, without the final dot). */
-    void a(String name, long ttl, String... addresses) {
+    public void a(String name, long ttl, String... addresses) {
         List<Record> list = new ArrayList<>();
         for (String address : addresses) {
             list.add(new ARecord(name(name), DClass.IN, ttl, parse(address)));
@@ -95,7 +95,7 @@ final class TestDnsServer implements AutoCloseable {
         replace(name, Type.A, list);
     }
 
-    void aaaa(String name, long ttl, String... addresses) {
+    public void aaaa(String name, long ttl, String... addresses) {
         List<Record> list = new ArrayList<>();
         for (String address : addresses) {
             list.add(new AAAARecord(name(name), DClass.IN, ttl, parse(address)));
@@ -104,7 +104,7 @@ final class TestDnsServer implements AutoCloseable {
     }
 
     /** Replaces the SRV records of {@code name}: each target is {@code host:port:weight}. */
-    void srv(String name, long ttl, String... targets) {
+    public void srv(String name, long ttl, String... targets) {
         List<Record> list = new ArrayList<>();
         for (String target : targets) {
             String[] parts = target.split(":");
@@ -115,20 +115,20 @@ final class TestDnsServer implements AutoCloseable {
     }
 
     /** Removes every record of {@code name}: it answers NXDOMAIN. */
-    void remove(String name) {
+    public void remove(String name) {
         records.remove(name(name));
     }
 
-    int queries(String name, int type) {
+    public int queries(String name, int type) {
         AtomicInteger n = queries.get(name(name) + "/" + Type.string(type));
         return n == null ? 0 : n.get();
     }
 
-    int udpQueries() {
+    public int udpQueries() {
         return udpQueries.get();
     }
 
-    int tcpQueries() {
+    public int tcpQueries() {
         return tcpQueries.get();
     }
 

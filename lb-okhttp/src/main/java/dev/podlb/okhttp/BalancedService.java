@@ -1,0 +1,217 @@
+package dev.podlb.okhttp;
+
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.LoadBalancerBuilder;
+import dev.podlb.core.LoadBalancerListener;
+import dev.podlb.core.discovery.Discovery;
+import dev.podlb.core.health.EjectionPolicy;
+import dev.podlb.core.pick.AffinityMemory;
+import dev.podlb.core.pick.Picker;
+import dev.podlb.core.pick.Pickers;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One service the interceptor balances: the host name requests use, where its pods come from, and
+ * how a request chooses among them.
+ *
+ * <pre>{@code
+ * BalancedService.builder("backend.default.svc.cluster.local")
+ *         .target("dns:///backend.default.svc.cluster.local:8080")
+ *         .stickyKey(StickyKey.header("X-Session-Id"))   // sticky picks; default round-robin
+ *         .learnCookie("JSESSIONID")                     // requests with a pod's session cookie go to that pod
+ *         .pinHeader("X-Pod")                            // off unless set; removed before the request leaves
+ *         .maxAttempts(3)
+ *         .build();
+ * }</pre>
+ */
+public final class BalancedService {
+    final String host;
+    final String name;
+    final String target;
+    final LoadBalancer givenLoadBalancer;
+    final Picker.Factory picker;
+    final StickyKey stickyKey;
+    final String learnCookie;
+    final AffinityMemory affinity;
+    final String pinHeader;
+    final int maxAttempts;
+    final Set<Integer> retryStatuses;
+    final EjectionPolicy ejection;
+    final Consumer<LoadBalancerBuilder> customizer;
+
+    private BalancedService(Builder b) {
+        this.host = b.host;
+        this.name = b.name != null ? b.name : b.host;
+        this.target = b.target;
+        this.givenLoadBalancer = b.loadBalancer;
+        this.learnCookie = b.learnCookie;
+        this.stickyKey = b.stickyKey != null ? b.stickyKey : b.learnCookie != null ? StickyKey.cookie(b.learnCookie) : null;
+        this.affinity = b.learnCookie != null ? b.affinity : null;
+        this.picker = b.picker != null ? b.picker
+                : affinity != null ? Pickers.sticky(affinity) : stickyKey != null ? Pickers.sticky() : Pickers.roundRobin();
+        this.pinHeader = b.pinHeader;
+        this.maxAttempts = b.maxAttempts;
+        this.retryStatuses = Set.copyOf(b.retryStatuses);
+        this.ejection = b.ejection;
+        this.customizer = b.customizer;
+    }
+
+    public static Builder builder(String host) {
+        return new Builder(host);
+    }
+
+    /** The host name whose requests are balanced, lower case. */
+    public String host() {
+        return host;
+    }
+
+    /** The service's name in messages, logs and metrics; the host unless set. */
+    public String name() {
+        return name;
+    }
+
+    LoadBalancer openLoadBalancer(Discovery discovery, LoadBalancerListener listener) {
+        if (givenLoadBalancer != null) {
+            return givenLoadBalancer;
+        }
+        LoadBalancerBuilder lb = LoadBalancer.builder(name).target(target).discovery(discovery).picker(picker)
+                .listener(listener);
+        if (ejection != null) {
+            lb.ejection(ejection);
+        }
+        customizer.accept(lb);
+        return lb.build();
+    }
+
+    @Override
+    public String toString() {
+        return "BalancedService{" + host + " -> " + (target != null ? target : givenLoadBalancer) + ", picker=" + picker
+                + (pinHeader != null ? ", pinHeader=" + pinHeader : "") + ", maxAttempts=" + maxAttempts + "}";
+    }
+
+    public static final class Builder {
+        private final String host;
+        private String name;
+        private String target;
+        private LoadBalancer loadBalancer;
+        private Picker.Factory picker;
+        private StickyKey stickyKey;
+        private String learnCookie;
+        private AffinityMemory affinity;
+        private String pinHeader;
+        private int maxAttempts = 3;
+        private final Set<Integer> retryStatuses = new HashSet<>();
+        private EjectionPolicy ejection;
+        private Consumer<LoadBalancerBuilder> customizer = lb -> {};
+
+        private Builder(String host) {
+            this.host = host == null ? null : host.toLowerCase(Locale.ROOT);
+        }
+
+        /** The service's name in messages and metrics. Default: the host. */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** Where the pods come from: {@code dns:///…}, {@code k8s:///…} or {@code static:///…}. */
+        public Builder target(String target) {
+            this.target = target;
+            return this;
+        }
+
+        /** A load balancer the application built and owns, instead of a target. */
+        public Builder loadBalancer(LoadBalancer loadBalancer) {
+            this.loadBalancer = loadBalancer;
+            return this;
+        }
+
+        /** How a pod is chosen. Default: sticky when a sticky key is set, else round-robin. */
+        public Builder picker(Picker.Factory picker) {
+            this.picker = picker;
+            return this;
+        }
+
+        /** Where a request's sticky key comes from; sets the sticky picker unless another is given. */
+        public Builder stickyKey(StickyKey stickyKey) {
+            this.stickyKey = stickyKey;
+            return this;
+        }
+
+        /**
+         * The session cookie pods set (such as {@code JSESSIONID}): once a pod sets it, requests
+         * carrying it go to that pod while it is pickable, from any thread. Remembered in a bounded
+         * {@link AffinityMemory} (default 100,000 sessions, forgotten after 30 minutes unused).
+         */
+        public Builder learnCookie(String cookieName) {
+            return learnCookie(cookieName, AffinityMemory.builder().build());
+        }
+
+        /** As {@link #learnCookie(String)}, with the application's memory settings. */
+        public Builder learnCookie(String cookieName, AffinityMemory memory) {
+            this.learnCookie = Names.require("learned cookie name", cookieName);
+            this.affinity = Objects.requireNonNull(memory, "affinity memory");
+            return this;
+        }
+
+        /**
+         * A header naming the pod a request must reach (pod name, {@code ip:port} or ip). Off by
+         * default. Only discovered pods can be reached; the header is removed before the request leaves.
+         */
+        public Builder pinHeader(String headerName) {
+            this.pinHeader = Names.require("pin header name", headerName);
+            return this;
+        }
+
+        /** Attempts per call, the first included, each on a different pod while others exist. Default 3. */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /** Response codes retried on another pod, for requests that may be sent twice. Default: none. */
+        public Builder retryOnStatus(int... statuses) {
+            for (int status : statuses) {
+                if (status < 100 || status > 599) {
+                    throw new IllegalArgumentException("retry status " + status + " of service " + host
+                            + " is not an HTTP status; expected 100 to 599, such as 503");
+                }
+                retryStatuses.add(status);
+            }
+            return this;
+        }
+
+        /** When failing pods are ejected. Default: {@link EjectionPolicy#defaults()}. */
+        public Builder ejection(EjectionPolicy ejection) {
+            this.ejection = ejection;
+            return this;
+        }
+
+        /** Any other load balancer setting (scheduler, pin fallback…). */
+        public Builder customize(Consumer<LoadBalancerBuilder> customizer) {
+            this.customizer = Objects.requireNonNull(customizer, "customizer");
+            return this;
+        }
+
+        public BalancedService build() {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("balanced service host is " + (host == null ? "null" : "blank")
+                        + "; expected the host name requests use, such as backend.default.svc.cluster.local");
+            }
+            if ((target == null) == (loadBalancer == null)) {
+                throw new IllegalArgumentException("balanced service " + host + " has "
+                        + (target == null ? "neither a target nor a load balancer" : "both a target and a load balancer")
+                        + "; expected exactly one, such as .target(\"dns:///" + host + ":8080\")");
+            }
+            if (maxAttempts < 1 || maxAttempts > 10) {
+                throw new IllegalArgumentException("maxAttempts of service " + host + " is " + maxAttempts
+                        + "; expected 1 to 10 (3 is the default)");
+            }
+            return new BalancedService(this);
+        }
+    }
+}

@@ -1,0 +1,328 @@
+package dev.podlb.okhttp;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.EndpointSet;
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.LoadBalancerListener;
+import dev.podlb.core.NoEndpointException;
+import dev.podlb.core.Readiness;
+import dev.podlb.core.discovery.Discovery;
+import dev.podlb.core.health.Outcome;
+import dev.podlb.core.pick.PickRequest;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends every call to a balanced service to the pod podlb picks, retries safely on another pod,
+ * and reports each outcome so that failing pods are ejected. Add it as an application interceptor:
+ *
+ * <pre>{@code
+ * OkHttpClient client = new OkHttpClient.Builder()
+ *     .addInterceptor(LoadBalancingInterceptor.builder()
+ *         .service("backend.default.svc.cluster.local", "dns:///backend.default.svc.cluster.local:8080")
+ *         .build())
+ *     .build();
+ * }</pre>
+ *
+ * The URL keeps the service's host name: the pick is applied through the call's {@code Dns}, so
+ * the Host header, TLS SNI, hostname verification, certificate pins, cookies and cache keys stay
+ * those of the service, and connections are pooled per (host, pod). Calls to other hosts pass
+ * through untouched.
+ *
+ * <p>Retries: a call that failed before its request was sent (connection refused, connect
+ * timeout, no route) is retried on another pod whatever its method; one that failed after it may
+ * have been sent (read timeout, reset) only when its method is idempotent (GET, HEAD, OPTIONS, PUT,
+ * DELETE) and its body can be sent again. A POST is never sent twice. Retries stay inside the
+ * call's timeout and stop when the call is cancelled.
+ */
+public final class LoadBalancingInterceptor implements Interceptor, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
+
+    private final Map<String, Balanced> byHost;
+    private final ConnectionPool connectionPool;
+    private final CallListener listener;
+
+    private LoadBalancingInterceptor(Builder b) {
+        this.connectionPool = b.connectionPool != null ? b.connectionPool : new ConnectionPool(64, 5, TimeUnit.MINUTES);
+        this.listener = b.listener;
+        Map<String, Balanced> services = new LinkedHashMap<>();
+        try {
+            for (BalancedService service : b.services.values()) {
+                PoolTrimmer trimmer = new PoolTrimmer(connectionPool);
+                LoadBalancer lb = service.openLoadBalancer(b.discovery, trimmer);
+                services.put(service.host, new Balanced(service, lb, service.givenLoadBalancer == null));
+            }
+        } catch (RuntimeException e) {
+            services.values().forEach(Balanced::close);
+            throw e;
+        }
+        this.byHost = Map.copyOf(services);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The load balancer of the service whose requests use {@code host}, or {@code null}. */
+    public LoadBalancer loadBalancer(String host) {
+        Balanced balanced = byHost.get(host.toLowerCase(Locale.ROOT));
+        return balanced == null ? null : balanced.lb;
+    }
+
+    /** The pool balanced calls use: sized for many pods (64 idle connections by default). */
+    public ConnectionPool connectionPool() {
+        return connectionPool;
+    }
+
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+        Request request = chain.request();
+        Balanced balanced = byHost.get(request.url().host());
+        if (balanced == null) {
+            return chain.proceed(request);
+        }
+        BalancedService service = balanced.service;
+        String pin = service.pinHeader != null ? request.header(service.pinHeader) : null;
+        Request outgoing = pin != null ? request.newBuilder().removeHeader(service.pinHeader).build() : request;
+        PickRequest pick = pickRequest(service, request, pin);
+        boolean repeatable = IDEMPOTENT.contains(request.method()) && !isOneShot(request.body());
+        int maxAttempts = pick.pin() != null ? 1 : service.maxAttempts;
+        Set<InetSocketAddress> tried = new HashSet<>();
+        IOException failure = null;
+        for (int attempt = 1; ; attempt++) {
+            Endpoint pod = choose(balanced, pick, tried, failure);
+            listener.picked(service.name, request, pod, attempt);
+            long start = System.nanoTime();
+            Response response;
+            try {
+                response = chain.withDns(new PodDns(pod.address())).withConnectionPool(connectionPool).proceed(outgoing);
+            } catch (IOException e) {
+                if (chain.call().isCanceled()) {
+                    throw e; // cancelled or out of time: neither the pod's fault nor worth another try
+                }
+                boolean notSent = wasNotSent(e);
+                Outcome outcome = notSent && !(e instanceof SocketTimeoutException) ? Outcome.connectFailure(e)
+                        : e instanceof SocketTimeoutException ? Outcome.timeout(e) : Outcome.ioFailure(e);
+                report(balanced, request, pod, outcome, start);
+                if (failure != null) {
+                    e.addSuppressed(failure);
+                }
+                if (attempt >= maxAttempts || !(notSent || repeatable)) {
+                    throw e;
+                }
+                listener.retrying(service.name, request, pod, outcome, attempt + 1);
+                tried.add(pod.socketAddress());
+                failure = e;
+                continue;
+            }
+            Outcome outcome = Outcome.response(response.code());
+            report(balanced, request, pod, outcome, start);
+            learnSession(service, response, pod);
+            if (service.retryStatuses.contains(response.code()) && repeatable && attempt < maxAttempts) {
+                response.close(); // frees the connection before the next attempt
+                listener.retrying(service.name, request, pod, outcome, attempt + 1);
+                tried.add(pod.socketAddress());
+                continue;
+            }
+            return response;
+        }
+    }
+
+    private static PickRequest pickRequest(BalancedService service, Request request, String pin) {
+        PickRequest tagged = request.tag(PickRequest.class);
+        if (tagged != null) {
+            return tagged;
+        }
+        if (pin != null) {
+            return PickRequest.pinned(pin);
+        }
+        String key = service.stickyKey != null ? service.stickyKey.keyOf(request) : null;
+        return key != null ? PickRequest.sticky(key) : PickRequest.none();
+    }
+
+    /** The picker's choice, or on a retry the first pickable pod not tried yet when the picker repeats itself. */
+    private static Endpoint choose(Balanced balanced, PickRequest pick, Set<InetSocketAddress> tried, IOException failure)
+            throws IOException {
+        Endpoint pod;
+        try {
+            pod = balanced.lb.pick(pick);
+        } catch (NoEndpointException e) {
+            NoPodAvailableException none = new NoPodAvailableException(e);
+            if (failure != null) {
+                none.addSuppressed(failure);
+            }
+            throw none;
+        }
+        if (tried.isEmpty() || !tried.contains(pod.socketAddress())) {
+            return pod;
+        }
+        List<Endpoint> untried = new ArrayList<>();
+        EndpointSet set = balanced.lb.endpoints();
+        Readiness wanted = set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
+        for (Endpoint e : set.endpoints()) {
+            if (e.readiness() == wanted && !tried.contains(e.socketAddress()) && !balanced.lb.isEjected(e)) {
+                untried.add(e);
+            }
+        }
+        // Every pod tried already: the picker's choice again beats failing a call that may still succeed.
+        return untried.isEmpty() ? pod : untried.get(tried.size() % untried.size());
+    }
+
+    private void report(Balanced balanced, Request request, Endpoint pod, Outcome outcome, long start) {
+        balanced.lb.report(pod, outcome);
+        listener.outcome(balanced.service.name, request, pod, outcome, System.nanoTime() - start);
+    }
+
+    private static void learnSession(BalancedService service, Response response, Endpoint pod) {
+        if (service.affinity != null) {
+            String session = Cookies.setBy(response, service.learnCookie);
+            if (session != null && !session.isEmpty()) {
+                service.affinity.bind(session, pod);
+            }
+        }
+    }
+
+    private static boolean isOneShot(RequestBody body) {
+        return body != null && body.isOneShot();
+    }
+
+    /** Failures that happen before a byte of the request leaves: the connection never opened. */
+    private static boolean wasNotSent(IOException e) {
+        if (e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof PortUnreachableException) {
+            return true;
+        }
+        String message = e.getMessage();
+        return e instanceof SocketTimeoutException && message != null
+                && message.toLowerCase(Locale.ROOT).contains("connect");
+    }
+
+    /** Closes the load balancers this interceptor built; those given to it stay the application's. */
+    @Override
+    public void close() {
+        byHost.values().forEach(Balanced::close);
+        connectionPool.evictAll();
+    }
+
+    @Override
+    public String toString() {
+        return "LoadBalancingInterceptor{" + byHost.keySet() + "}";
+    }
+
+    private static final class Balanced {
+        final BalancedService service;
+        final LoadBalancer lb;
+        final boolean owned;
+
+        Balanced(BalancedService service, LoadBalancer lb, boolean owned) {
+            this.service = service;
+            this.lb = lb;
+            this.owned = owned;
+        }
+
+        void close() {
+            if (owned) {
+                lb.close();
+            }
+        }
+    }
+
+    /** Closes idle pooled connections when a pod leaves, rather than leaving them to time out. */
+    private static final class PoolTrimmer implements LoadBalancerListener {
+        private final ConnectionPool pool;
+        private final Map<String, EndpointSet> last = new ConcurrentHashMap<>();
+
+        PoolTrimmer(ConnectionPool pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public void endpointsChanged(String service, EndpointSet set) {
+            EndpointSet before = last.put(service, set);
+            if (before == null) {
+                return;
+            }
+            for (Endpoint e : before.endpoints()) {
+                if (set.find(e.socketAddress()) == null) {
+                    // OkHttp has no per-address eviction: idle connections to pods that stay are reopened on demand.
+                    pool.evictAll();
+                    log.debug("{}: {} left; idle pooled connections closed", service, e);
+                    return;
+                }
+            }
+        }
+    }
+
+    public static final class Builder {
+        private final Map<String, BalancedService> services = new LinkedHashMap<>();
+        private Discovery discovery = Discovery.defaults();
+        private ConnectionPool connectionPool;
+        private CallListener listener = new CallListener() {};
+
+        private Builder() {}
+
+        /** Balances requests to {@code host} over the pods of {@code target}, round-robin. */
+        public Builder service(String host, String target) {
+            return service(BalancedService.builder(host).target(target).build());
+        }
+
+        /** Balances a service configured in full. */
+        public Builder service(BalancedService service) {
+            Objects.requireNonNull(service, "service");
+            if (services.putIfAbsent(service.host, service) != null) {
+                throw new IllegalArgumentException("host " + service.host + " is balanced twice; expected one service per host");
+            }
+            return this;
+        }
+
+        /** Resolves the services' targets. Default: {@link Discovery#defaults()}. */
+        public Builder discovery(Discovery discovery) {
+            this.discovery = Objects.requireNonNull(discovery, "discovery");
+            return this;
+        }
+
+        /**
+         * The pool balanced calls use, instead of the client's: OkHttp's default keeps 5 idle
+         * connections, which churns with more pods than that. Default: 64 idle, 5 minutes.
+         */
+        public Builder connectionPool(ConnectionPool connectionPool) {
+            this.connectionPool = Objects.requireNonNull(connectionPool, "connection pool");
+            return this;
+        }
+
+        /** Hears picks, outcomes and retries. */
+        public Builder listener(CallListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        public LoadBalancingInterceptor build() {
+            if (services.isEmpty()) {
+                throw new IllegalArgumentException("load-balancing interceptor has no service; expected at least one,"
+                        + " such as .service(\"backend.default.svc.cluster.local\", \"dns:///backend.default.svc.cluster.local:8080\")");
+            }
+            return new LoadBalancingInterceptor(this);
+        }
+    }
+}
