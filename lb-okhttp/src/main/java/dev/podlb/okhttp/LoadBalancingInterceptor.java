@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -61,6 +62,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
 
     private final Map<String, Balanced> byHost;
+    private final Map<String, Route> routes;
     private final ConnectionPool connectionPool;
     private final CallListener listener;
 
@@ -70,7 +72,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         Map<String, Balanced> services = new LinkedHashMap<>();
         try {
             for (BalancedService service : b.services.values()) {
-                PoolTrimmer trimmer = new PoolTrimmer(connectionPool);
+                PoolTrimmer trimmer = new PoolTrimmer(connectionPool, listener);
                 LoadBalancer lb = service.openLoadBalancer(b.discovery, trimmer);
                 services.put(service.host, new Balanced(service, lb, service.givenLoadBalancer == null));
             }
@@ -79,6 +81,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             throw e;
         }
         this.byHost = Map.copyOf(services);
+        this.routes = Map.copyOf(b.routes);
     }
 
     public static Builder builder() {
@@ -101,7 +104,16 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         Request request = chain.request();
         Balanced balanced = byHost.get(request.url().host());
         if (balanced == null) {
-            return chain.proceed(request);
+            Route route = routes.get(request.url().host());
+            if (route == null) {
+                return chain.proceed(request);
+            }
+            String service = route.serviceFor(request.url().encodedPath());
+            if (service == null) {
+                throw new NoRouteException("no route for " + request.method() + " " + request.url().encodedPath() + ": "
+                        + route + "; expected a matching path, or a default service for the route");
+            }
+            balanced = byHost.get(service);
         }
         BalancedService service = balanced.service;
         String pin = service.pinHeader != null ? request.header(service.pinHeader) : null;
@@ -117,7 +129,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             long start = System.nanoTime();
             Response response;
             try {
-                response = chain.withDns(new PodDns(pod.address())).withConnectionPool(connectionPool).proceed(outgoing);
+                response = toPod(chain, pod, request.url().port()).proceed(outgoing);
             } catch (IOException e) {
                 if (chain.call().isCanceled()) {
                     throw e; // cancelled or out of time: neither the pod's fault nor worth another try
@@ -148,6 +160,12 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             }
             return response;
         }
+    }
+
+    /** The chain with the call's host resolved to the pod, and its port mapped when the pod's differs. */
+    private Chain toPod(Chain chain, Endpoint pod, int urlPort) {
+        Chain routed = chain.withDns(new PodDns(pod.address(), pod.port())).withConnectionPool(connectionPool);
+        return pod.port() == urlPort ? routed : routed.withSocketFactory(new PodPortSocketFactory(pod.port()));
     }
 
     private static PickRequest pickRequest(BalancedService service, Request request, String pin) {
@@ -248,17 +266,48 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         }
     }
 
-    /** Closes idle pooled connections when a pod leaves, rather than leaving them to time out. */
+    /**
+     * Closes idle pooled connections when a pod leaves, rather than leaving them to time out, and
+     * passes every load balancer event on to the application's listener.
+     */
     private static final class PoolTrimmer implements LoadBalancerListener {
         private final ConnectionPool pool;
+        private final LoadBalancerListener next;
         private final Map<String, EndpointSet> last = new ConcurrentHashMap<>();
 
-        PoolTrimmer(ConnectionPool pool) {
+        PoolTrimmer(ConnectionPool pool, LoadBalancerListener next) {
             this.pool = pool;
+            this.next = next;
+        }
+
+        @Override
+        public void resolutionFailed(String service, Throwable error) {
+            next.resolutionFailed(service, error);
+        }
+
+        @Override
+        public void ejected(String service, Endpoint endpoint, Duration duration) {
+            next.ejected(service, endpoint, duration);
+        }
+
+        @Override
+        public void readmitted(String service, Endpoint endpoint) {
+            next.readmitted(service, endpoint);
+        }
+
+        @Override
+        public void recovered(String service, Endpoint endpoint) {
+            next.recovered(service, endpoint);
+        }
+
+        @Override
+        public void panicChanged(String service, boolean panic) {
+            next.panicChanged(service, panic);
         }
 
         @Override
         public void endpointsChanged(String service, EndpointSet set) {
+            next.endpointsChanged(service, set);
             EndpointSet before = last.put(service, set);
             if (before == null) {
                 return;
@@ -276,6 +325,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
 
     public static final class Builder {
         private final Map<String, BalancedService> services = new LinkedHashMap<>();
+        private final Map<String, Route> routes = new LinkedHashMap<>();
         private Discovery discovery = Discovery.defaults();
         private ConnectionPool connectionPool;
         private CallListener listener = new CallListener() {};
@@ -292,6 +342,15 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             Objects.requireNonNull(service, "service");
             if (services.putIfAbsent(service.host, service) != null) {
                 throw new IllegalArgumentException("host " + service.host + " is balanced twice; expected one service per host");
+            }
+            return this;
+        }
+
+        /** Path rules for a logical host, sending each path to one of the services. */
+        public Builder route(Route route) {
+            Objects.requireNonNull(route, "route");
+            if (routes.putIfAbsent(route.host, route) != null) {
+                throw new IllegalArgumentException("route host " + route.host + " is given twice; expected one route per host");
             }
             return this;
         }
@@ -321,6 +380,23 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             if (services.isEmpty()) {
                 throw new IllegalArgumentException("load-balancing interceptor has no service; expected at least one,"
                         + " such as .service(\"backend.default.svc.cluster.local\", \"dns:///backend.default.svc.cluster.local:8080\")");
+            }
+            for (Route route : routes.values()) {
+                if (services.containsKey(route.host)) {
+                    throw new IllegalArgumentException("host " + route.host + " is both a service and a route;"
+                            + " expected a route host that no service uses");
+                }
+                List<String> named = new ArrayList<>();
+                route.rules.forEach(rule -> named.add(rule.service));
+                if (route.defaultService != null) {
+                    named.add(route.defaultService);
+                }
+                for (String service : named) {
+                    if (!services.containsKey(service)) {
+                        throw new IllegalArgumentException("route " + route.host + " sends requests to " + service
+                                + ", which is not a balanced service; expected one of " + services.keySet());
+                    }
+                }
             }
             return new LoadBalancingInterceptor(this);
         }

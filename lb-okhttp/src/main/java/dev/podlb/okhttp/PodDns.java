@@ -5,14 +5,17 @@ import java.util.List;
 import okhttp3.Dns;
 
 /**
- * Resolves the service's host name to the one pod picked for a call. Equal by address, so OkHttp
- * pools connections per (host, pod) and reuses them across calls to the same pod.
+ * Resolves the service's host name to the one pod picked for a call. Equal by the pod's address
+ * and port, so OkHttp pools connections per (host, pod) and reuses them for later calls to the
+ * same pod, never for another.
  */
 final class PodDns implements Dns {
     private final InetAddress address;
+    private final int port;
 
-    PodDns(InetAddress address) {
+    PodDns(InetAddress address, int port) {
         this.address = address;
+        this.port = port;
     }
 
     @Override
@@ -22,16 +25,16 @@ final class PodDns implements Dns {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PodDns && ((PodDns) o).address.equals(address);
+        return o instanceof PodDns && ((PodDns) o).address.equals(address) && ((PodDns) o).port == port;
     }
 
     @Override
     public int hashCode() {
-        return address.hashCode();
+        return address.hashCode() * 31 + port;
     }
 
     @Override
     public String toString() {
-        return "PodDns{" + address.getHostAddress() + "}";
+        return "PodDns{" + address.getHostAddress() + ":" + port + "}";
     }
 }

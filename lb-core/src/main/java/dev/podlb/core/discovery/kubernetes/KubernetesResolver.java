@@ -15,7 +15,11 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +35,7 @@ import org.slf4j.LoggerFactory;
 final class KubernetesResolver extends PublishingResolver {
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
     private static final Logger log = LoggerFactory.getLogger(KubernetesResolver.class);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(2);
 
     private final KubernetesTarget target;
     private final String namespace;
@@ -83,9 +88,17 @@ final class KubernetesResolver extends PublishingResolver {
         return target + " (EndpointSlices of service " + target.service() + " in namespace " + namespace + ")";
     }
 
+    /** Stops the watch and waits briefly for it to end, so that its connection is not left open. */
     @Override
     public void close() {
         informer.stop();
+        try {
+            informer.stopped().toCompletableFuture().get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("{}: the informer did not stop cleanly within {}", target, STOP_WAIT, e);
+        }
         onClose.run();
     }
 

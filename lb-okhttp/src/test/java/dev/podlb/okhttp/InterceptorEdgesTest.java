@@ -1,0 +1,235 @@
+package dev.podlb.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.health.EjectionPolicy;
+import dev.podlb.core.health.Outcome;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.tls.HandshakeCertificates;
+import okhttp3.tls.HeldCertificate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** TLS, port mapping, routes, timeouts, cancellation and events, over pods on 127.0.0.2–3. */
+class InterceptorEdgesTest {
+    private static final String HOST = "backend.default.svc.cluster.local";
+
+    private final List<MockWebServer> servers = new ArrayList<>();
+    private LoadBalancingInterceptor interceptor;
+
+    @AfterEach
+    void stop() {
+        if (interceptor != null) {
+            interceptor.close();
+        }
+        servers.forEach(MockWebServer::close);
+    }
+
+    private MockWebServer pod(String ip, int port, HandshakeCertificates tls) throws IOException {
+        MockWebServer server = new MockWebServer();
+        if (tls != null) {
+            server.useHttps(tls.sslSocketFactory());
+        }
+        server.start(InetAddress.getByName(ip), port);
+        servers.add(server);
+        return server;
+    }
+
+    private OkHttpClient.Builder client(LoadBalancingInterceptor.Builder builder) {
+        interceptor = builder.build();
+        return new OkHttpClient.Builder().addInterceptor(interceptor);
+    }
+
+    @Test
+    void httpsKeepsTheServiceNameForSniAndHostnameVerification() throws Exception {
+        HeldCertificate root = new HeldCertificate.Builder().certificateAuthority(0).build();
+        HeldCertificate forService = new HeldCertificate.Builder().addSubjectAlternativeName(HOST).signedBy(root).build();
+        HandshakeCertificates serverTls = new HandshakeCertificates.Builder().heldCertificate(forService, root.certificate()).build();
+        MockWebServer pod = pod("127.0.0.2", 0, serverTls);
+        pod.enqueue(new MockResponse.Builder().body("secure").build());
+        HandshakeCertificates clientTls = new HandshakeCertificates.Builder().addTrustedCertificate(root.certificate()).build();
+        OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                .service(HOST, "static:///127.0.0.2:" + pod.getPort()))
+                .sslSocketFactory(clientTls.sslSocketFactory(), clientTls.trustManager()).build();
+
+        try (Response response = client.newCall(new Request.Builder().url("https://" + HOST + ":" + pod.getPort() + "/").build())
+                .execute()) {
+            assertThat(response.body().string()).isEqualTo("secure");
+        }
+        RecordedRequest seen = pod.takeRequest();
+        assertThat(seen.getHandshakeServerNames()).containsExactly(HOST);
+    }
+
+    @Test
+    void certificateForAnotherNameIsRefused() throws Exception {
+        HeldCertificate root = new HeldCertificate.Builder().certificateAuthority(0).build();
+        HeldCertificate forOther = new HeldCertificate.Builder().addSubjectAlternativeName("other.example").signedBy(root).build();
+        MockWebServer pod = pod("127.0.0.2", 0, new HandshakeCertificates.Builder().heldCertificate(forOther, root.certificate()).build());
+        HandshakeCertificates clientTls = new HandshakeCertificates.Builder().addTrustedCertificate(root.certificate()).build();
+        OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                .service(BalancedService.builder(HOST).target("static:///127.0.0.2:" + pod.getPort()).maxAttempts(1).build()))
+                .sslSocketFactory(clientTls.sslSocketFactory(), clientTls.trustManager()).build();
+
+        assertThatThrownBy(() -> client.newCall(new Request.Builder().url("https://" + HOST + ":" + pod.getPort() + "/").build())
+                .execute()).isInstanceOf(SSLPeerUnverifiedException.class);
+    }
+
+    @Test
+    void podPortDifferentFromTheUrlsIsReachedAndTheUrlIsKept() throws Exception {
+        MockWebServer pod = pod("127.0.0.2", 0, null);
+        pod.enqueue(new MockResponse.Builder().body("mapped").build());
+        OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                .service(HOST, "static:///127.0.0.2:" + pod.getPort())).build();
+
+        try (Response response = client.newCall(new Request.Builder().url("http://" + HOST + "/orders").build()).execute()) {
+            assertThat(response.body().string()).isEqualTo("mapped");
+            assertThat(response.request().url().port()).isEqualTo(80);
+        }
+        assertThat(pod.takeRequest().getHeaders().get("Host")).isEqualTo(HOST);
+    }
+
+    @Test
+    void routesSendEachPathToItsService() throws Exception {
+        MockWebServer api = pod("127.0.0.2", 0, null);
+        MockWebServer ui = pod("127.0.0.3", 0, null);
+        for (int i = 0; i < 3; i++) {
+            api.enqueue(new MockResponse.Builder().body("api").build());
+            ui.enqueue(new MockResponse.Builder().body("ui").build());
+        }
+        OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                .service("backend", "static:///127.0.0.2:" + api.getPort())
+                .service("frontend", "static:///127.0.0.3:" + ui.getPort())
+                .route(Route.host("myapp").prefix("/api", "backend").prefix("/ui", "frontend"))).build();
+
+        assertThat(body(client, "http://myapp/api/v1/users")).isEqualTo("api");
+        assertThat(body(client, "http://myapp/ui")).isEqualTo("ui");
+        assertThatThrownBy(() -> body(client, "http://myapp/apix"))
+                .isInstanceOf(NoRouteException.class)
+                .hasMessage("no route for GET /apix: host myapp routes /api (Prefix) -> backend, /ui (Prefix) -> frontend;"
+                        + " expected a matching path, or a default service for the route");
+        assertThat(api.takeRequest().getHeaders().get("Host")).isEqualTo("myapp");
+    }
+
+    @Test
+    void routeToAnUnknownServiceIsRefusedAtBuild() {
+        assertThatThrownBy(() -> LoadBalancingInterceptor.builder()
+                .service("backend", "static:///127.0.0.2:80")
+                .route(Route.host("myapp").prefix("/ui", "frontend")).build())
+                .hasMessage("route myapp sends requests to frontend, which is not a balanced service; expected one of [backend]");
+    }
+
+    @Test
+    void callTimeoutEndsTheCallWithoutTryingOtherPods() throws Exception {
+        MockWebServer slow = pod("127.0.0.2", 0, null);
+        MockWebServer other = pod("127.0.0.3", slow.getPort(), null);
+        slow.enqueue(new MockResponse.Builder().headersDelay(5, TimeUnit.SECONDS).body("late").build());
+        OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                .service(BalancedService.builder(HOST).target("static:///127.0.0.2:" + slow.getPort())
+                        .pinHeader("X-Pod").build()))
+                .callTimeout(Duration.ofMillis(500)).build();
+
+        assertThatThrownBy(() -> client.newCall(new Request.Builder().url("http://" + HOST + ":" + slow.getPort() + "/")
+                .header("X-Pod", "127.0.0.2").build()).execute()).isInstanceOf(InterruptedIOException.class);
+        assertThat(other.getRequestCount()).isZero();
+    }
+
+    @Test
+    void cancelledCallIsNotRetriedNorCountedAgainstThePod() throws Exception {
+        MockWebServer slow = pod("127.0.0.2", 0, null);
+        MockWebServer other = pod("127.0.0.3", slow.getPort(), null);
+        slow.enqueue(new MockResponse.Builder().headersDelay(5, TimeUnit.SECONDS).build());
+        other.enqueue(new MockResponse.Builder().headersDelay(5, TimeUnit.SECONDS).build());
+        List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
+        OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                .service(HOST, "static:///127.0.0.2:" + slow.getPort() + ",127.0.0.3:" + slow.getPort())
+                .listener(new CallListener() {
+                    @Override
+                    public void outcome(String service, Request request, Endpoint pod, Outcome outcome, long nanos) {
+                        outcomes.add(outcome);
+                    }
+                })).build();
+        Call call = client.newCall(new Request.Builder().url("http://" + HOST + ":" + slow.getPort() + "/").build());
+        CompletableFuture<IOException> failure = new CompletableFuture<>();
+        call.enqueue(new Callback() {
+            @Override
+            public void onFailure(Call c, IOException e) {
+                failure.complete(e);
+            }
+
+            @Override
+            public void onResponse(Call c, Response response) {
+                response.close();
+            }
+        });
+        org.awaitility.Awaitility.await().until(() -> slow.getRequestCount() + other.getRequestCount() == 1);
+
+        call.cancel();
+
+        assertThat(failure.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+        assertThat(call.isCanceled()).isTrue();
+        assertThat(slow.getRequestCount() + other.getRequestCount()).isEqualTo(1);
+        assertThat(outcomes).isEmpty();
+    }
+
+    @Test
+    void listenerHearsPicksOutcomesRetriesAndEjections() throws Exception {
+        MockWebServer up = pod("127.0.0.2", 0, null);
+        MockWebServer down = pod("127.0.0.3", up.getPort(), null);
+        down.close();
+        for (int i = 0; i < 4; i++) {
+            up.enqueue(new MockResponse.Builder().body("ok").build());
+        }
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                .service(BalancedService.builder(HOST).target("static:///127.0.0.2:" + up.getPort() + ",127.0.0.3:" + up.getPort())
+                        .ejection(EjectionPolicy.builder().consecutiveFailures(1).build()).build())
+                .listener(new CallListener() {
+                    @Override
+                    public void picked(String service, Request request, Endpoint pod, int attempt) {
+                        events.add("picked " + pod.address().getHostAddress() + " #" + attempt);
+                    }
+
+                    @Override
+                    public void retrying(String service, Request request, Endpoint pod, Outcome outcome, int next) {
+                        events.add("retrying after " + outcome.kind());
+                    }
+
+                    @Override
+                    public void ejected(String service, Endpoint endpoint, Duration duration) {
+                        events.add("ejected " + endpoint.address().getHostAddress());
+                    }
+                })).build();
+
+        for (int i = 0; i < 2; i++) {
+            assertThat(body(client, "http://" + HOST + ":" + up.getPort() + "/")).isEqualTo("ok");
+        }
+
+        assertThat(events).contains("picked 127.0.0.3 #1", "retrying after CONNECT_FAILURE", "ejected 127.0.0.3",
+                "picked 127.0.0.2 #2");
+    }
+
+    private static String body(OkHttpClient client, String url) throws IOException {
+        try (Response response = client.newCall(new Request.Builder().url(url).build()).execute()) {
+            return response.body().string();
+        }
+    }
+}
