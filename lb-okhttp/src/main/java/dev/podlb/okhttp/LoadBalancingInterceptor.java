@@ -68,7 +68,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
 
     private LoadBalancingInterceptor(Builder b) {
         this.connectionPool = b.connectionPool != null ? b.connectionPool : new ConnectionPool(64, 5, TimeUnit.MINUTES);
-        this.listener = b.listener;
+        this.listener = new CompositeCallListener(b.listeners);
         Map<String, Balanced> services = new LinkedHashMap<>();
         try {
             for (BalancedService service : b.services.values()) {
@@ -328,7 +328,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         private final Map<String, Route> routes = new LinkedHashMap<>();
         private Discovery discovery = Discovery.defaults();
         private ConnectionPool connectionPool;
-        private CallListener listener = new CallListener() {};
+        private final List<CallListener> listeners = new ArrayList<>();
 
         private Builder() {}
 
@@ -370,9 +370,9 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             return this;
         }
 
-        /** Hears picks, outcomes and retries. */
+        /** Hears picks, outcomes, retries and load-balancer events; each listener given hears them all. */
         public Builder listener(CallListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

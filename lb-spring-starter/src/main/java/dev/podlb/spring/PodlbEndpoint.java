@@ -1,0 +1,57 @@
+package dev.podlb.spring;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.LoadBalancer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+
+/** {@code /actuator/podlb}: each service's target, host, counts, and its pods with their state. */
+@org.springframework.boot.actuate.endpoint.annotation.Endpoint(id = "podlb")
+public class PodlbEndpoint {
+    private final PodlbServices services;
+
+    public PodlbEndpoint(PodlbServices services) {
+        this.services = services;
+    }
+
+    @ReadOperation
+    public Map<String, Object> services() {
+        Map<String, Object> all = new LinkedHashMap<>();
+        services.loadBalancers().forEach((name, lb) -> all.put(name, describe(name, lb)));
+        return Map.of("services", all);
+    }
+
+    private Map<String, Object> describe(String name, LoadBalancer lb) {
+        LoadBalancer.Status status = lb.status();
+        Map<String, Object> service = new LinkedHashMap<>();
+        service.put("host", services.host(name));
+        service.put("target", services.target(name));
+        service.put("resolved", status.resolved());
+        service.put("version", status.version());
+        service.put("known", status.known());
+        service.put("ready", status.ready());
+        service.put("ejected", status.ejected());
+        service.put("pickable", status.pickable());
+        service.put("panic", status.panic());
+        if (status.lastResolutionError() != null) {
+            service.put("lastResolutionError", String.valueOf(status.lastResolutionError().getMessage()));
+        }
+        List<Map<String, Object>> pods = new ArrayList<>();
+        for (Endpoint e : lb.endpoints().endpoints()) {
+            Map<String, Object> pod = new LinkedHashMap<>();
+            pod.put("address", e.authority());
+            e.podName().ifPresent(n -> pod.put("pod", n));
+            e.nodeName().ifPresent(n -> pod.put("node", n));
+            e.zone().ifPresent(z -> pod.put("zone", z));
+            pod.put("readiness", e.readiness().name().toLowerCase(java.util.Locale.ROOT));
+            pod.put("ejected", lb.isEjected(e));
+            pods.add(pod);
+        }
+        service.put("pods", pods);
+        service.put("loadBalancer", lb.toString());
+        return service;
+    }
+}

@@ -1,0 +1,307 @@
+package dev.podlb.spring;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * podlb's settings under {@code podlb.*}.
+ *
+ * <pre>
+ * podlb:
+ *   services:
+ *     backend:
+ *       target: dns:///backend.default.svc.cluster.local:8080
+ *       host: backend.default.svc.cluster.local
+ *       picker: sticky
+ *       sticky: { header: X-Session-Id }
+ *       pin-header: X-Pod
+ *       ejection: { consecutive-failures: 5, base-ejection-time: 30s, max-ejection-time: 300s }
+ *       retry: { max-attempts: 3 }
+ *   routes:
+ *     - host: myapp
+ *       paths: [ { path: /api, type: prefix, service: backend } ]
+ * </pre>
+ */
+@ConfigurationProperties("podlb")
+public class PodlbProperties {
+    /** The balanced services, by name (the name appears in health, metrics and logs). */
+    private Map<String, Service> services = new LinkedHashMap<>();
+
+    /** Path rules of logical hosts, each path sent to one of the services (Kubernetes Ingress semantics). */
+    private List<Route> routes = new ArrayList<>();
+
+    private final Metrics metrics = new Metrics();
+
+    public Map<String, Service> getServices() {
+        return services;
+    }
+
+    public void setServices(Map<String, Service> services) {
+        this.services = services;
+    }
+
+    public List<Route> getRoutes() {
+        return routes;
+    }
+
+    public void setRoutes(List<Route> routes) {
+        this.routes = routes;
+    }
+
+    public Metrics getMetrics() {
+        return metrics;
+    }
+
+    /** How a pod is chosen for a request. */
+    public enum PickerKind {
+        /** Each pickable pod in turn. */
+        ROUND_ROBIN,
+        /** The same sticky key reaches the same pod, across calls and client replicas. */
+        STICKY
+    }
+
+    public static class Service {
+        /** Where the pods come from: dns:///host:port, dns:///_port._tcp.host (SRV), k8s:///service.namespace:port or static:///ip:port,... */
+        private String target;
+
+        /** The host name requests use; requests to it are balanced. Defaults to the service's name. */
+        private String host;
+
+        /** How a pod is chosen: round-robin, or sticky when a sticky key is configured. */
+        private PickerKind picker;
+
+        private final Sticky sticky = new Sticky();
+
+        /** A header naming the pod a request must reach (pod name or ip:port); off when absent. Only discovered pods are reachable. */
+        private String pinHeader;
+
+        private final Ejection ejection = new Ejection();
+
+        private final Retry retry = new Retry();
+
+        public String getTarget() {
+            return target;
+        }
+
+        public void setTarget(String target) {
+            this.target = target;
+        }
+
+        public String getHost() {
+            return host;
+        }
+
+        public void setHost(String host) {
+            this.host = host;
+        }
+
+        public PickerKind getPicker() {
+            return picker;
+        }
+
+        public void setPicker(PickerKind picker) {
+            this.picker = picker;
+        }
+
+        public Sticky getSticky() {
+            return sticky;
+        }
+
+        public String getPinHeader() {
+            return pinHeader;
+        }
+
+        public void setPinHeader(String pinHeader) {
+            this.pinHeader = pinHeader;
+        }
+
+        public Ejection getEjection() {
+            return ejection;
+        }
+
+        public Retry getRetry() {
+            return retry;
+        }
+    }
+
+    public static class Sticky {
+        /** The request header whose value is the sticky key, such as X-Session-Id. */
+        private String header;
+
+        /** The cookie whose value is the sticky key. */
+        private String cookie;
+
+        /** The session cookie pods set, such as JSESSIONID: requests carrying it return to the pod that set it. */
+        private String learnCookie;
+
+        public String getHeader() {
+            return header;
+        }
+
+        public void setHeader(String header) {
+            this.header = header;
+        }
+
+        public String getCookie() {
+            return cookie;
+        }
+
+        public void setCookie(String cookie) {
+            this.cookie = cookie;
+        }
+
+        public String getLearnCookie() {
+            return learnCookie;
+        }
+
+        public void setLearnCookie(String learnCookie) {
+            this.learnCookie = learnCookie;
+        }
+    }
+
+    public static class Ejection {
+        /** Failures in a row that eject a pod; 0 turns ejection off. */
+        private int consecutiveFailures = 5;
+
+        /** How long a first ejection lasts; each ejection in a row doubles it. */
+        private Duration baseEjectionTime = Duration.ofSeconds(30);
+
+        /** The longest an ejection lasts. */
+        private Duration maxEjectionTime = Duration.ofMinutes(5);
+
+        public int getConsecutiveFailures() {
+            return consecutiveFailures;
+        }
+
+        public void setConsecutiveFailures(int consecutiveFailures) {
+            this.consecutiveFailures = consecutiveFailures;
+        }
+
+        public Duration getBaseEjectionTime() {
+            return baseEjectionTime;
+        }
+
+        public void setBaseEjectionTime(Duration baseEjectionTime) {
+            this.baseEjectionTime = baseEjectionTime;
+        }
+
+        public Duration getMaxEjectionTime() {
+            return maxEjectionTime;
+        }
+
+        public void setMaxEjectionTime(Duration maxEjectionTime) {
+            this.maxEjectionTime = maxEjectionTime;
+        }
+    }
+
+    public static class Retry {
+        /** Attempts per call, the first included, each on another pod; safe retries only (a POST is never sent twice). */
+        private int maxAttempts = 3;
+
+        /** Response statuses retried on another pod, for requests that may be sent twice, such as 503. */
+        private List<Integer> onStatus = new ArrayList<>();
+
+        public int getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        public void setMaxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+
+        public List<Integer> getOnStatus() {
+            return onStatus;
+        }
+
+        public void setOnStatus(List<Integer> onStatus) {
+            this.onStatus = onStatus;
+        }
+    }
+
+    public static class Route {
+        /** The logical host whose paths are routed, such as myapp. */
+        private String host;
+
+        /** The path rules; the longest match wins. */
+        private List<RoutePath> paths = new ArrayList<>();
+
+        /** The service for paths no rule matches; without it they fail. */
+        private String defaultService;
+
+        public String getHost() {
+            return host;
+        }
+
+        public void setHost(String host) {
+            this.host = host;
+        }
+
+        public List<RoutePath> getPaths() {
+            return paths;
+        }
+
+        public void setPaths(List<RoutePath> paths) {
+            this.paths = paths;
+        }
+
+        public String getDefaultService() {
+            return defaultService;
+        }
+
+        public void setDefaultService(String defaultService) {
+            this.defaultService = defaultService;
+        }
+    }
+
+    public static class RoutePath {
+        /** An absolute path, such as /api. */
+        private String path;
+
+        /** prefix (whole path elements: /api matches /api/v1, not /apix) or exact. */
+        private dev.podlb.okhttp.Route.PathType type = dev.podlb.okhttp.Route.PathType.PREFIX;
+
+        /** The name of the service these requests go to. */
+        private String service;
+
+        public String getPath() {
+            return path;
+        }
+
+        public void setPath(String path) {
+            this.path = path;
+        }
+
+        public dev.podlb.okhttp.Route.PathType getType() {
+            return type;
+        }
+
+        public void setType(dev.podlb.okhttp.Route.PathType type) {
+            this.type = type;
+        }
+
+        public String getService() {
+            return service;
+        }
+
+        public void setService(String service) {
+            this.service = service;
+        }
+    }
+
+    public static class Metrics {
+        /** Whether podlb.requests carries a pod tag; off by default, since pod churn makes its values unbounded. */
+        private boolean podTag;
+
+        public boolean isPodTag() {
+            return podTag;
+        }
+
+        public void setPodTag(boolean podTag) {
+            this.podTag = podTag;
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.podlb.spring;
+
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.discovery.Discovery;
+import dev.podlb.core.discovery.StaticResolver;
+import dev.podlb.core.discovery.Target;
+import dev.podlb.core.discovery.dns.DnsTarget;
+import dev.podlb.core.discovery.kubernetes.KubernetesTarget;
+import dev.podlb.core.health.EjectionPolicy;
+import dev.podlb.core.pick.Pickers;
+import dev.podlb.okhttp.BalancedService;
+import dev.podlb.okhttp.CallListener;
+import dev.podlb.okhttp.LoadBalancingInterceptor;
+import dev.podlb.okhttp.Route;
+import dev.podlb.okhttp.StickyKey;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The services of {@code podlb.services}, checked and running: the OkHttp interceptor that
+ * balances their requests, and a {@link LoadBalancer} for each. A bad value fails start-up with a
+ * {@link PodlbConfigurationException} naming the property, the value and what is expected.
+ */
+public final class PodlbServices implements AutoCloseable {
+    private final Map<String, String> hosts = new LinkedHashMap<>();
+    private final Map<String, String> targets = new LinkedHashMap<>();
+    private final Map<String, LoadBalancer> loadBalancers = new LinkedHashMap<>();
+    private final LoadBalancingInterceptor interceptor;
+
+    PodlbServices(PodlbProperties properties, Discovery discovery, List<CallListener> listeners) {
+        LoadBalancingInterceptor.Builder builder = LoadBalancingInterceptor.builder().discovery(discovery);
+        listeners.forEach(builder::listener);
+        properties.getServices().forEach((name, service) -> builder.service(service(name, service)));
+        for (int i = 0; i < properties.getRoutes().size(); i++) {
+            builder.route(route("podlb.routes[" + i + "]", properties.getRoutes().get(i)));
+        }
+        if (properties.getServices().isEmpty()) {
+            throw new PodlbConfigurationException("podlb.services", "{}", "no service is configured; expected at least"
+                    + " one, such as podlb.services.backend.target=dns:///backend.default.svc.cluster.local:8080", null);
+        }
+        this.interceptor = builder.build();
+        hosts.forEach((name, host) -> loadBalancers.put(name, interceptor.loadBalancer(host)));
+    }
+
+    /** The interceptor that balances the services' requests. */
+    public LoadBalancingInterceptor interceptor() {
+        return interceptor;
+    }
+
+    /** The load balancer of each service, by its name under {@code podlb.services}. */
+    public Map<String, LoadBalancer> loadBalancers() {
+        return Collections.unmodifiableMap(loadBalancers);
+    }
+
+    /** The host whose requests go to service {@code name}. */
+    public String host(String name) {
+        return hosts.get(name);
+    }
+
+    /** The target of service {@code name}. */
+    public String target(String name) {
+        return targets.get(name);
+    }
+
+    private BalancedService service(String name, PodlbProperties.Service service) {
+        String prefix = "podlb.services." + name;
+        String target = service.getTarget();
+        check(prefix + ".target", target, () -> checkTarget(name, target));
+        String host = (service.getHost() != null ? service.getHost() : name).toLowerCase(Locale.ROOT);
+        hosts.put(name, host);
+        targets.put(name, target);
+        PodlbProperties.Sticky sticky = service.getSticky();
+        BalancedService.Builder builder = BalancedService.builder(host).name(name).target(target);
+        if (sticky.getHeader() != null) {
+            check(prefix + ".sticky.header", sticky.getHeader(), () -> builder.stickyKey(StickyKey.header(sticky.getHeader())));
+        } else if (sticky.getCookie() != null) {
+            check(prefix + ".sticky.cookie", sticky.getCookie(), () -> builder.stickyKey(StickyKey.cookie(sticky.getCookie())));
+        }
+        if (sticky.getLearnCookie() != null) {
+            check(prefix + ".sticky.learn-cookie", sticky.getLearnCookie(), () -> builder.learnCookie(sticky.getLearnCookie()));
+        }
+        boolean hasKey = sticky.getHeader() != null || sticky.getCookie() != null || sticky.getLearnCookie() != null;
+        if (service.getPicker() == PodlbProperties.PickerKind.STICKY && !hasKey) {
+            throw new PodlbConfigurationException(prefix + ".picker", "sticky", "a sticky picker needs a sticky key;"
+                    + " expected " + prefix + ".sticky.header (such as X-Session-Id), .sticky.cookie or .sticky.learn-cookie",
+                    null);
+        }
+        if (service.getPicker() == PodlbProperties.PickerKind.ROUND_ROBIN) {
+            builder.picker(Pickers.roundRobin());
+        }
+        if (service.getPinHeader() != null) {
+            check(prefix + ".pin-header", service.getPinHeader(), () -> builder.pinHeader(service.getPinHeader()));
+        }
+        PodlbProperties.Ejection ejection = service.getEjection();
+        builder.ejection(check(prefix + ".ejection", "consecutive-failures=" + ejection.getConsecutiveFailures()
+                + ", base-ejection-time=" + ejection.getBaseEjectionTime() + ", max-ejection-time=" + ejection.getMaxEjectionTime(),
+                () -> EjectionPolicy.builder()
+                        .consecutiveFailures(ejection.getConsecutiveFailures())
+                        .baseEjectionTime(ejection.getBaseEjectionTime())
+                        .maxEjectionTime(ejection.getMaxEjectionTime())
+                        .build()));
+        for (Integer status : service.getRetry().getOnStatus()) {
+            check(prefix + ".retry.on-status", status, () -> builder.retryOnStatus(status));
+        }
+        builder.maxAttempts(service.getRetry().getMaxAttempts());
+        return check(prefix + ".retry.max-attempts", service.getRetry().getMaxAttempts(), builder::build);
+    }
+
+    /** Parses the target as its resolver will, so that a malformed one is reported against its property. */
+    private static Object checkTarget(String name, String target) {
+        if (target == null || target.isBlank()) {
+            throw new IllegalArgumentException("service " + name + " has no target; expected where its pods come from,"
+                    + " such as dns:///backend.default.svc.cluster.local:8080 or k8s:///backend.default:http");
+        }
+        Target parsed = Target.parse(target);
+        switch (parsed.scheme()) {
+            case "dns":
+                return DnsTarget.parse(parsed);
+            case "k8s":
+                return KubernetesTarget.parse(parsed);
+            default:
+                return StaticResolver.forTarget(parsed);
+        }
+    }
+
+    private Route route(String prefix, PodlbProperties.Route properties) {
+        if (properties.getHost() == null || properties.getHost().isBlank()) {
+            throw new PodlbConfigurationException(prefix + ".host", properties.getHost(),
+                    "a route needs the host whose paths it routes, such as myapp", null);
+        }
+        Route route = Route.host(properties.getHost());
+        for (int i = 0; i < properties.getPaths().size(); i++) {
+            PodlbProperties.RoutePath path = properties.getPaths().get(i);
+            String at = prefix + ".paths[" + i + "]";
+            String host = serviceHost(at + ".service", path.getService());
+            check(at + ".path", path.getPath(), () -> path.getType() == Route.PathType.EXACT
+                    ? route.exact(path.getPath(), host) : route.prefix(path.getPath(), host));
+        }
+        if (properties.getDefaultService() != null) {
+            route.defaultService(serviceHost(prefix + ".default-service", properties.getDefaultService()));
+        }
+        return route;
+    }
+
+    private String serviceHost(String property, String service) {
+        String host = hosts.get(service);
+        if (host == null) {
+            throw new PodlbConfigurationException(property, service, "no service of that name; expected one of "
+                    + hosts.keySet() + " (the names under podlb.services)", null);
+        }
+        return host;
+    }
+
+    private static <T> T check(String property, Object value, Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new PodlbConfigurationException(property, value, e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        interceptor.close();
+    }
+
+    @Override
+    public String toString() {
+        return "PodlbServices{" + targets + "}";
+    }
+}

@@ -1,0 +1,140 @@
+package dev.podlb.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.okhttp.LoadBalancingInterceptor;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+class PodlbAutoConfigurationTest {
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(PodlbKubernetesAutoConfiguration.class, PodlbMetricsAutoConfiguration.class,
+                    PodlbAutoConfiguration.class, PodlbOkHttpAutoConfiguration.class, PodlbRestClientAutoConfiguration.class,
+                    PodlbHealthAutoConfiguration.class, PodlbEndpointAutoConfiguration.class))
+            .withPropertyValues("podlb.services.backend.target=static:///127.0.0.2:8080,127.0.0.3:8080",
+                    "podlb.services.backend.host=backend.default.svc.cluster.local");
+
+    @Test
+    void aServiceGetsALoadBalancerAndABalancedClient() {
+        runner.run(context -> {
+            assertThat(context).hasSingleBean(LoadBalancingInterceptor.class).hasSingleBean(OkHttpClient.class);
+            PodlbServices services = context.getBean(PodlbServices.class);
+            LoadBalancer lb = services.loadBalancers().get("backend");
+            assertThat(lb.awaitReady(Duration.ofSeconds(5)).endpoints().size()).isEqualTo(2);
+            assertThat(services.host("backend")).isEqualTo("backend.default.svc.cluster.local");
+            assertThat(context.getBean(OkHttpClient.class).interceptors()).contains(context.getBean(LoadBalancingInterceptor.class));
+        });
+    }
+
+    @Test
+    void propertiesBindToTheServicesSettings() {
+        runner.withPropertyValues("podlb.services.backend.sticky.header=X-Session-Id", "podlb.services.backend.pin-header=X-Pod",
+                        "podlb.services.backend.retry.max-attempts=2", "podlb.services.backend.retry.on-status=503,502",
+                        "podlb.services.backend.ejection.consecutive-failures=3",
+                        "podlb.services.backend.ejection.base-ejection-time=10s")
+                .run(context -> {
+                    PodlbProperties.Service backend = context.getBean(PodlbProperties.class).getServices().get("backend");
+                    assertThat(backend.getSticky().getHeader()).isEqualTo("X-Session-Id");
+                    assertThat(backend.getRetry().getOnStatus()).containsExactly(503, 502);
+                    assertThat(backend.getEjection().getBaseEjectionTime()).isEqualTo(Duration.ofSeconds(10));
+                    assertThat(context.getBean(PodlbServices.class).loadBalancers().get("backend").toString())
+                            .contains("sticky");
+                });
+    }
+
+    @Test
+    void theApplicationsOwnClientWinsAndCustomizersApply() {
+        OkHttpClient own = new OkHttpClient();
+        runner.withBean(OkHttpClient.class, () -> own).run(context ->
+                assertThat(context.getBean(OkHttpClient.class)).isSameAs(own));
+        runner.withBean(PodlbOkHttpClientCustomizer.class, () -> builder -> builder.callTimeout(Duration.ofSeconds(7)))
+                .run(context -> assertThat(context.getBean(OkHttpClient.class).callTimeoutMillis()).isEqualTo(7000));
+    }
+
+    @Test
+    void malformedTargetFailsStartUpNamingTheProperty() {
+        runner.withPropertyValues("podlb.services.backend.target=dns:///backend.default.svc.cluster.local")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    Throwable failure = context.getStartupFailure();
+                    PodlbConfigurationException cause = find(failure);
+                    assertThat(cause.getProperty()).isEqualTo("podlb.services.backend.target");
+                    assertThat(cause).hasMessageContaining("has no port; expected dns:///<host>:<port>");
+                    FailureAnalysis analysis = new PodlbFailureAnalyzer().analyze(failure);
+                    assertThat(analysis.getDescription()).startsWith("podlb could not start: property"
+                            + " 'podlb.services.backend.target' is 'dns:///backend.default.svc.cluster.local'.");
+                    assertThat(analysis.getAction()).contains("podlb.services.backend.target");
+                });
+    }
+
+    @Test
+    void badValuesAreNamed() {
+        runner.withPropertyValues("podlb.services.backend.picker=sticky").run(context ->
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith(
+                        "podlb property podlb.services.backend.picker = sticky: a sticky picker needs a sticky key"));
+        runner.withPropertyValues("podlb.services.backend.retry.max-attempts=0").run(context ->
+                assertThat(find(context.getStartupFailure())).hasMessageContaining("maxAttempts of service"));
+        runner.withPropertyValues("podlb.services.backend.ejection.base-ejection-time=0s").run(context ->
+                assertThat(find(context.getStartupFailure()).getProperty()).isEqualTo("podlb.services.backend.ejection"));
+        runner.withPropertyValues("podlb.routes[0].host=myapp", "podlb.routes[0].paths[0].path=/ui",
+                "podlb.routes[0].paths[0].service=frontend").run(context ->
+                assertThat(find(context.getStartupFailure())).hasMessage("podlb property podlb.routes[0].paths[0].service ="
+                        + " frontend: no service of that name; expected one of [backend] (the names under podlb.services)"));
+    }
+
+    @Test
+    void withoutFabric8DnsAndStaticTargetsStillWork() {
+        runner.withClassLoader(new FilteredClassLoader(KubernetesClient.class)).run(context -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean(PodlbKubernetesAutoConfiguration.KubernetesResolvers.class);
+            assertThat(context).hasSingleBean(PodlbServices.class);
+        });
+    }
+
+    @Test
+    void healthIsUpWithAPickablePodAndDownWithout() {
+        runner.withPropertyValues("podlb.services.empty.target=static:///127.0.0.9:1").run(context -> {
+            CompositeHealthContributor health = context.getBean(CompositeHealthContributor.class);
+            context.getBean(PodlbServices.class).loadBalancers().values().forEach(lb -> lb.awaitReady(Duration.ofSeconds(5)));
+            HealthIndicator backend = (HealthIndicator) health.getContributor("backend");
+            assertThat(backend.health().getStatus()).isEqualTo(Status.UP);
+            assertThat(backend.health().getDetails()).containsEntry("known", 2).containsEntry("ejected", 0);
+        });
+    }
+
+    @Test
+    void metricsCountRequestsWhenARegistryExists() {
+        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
+            assertThat(context).hasSingleBean(PodlbMetrics.class);
+            assertThat(context.getBean(PodlbAutoConfiguration.class)).isNotNull();
+        });
+    }
+
+    @Test
+    void everythingClosesWithTheContext() {
+        LoadBalancer[] lb = new LoadBalancer[1];
+        runner.run(context -> lb[0] = context.getBean(PodlbServices.class).loadBalancers().get("backend"));
+        assertThatThrownBy(() -> lb[0].pick()).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+
+    private static PodlbConfigurationException find(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PodlbConfigurationException) {
+                return (PodlbConfigurationException) t;
+            }
+        }
+        throw new AssertionError("no PodlbConfigurationException in " + failure, failure);
+    }
+}
