@@ -129,7 +129,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             long start = System.nanoTime();
             Response response;
             try {
-                response = toPod(chain, pod, request.url().port()).proceed(outgoing);
+                response = toPod(chain, pod, request.url().port(), repeatable).proceed(outgoing);
             } catch (IOException e) {
                 if (chain.call().isCanceled()) {
                     throw e; // cancelled or out of time: neither the pod's fault nor worth another try
@@ -162,9 +162,16 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         }
     }
 
-    /** The chain with the call's host resolved to the pod, and its port mapped when the pod's differs. */
-    private Chain toPod(Chain chain, Endpoint pod, int urlPort) {
+    /**
+     * The chain with the call's host resolved to the pod, and its port mapped when the pod's
+     * differs. A request that must not be sent twice also turns off OkHttp's own retry, which would
+     * otherwise send a POST again on a fresh connection when a pooled one dies after sending it.
+     */
+    private Chain toPod(Chain chain, Endpoint pod, int urlPort, boolean repeatable) {
         Chain routed = chain.withDns(new PodDns(pod.address(), pod.port())).withConnectionPool(connectionPool);
+        if (!repeatable) {
+            routed = routed.withRetryOnConnectionFailure(false);
+        }
         return pod.port() == urlPort ? routed : routed.withSocketFactory(new PodPortSocketFactory(pod.port()));
     }
 

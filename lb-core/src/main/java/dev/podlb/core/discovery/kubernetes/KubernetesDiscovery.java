@@ -5,6 +5,9 @@ import dev.podlb.core.discovery.ResolverFactory;
 import dev.podlb.core.discovery.Target;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import dev.podlb.core.internal.Durations;
+import dev.podlb.core.time.Scheduler;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -20,25 +23,43 @@ import java.util.function.Supplier;
  * cluster, else from the kubeconfig; it is created for the first resolver and closed after the last.
  */
 public final class KubernetesDiscovery implements ResolverFactory {
+    /** How often a watch is checked against a fresh list by default. */
+    public static final Duration DEFAULT_FRESHNESS_CHECK = Duration.ofSeconds(30);
+
     private final Supplier<KubernetesClient> clientSupplier;
     private final boolean ownsClient;
+    private final Duration freshnessCheck;
+    private final Scheduler scheduler;
     private KubernetesClient client;
     private int resolvers;
 
-    private KubernetesDiscovery(Supplier<KubernetesClient> clientSupplier, boolean ownsClient) {
+    private KubernetesDiscovery(Supplier<KubernetesClient> clientSupplier, boolean ownsClient, Duration freshnessCheck,
+                                Scheduler scheduler) {
         this.clientSupplier = clientSupplier;
         this.ownsClient = ownsClient;
+        this.freshnessCheck = Durations.requirePositive("Kubernetes freshnessCheck", freshnessCheck, "30s");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     }
 
     /** Uses the application's client, and leaves it open. */
     public static KubernetesDiscovery using(KubernetesClient client) {
         Objects.requireNonNull(client, "Kubernetes client");
-        return new KubernetesDiscovery(() -> client, false);
+        return new KubernetesDiscovery(() -> client, false, DEFAULT_FRESHNESS_CHECK, Scheduler.system());
     }
 
     /** Creates its own client from the service account or the kubeconfig, while resolvers use it. */
     public static KubernetesDiscovery fromEnvironment() {
-        return new KubernetesDiscovery(() -> new KubernetesClientBuilder().build(), true);
+        return new KubernetesDiscovery(() -> new KubernetesClientBuilder().build(), true, DEFAULT_FRESHNESS_CHECK,
+                Scheduler.system());
+    }
+
+    /**
+     * How often each watch is compared with a fresh list of the service's EndpointSlices, one
+     * small LIST served from the API server's cache; a watch that died unnoticed is replaced.
+     * Default: {@link #DEFAULT_FRESHNESS_CHECK}.
+     */
+    public KubernetesDiscovery withFreshnessCheck(Duration every) {
+        return new KubernetesDiscovery(clientSupplier, ownsClient, every, scheduler);
     }
 
     @Override
@@ -48,7 +69,7 @@ public final class KubernetesDiscovery implements ResolverFactory {
             client = clientSupplier.get();
         }
         resolvers++;
-        return new KubernetesResolver(parsed, client, this::resolverClosed);
+        return new KubernetesResolver(parsed, client, freshnessCheck, scheduler, this::resolverClosed);
     }
 
     private void resolverClosed() {

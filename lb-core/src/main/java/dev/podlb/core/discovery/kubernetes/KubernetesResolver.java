@@ -5,16 +5,23 @@ import dev.podlb.core.EndpointSet;
 import dev.podlb.core.Readiness;
 import dev.podlb.core.discovery.PublishingResolver;
 import dev.podlb.core.internal.InetAddresses;
+import dev.podlb.core.time.Scheduler;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -39,48 +46,113 @@ final class KubernetesResolver extends PublishingResolver {
 
     private final KubernetesTarget target;
     private final String namespace;
-    private final SharedIndexInformer<EndpointSlice> informer;
+    private final KubernetesClient client;
+    private final Duration freshnessCheck;
+    private final Scheduler scheduler;
     private final Runnable onClose;
     private final Object lock = new Object();
+    private final ResourceEventHandler<EndpointSlice> events = new ResourceEventHandler<>() {
+        @Override
+        public void onAdd(EndpointSlice slice) {
+            rebuild();
+        }
+
+        @Override
+        public void onUpdate(EndpointSlice before, EndpointSlice after) {
+            rebuild();
+        }
+
+        @Override
+        public void onDelete(EndpointSlice slice, boolean finalStateUnknown) {
+            rebuild();
+        }
+    };
+    private volatile SharedIndexInformer<EndpointSlice> informer;
+    private Scheduler.Cancellable nextCheck;
+    private boolean closed;
     private boolean failing;
     private boolean everPublished;
     private String lastSkipped = "";
 
-    KubernetesResolver(KubernetesTarget target, KubernetesClient client, Runnable onClose) {
+    KubernetesResolver(KubernetesTarget target, KubernetesClient client, Duration freshnessCheck, Scheduler scheduler,
+                       Runnable onClose) {
         this.target = target;
+        this.client = client;
         this.namespace = target.namespace().orElseGet(() -> client.getNamespace() != null ? client.getNamespace() : "default");
+        this.freshnessCheck = freshnessCheck;
+        this.scheduler = scheduler;
         this.onClose = onClose;
-        this.informer = client.discovery().v1().endpointSlices()
-                .inNamespace(namespace)
-                .withLabel(SERVICE_NAME_LABEL, target.service())
-                .runnableInformer(0);
-        informer.addEventHandler(new ResourceEventHandler<EndpointSlice>() {
-            @Override
-            public void onAdd(EndpointSlice slice) {
-                rebuild();
-            }
+        this.informer = startInformer();
+        scheduleFreshnessCheck();
+    }
 
-            @Override
-            public void onUpdate(EndpointSlice before, EndpointSlice after) {
-                rebuild();
-            }
-
-            @Override
-            public void onDelete(EndpointSlice slice, boolean finalStateUnknown) {
-                rebuild();
-            }
-        });
-        informer.exceptionHandler((started, error) -> {
+    private SharedIndexInformer<EndpointSlice> startInformer() {
+        SharedIndexInformer<EndpointSlice> started = slices().runnableInformer(0);
+        started.addEventHandler(events);
+        started.exceptionHandler((isStarted, error) -> {
             watchFailed(error);
             return true;
         });
-        informer.start().whenComplete((unused, error) -> {
+        started.start().whenComplete((unused, error) -> {
             if (error != null) {
                 watchFailed(error);
             } else {
                 rebuild();
             }
         });
+        return started;
+    }
+
+    private FilterWatchListDeletable<EndpointSlice, EndpointSliceList, Resource<EndpointSlice>> slices() {
+        return client.discovery().v1().endpointSlices().inNamespace(namespace).withLabel(SERVICE_NAME_LABEL, target.service());
+    }
+
+    /**
+     * A watch can die without the client noticing (seen with the JDK HTTP transport when the API
+     * server's connection drops): the informer then waits forever while the set goes stale. So
+     * every {@code freshnessCheck} the slices are listed (from the API server's cache) and compared
+     * with the informer's; when they differ, a new informer lists and watches from scratch.
+     */
+    private void checkFreshness() {
+        SharedIndexInformer<EndpointSlice> current = informer;
+        try {
+            if (current.hasSynced()) {
+                Map<String, String> listed = versions(slices().list(new ListOptionsBuilder().withResourceVersion("0").build())
+                        .getItems());
+                if (!listed.equals(versions(current.getStore().list()))) {
+                    log.warn("{}: the watch missed changes (its connection died unnoticed); listing and watching again", target);
+                    synchronized (lock) {
+                        if (closed) {
+                            return;
+                        }
+                        informer = startInformer();
+                    }
+                    current.stop();
+                }
+            }
+        } catch (RuntimeException unreachable) {
+            log.debug("{}: freshness check could not list EndpointSlices; the last good set serves", target, unreachable);
+        } finally {
+            scheduleFreshnessCheck();
+        }
+    }
+
+    private void scheduleFreshnessCheck() {
+        synchronized (lock) {
+            if (!closed) {
+                nextCheck = scheduler.schedule(freshnessCheck, this::checkFreshness);
+            }
+        }
+    }
+
+    private static Map<String, String> versions(List<EndpointSlice> slices) {
+        Map<String, String> versions = new HashMap<>();
+        for (EndpointSlice slice : slices) {
+            if (slice.getMetadata() != null) {
+                versions.put(slice.getMetadata().getName(), slice.getMetadata().getResourceVersion());
+            }
+        }
+        return versions;
     }
 
     @Override
@@ -91,6 +163,13 @@ final class KubernetesResolver extends PublishingResolver {
     /** Stops the watch and waits briefly for it to end, so that its connection is not left open. */
     @Override
     public void close() {
+        synchronized (lock) {
+            closed = true;
+            if (nextCheck != null) {
+                nextCheck.cancel();
+            }
+        }
+        SharedIndexInformer<EndpointSlice> informer = this.informer;
         informer.stop();
         try {
             informer.stopped().toCompletableFuture().get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -103,7 +182,8 @@ final class KubernetesResolver extends PublishingResolver {
     }
 
     private void rebuild() {
-        if (!informer.hasSynced()) {
+        SharedIndexInformer<EndpointSlice> informer = this.informer;
+        if (informer == null || !informer.hasSynced()) {
             return;
         }
         List<EndpointSlice> slices = new ArrayList<>(informer.getStore().list());
@@ -219,6 +299,9 @@ final class KubernetesResolver extends PublishingResolver {
         KubernetesDiscoveryException failure = new KubernetesDiscoveryException(target + ": " + explain(cause), cause);
         boolean first;
         synchronized (lock) {
+            if (closed) {
+                return; // stopping the informer fails its start: that is no news
+            }
             first = !failing;
             failing = true;
         }

@@ -1,0 +1,254 @@
+package dev.podlb.benchmarks;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.EndpointSet;
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.discovery.StaticResolver;
+import dev.podlb.core.pick.Pickers;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs every table of {@code BENCHMARKS.md} — pick cost beside the peers, sticky quality, update
+ * cost and memory, end to end, propagation — and writes the file.
+ *
+ * <pre>
+ * mvn -q -pl benchmarks -am package -DskipTests &amp;&amp; java -cp benchmarks/target/benchmarks.jar dev.podlb.benchmarks.BenchmarkReport
+ * </pre>
+ * {@code --quick} shortens every JMH run (for trying the harness, not for quoting).
+ */
+public final class BenchmarkReport {
+    private static final String COMMAND = "mvn -q -pl benchmarks -am package -DskipTests && "
+            + "java -cp benchmarks/target/benchmarks.jar dev.podlb.benchmarks.BenchmarkReport";
+    private static final int[] SIZES = {10, 100, 1000};
+
+    private final boolean quick;
+    private final StringBuilder out = new StringBuilder();
+
+    private BenchmarkReport(boolean quick) {
+        this.quick = quick;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        Path file = Path.of(List.of(args).stream().filter(a -> !a.startsWith("--")).findFirst().orElse("BENCHMARKS.md"));
+        BenchmarkReport report = new BenchmarkReport(quick);
+        report.header();
+        report.pickCost();
+        report.stickyQuality();
+        report.updateCost();
+        report.endToEnd();
+        report.propagation();
+        Files.writeString(file, report.out.toString());
+        System.out.println("wrote " + file.toAbsolutePath());
+    }
+
+    private void header() {
+        Runtime rt = Runtime.getRuntime();
+        line("# podlb benchmarks");
+        line("");
+        line("Written by `" + COMMAND + "`" + (quick ? " --quick (short runs: for trying the harness, not for quoting)" : "")
+                + " on " + LocalDate.now() + ".");
+        line("");
+        line("Machine: " + rt.availableProcessors() + " cores, " + System.getProperty("os.name") + " "
+                + System.getProperty("os.arch") + ", " + (rt.maxMemory() >> 20) + " MiB max heap. JDK: "
+                + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ".");
+        line("");
+        line("Every figure is measured in this run; compare within a table, as ratios against its baseline. Where"
+                + " podlb loses a row, the row stays.");
+        line("");
+    }
+
+    private ChainedOptionsBuilder jmh(String include) {
+        ChainedOptionsBuilder options = new OptionsBuilder().include(include).forks(1).shouldFailOnError(true);
+        if (quick) {
+            options.warmupIterations(1).warmupTime(TimeValue.milliseconds(300))
+                    .measurementIterations(2).measurementTime(TimeValue.milliseconds(300));
+        } else {
+            options.warmupIterations(3).warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(5).measurementTime(TimeValue.seconds(1));
+        }
+        return options;
+    }
+
+    private void pickCost() throws RunnerException {
+        line("## 1. Pick cost");
+        line("");
+        line("ns per pick (lower is better) and the ratio to the `AtomicInteger`-modulo baseline of the same run."
+                + " Sticky pickers cycle through 1,024 session keys. `PeerPickBenchmark`; each library through its public API.");
+        for (int threads : new int[] {1, 2}) {
+            Collection<RunResult> results = new Runner(jmh(PeerPickBenchmark.class.getName()).threads(threads).build()).run();
+            Map<String, Map<Integer, Double>> scores = new LinkedHashMap<>();
+            for (RunResult r : results) {
+                scores.computeIfAbsent(r.getParams().getParam("picker"), k -> new LinkedHashMap<>())
+                        .put(Integer.parseInt(r.getParams().getParam("endpoints")), r.getPrimaryResult().getScore());
+            }
+            line("");
+            line("**" + threads + " thread" + (threads == 1 ? "" : "s") + "**");
+            line("");
+            line("| picker | 10 endpoints | 100 | 1000 |");
+            line("|---|---|---|---|");
+            Map<Integer, Double> baseline = scores.get("baselineAtomicCounter");
+            scores.forEach((picker, bySize) -> {
+                StringBuilder row = new StringBuilder("| " + picker + " |");
+                for (int size : SIZES) {
+                    Double score = bySize.get(size);
+                    row.append(score == null ? " — |" : String.format(Locale.ROOT, " %.1f (%.2f×) |", score, score / baseline.get(size)));
+                }
+                line(row.toString());
+            });
+        }
+        line("");
+    }
+
+    private void stickyQuality() {
+        line("## 2. Sticky quality");
+        line("");
+        line("1,000,000 keys. Balance: the most keys on one endpoint over the mean (1.00 is perfect). Moved: the share of"
+                + " keys that change endpoint when the endpoint in the middle of the list is removed (ideal 1/N), and when"
+                + " one is added (ideal 1/(N+1)); \"wrongly moved\" counts keys that left an endpoint that stayed, or moved"
+                + " between old endpoints.");
+        line("");
+        line("| library | endpoints | balance | moved on remove (ideal) | wrongly moved | moved on add (ideal) | wrongly moved |");
+        line("|---|---|---|---|---|---|---|");
+        for (int size : SIZES) {
+            for (String library : new String[] {"podlb", "armeria", "grpcRingHash"}) {
+                try {
+                    StickyQuality.Result r = StickyQuality.measure(library, size, 1_000_000);
+                    line(String.format(Locale.ROOT, "| %s | %d | %.3f | %.4f (%.4f) | %d | %.4f (%.4f) | %d |", library, size,
+                            r.maxOverMean(), r.movedOnRemove(), 1.0 / size, r.movedFromStayingPods(), r.movedOnAdd(),
+                            1.0 / (size + 1), r.movedToOldPods()));
+                } catch (UnsupportedOperationException e) {
+                    line("| " + library + " | " + size + " | not measured: " + e.getMessage() + " | | | | |");
+                }
+            }
+        }
+        line("");
+    }
+
+    private void updateCost() throws RunnerException {
+        line("## 3. Update cost and memory");
+        line("");
+        line("Time to apply a new set of N endpoints (build the picker), `RebuildBenchmark`, µs:");
+        line("");
+        Collection<RunResult> results = new Runner(jmh(RebuildBenchmark.class.getName()).threads(1).build()).run();
+        line("| picker | 10 | 100 | 1000 | 10,000 |");
+        line("|---|---|---|---|---|");
+        Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            String name = r.getPrimaryResult().getLabel();
+            scores.computeIfAbsent(name, k -> new LinkedHashMap<>()).put(r.getParams().getParam("endpoints"),
+                    r.getPrimaryResult().getScore());
+        }
+        scores.forEach((name, bySize) -> line("| " + name + " | " + String.join(" | ", format(bySize.values())) + " |"));
+        line("");
+        line(String.format(Locale.ROOT, "Memory, measured from the heap after collection: an `EndpointSet` of 10,000"
+                + " endpoints takes %.0f bytes per endpoint; a round-robin load balancer over it %.0f bytes per endpoint"
+                + " in all; a sticky one %.0f (its 262,144-slot table is a fixed cost, %.0f KiB at this size).",
+                perEndpoint(() -> set(10_000)), perEndpoint(() -> balancer(10_000, false)),
+                perEndpoint(() -> balancer(10_000, true)),
+                (perEndpoint(() -> balancer(10_000, true)) - perEndpoint(() -> balancer(10_000, false))) * 10_000 / 1024));
+        line("");
+    }
+
+    private static List<String> format(Collection<Double> values) {
+        List<String> cells = new ArrayList<>();
+        for (double v : values) {
+            cells.add(String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.2f", v));
+        }
+        return cells;
+    }
+
+    private static List<Endpoint> endpoints(int n) {
+        List<Endpoint> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            list.add(Endpoint.builder("10." + (i >> 16) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF), 8080)
+                    .podName("backend-" + i).build());
+        }
+        return list;
+    }
+
+    private static Object set(int n) {
+        return EndpointSet.of(1, endpoints(n));
+    }
+
+    private static Object balancer(int n, boolean sticky) {
+        return LoadBalancer.builder("backend").resolver(StaticResolver.of(endpoints(n)))
+                .picker(sticky ? Pickers.sticky() : Pickers.roundRobin()).build();
+    }
+
+    /** Heap bytes per endpoint that what {@code make} builds keeps alive (10,000 endpoints). */
+    private static double perEndpoint(java.util.function.Supplier<Object> make) {
+        long before = usedAfterGc();
+        Object kept = make.get();
+        long after = usedAfterGc();
+        java.lang.ref.Reference.reachabilityFence(kept);
+        return (after - before) / 10_000.0;
+    }
+
+    private static long usedAfterGc() {
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private void endToEnd() throws RunnerException {
+        line("## 4. End to end");
+        line("");
+        line("GETs through OkHttp with podlb's interceptor against plain OkHttp, to the same local server on 127.0.0.2,"
+                + " 2 threads, `EndToEndBenchmark`:");
+        line("");
+        Collection<RunResult> results = new Runner(jmh(EndToEndBenchmark.class.getName()).build()).run();
+        Map<String, String> rows = new LinkedHashMap<>();
+        Map<String, Double> throughput = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            String name = r.getPrimaryResult().getLabel();
+            if (r.getParams().getMode() == org.openjdk.jmh.annotations.Mode.Throughput) {
+                throughput.put(name, r.getPrimaryResult().getScore() * 1e6);
+            } else {
+                org.openjdk.jmh.util.Statistics stats = r.getPrimaryResult().getStatistics();
+                rows.put(name, String.format(Locale.ROOT, "%.1f | %.1f", stats.getPercentile(50), stats.getPercentile(99)));
+            }
+        }
+        line("| client | requests/s | ratio | median µs | p99 µs |");
+        line("|---|---|---|---|---|");
+        double plain = throughput.getOrDefault("plainOkHttp", Double.NaN);
+        throughput.forEach((name, rps) -> line(String.format(Locale.ROOT, "| %s | %.0f | %.2f× | %s |", name, rps, rps / plain,
+                rows.getOrDefault(name, "— | —"))));
+        line("");
+    }
+
+    private void propagation() throws Exception {
+        line("## 5. Propagation");
+        line("");
+        line("From a change at the source until picks use the new set (the load balancer's set-changed event),"
+                + " median of repeated changes:");
+        line("");
+        line("| source | changes | median ms |");
+        line("|---|---|---|");
+        line(String.format(Locale.ROOT, "| EndpointSlice update on the fabric8 mock API server (watch) | 20 | %.1f |",
+                Propagation.kubernetesMedianMillis(20)));
+        line(String.format(Locale.ROOT, "| DNS answer change, TTL 1 s, refresh clamped to [1 s, 30 s] | 5 | %.1f |",
+                Propagation.dnsMedianMillis(5, 1)));
+        line("");
+    }
+
+    private void line(String text) {
+        out.append(text).append('\n');
+    }
+}
