@@ -203,7 +203,8 @@ class KubernetesResolverTest {
         apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
         try (TcpProxy proxy = new TcpProxy(new InetSocketAddress("127.0.0.1", server.getPort()));
              KubernetesClient viaProxy = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
-                     .withMasterUrl("https://127.0.0.1:" + proxy.port()).build()).build();
+                     .withMasterUrl("https://127.0.0.1:" + proxy.port()).withRequestTimeout(2000).withConnectionTimeout(1000)
+                     .build()).build();
              Discovery throughProxy = Discovery.builder()
                      .kubernetes(KubernetesDiscovery.using(viaProxy).withFreshnessCheck(Duration.ofSeconds(1))).build();
              LoadBalancer lb = LoadBalancer.builder("backend").target("k8s:///backend.default:http")
