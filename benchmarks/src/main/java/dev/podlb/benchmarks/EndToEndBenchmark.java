@@ -1,11 +1,9 @@
 package dev.podlb.benchmarks;
 
+import dev.podlb.core.testing.NoDelayServerSocketFactory;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import javax.net.ServerSocketFactory;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -90,35 +88,6 @@ public class EndToEndBenchmark {
     @Benchmark
     public String podlbOkHttp() throws IOException {
         return call(balanced, viaService);
-    }
-
-    private static final class NoDelayServerSocketFactory extends ServerSocketFactory {
-        @Override
-        public ServerSocket createServerSocket() throws IOException {
-            return new ServerSocket() {
-                @Override
-                public Socket accept() throws IOException {
-                    Socket socket = super.accept();
-                    socket.setTcpNoDelay(true);
-                    return socket;
-                }
-            };
-        }
-
-        @Override
-        public ServerSocket createServerSocket(int port) throws IOException {
-            throw new UnsupportedOperationException("MockWebServer binds an unbound socket");
-        }
-
-        @Override
-        public ServerSocket createServerSocket(int port, int backlog) throws IOException {
-            throw new UnsupportedOperationException("MockWebServer binds an unbound socket");
-        }
-
-        @Override
-        public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
-            throw new UnsupportedOperationException("MockWebServer binds an unbound socket");
-        }
     }
 
     private static String call(OkHttpClient client, Request request) throws IOException {

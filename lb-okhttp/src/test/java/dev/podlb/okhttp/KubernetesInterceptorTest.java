@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import dev.podlb.core.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -51,6 +52,7 @@ class KubernetesInterceptorTest {
         int port = 0;
         for (String ip : ips) {
             MockWebServer pod = new MockWebServer();
+            pod.setServerSocketFactory(new NoDelayServerSocketFactory());
             pod.setDispatcher(new Dispatcher() {
                 @Override
                 public MockResponse dispatch(RecordedRequest request) {

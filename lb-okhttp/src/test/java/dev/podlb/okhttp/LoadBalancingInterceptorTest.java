@@ -9,6 +9,7 @@ import dev.podlb.core.discovery.dns.IpFamily;
 import dev.podlb.core.discovery.dns.TestDnsServer;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.pick.PickRequest;
+import dev.podlb.core.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -61,6 +62,7 @@ class LoadBalancingInterceptorTest {
 
     private void startPod(String ip) throws IOException {
         MockWebServer server = new MockWebServer();
+        server.setServerSocketFactory(new NoDelayServerSocketFactory());
         received.computeIfAbsent(ip, k -> new AtomicInteger());
         server.setDispatcher(new Dispatcher() {
             @Override

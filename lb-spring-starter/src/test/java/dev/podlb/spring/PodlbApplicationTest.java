@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
 import dev.podlb.core.discovery.dns.TestDnsServer;
+import dev.podlb.core.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.HashMap;
@@ -54,6 +55,7 @@ class PodlbApplicationTest {
         dns = new TestDnsServer();
         for (String ip : List.of("127.0.0.2", "127.0.0.3", "127.0.0.4")) {
             MockWebServer pod = new MockWebServer();
+            pod.setServerSocketFactory(new NoDelayServerSocketFactory());
             pod.setDispatcher(new Dispatcher() {
                 @Override
                 public MockResponse dispatch(RecordedRequest request) {

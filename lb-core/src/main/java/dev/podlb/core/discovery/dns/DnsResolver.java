@@ -262,9 +262,11 @@ public final class DnsResolver extends PublishingResolver {
             long remaining = Long.MAX_VALUE;
             for (DnsLookups.Answer answer : List.of(a, aaaa)) {
                 for (Record record : answer.records) {
-                    InetAddress address = record instanceof ARecord ? ((ARecord) record).getAddress()
+                    InetAddress named = record instanceof ARecord ? ((ARecord) record).getAddress()
                             : record instanceof AAAARecord ? ((AAAARecord) record).getAddress() : null;
-                    if (address != null) {
+                    if (named != null) {
+                        // dnsjava names the address after the record; an endpoint is its address alone.
+                        InetAddress address = unnamed(named);
                         Endpoint.Builder endpoint = Endpoint.builder(address, port).podName(podName);
                         if (weight >= 0) {
                             endpoint.weight(weight);
@@ -279,6 +281,14 @@ public final class DnsResolver extends PublishingResolver {
             return endpoints.isEmpty() ? Resolution.none(a.noSuchName || aaaa.noSuchName)
                     : new Resolution(endpoints, remaining, false, "");
         });
+    }
+
+    private static InetAddress unnamed(InetAddress named) {
+        try {
+            return InetAddress.getByAddress(named.getAddress());
+        } catch (java.net.UnknownHostException impossible) {
+            throw new IllegalStateException(impossible);
+        }
     }
 
     private String addressTypes() {

@@ -1,0 +1,305 @@
+package dev.podlb.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.discovery.Discovery;
+import dev.podlb.core.discovery.dns.IpFamily;
+import dev.podlb.core.discovery.dns.TestDnsServer;
+import dev.podlb.core.health.EjectionPolicy;
+import dev.podlb.core.health.Outcome;
+import dev.podlb.core.pick.PickRequest;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockResponse;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults a cluster produces every day, under load, with three pods on 127.0.0.2–4 behind the test
+ * DNS server: nothing the caller should not see reaches it, and nothing is sent twice. Each test
+ * prints a {@code RELIABILITY |} line with its figures.
+ */
+class FaultToleranceTest {
+    static final String HOST = "backend.default.svc.cluster.local";
+    static final String[] PODS = {"127.0.0.2", "127.0.0.3", "127.0.0.4"};
+
+    private TestDnsServer dns;
+    private Discovery discovery;
+    private LocalPods pods;
+    private LoadBalancingInterceptor interceptor;
+    private OkHttpClient client;
+    private final AtomicInteger retries = new AtomicInteger();
+
+    @BeforeEach
+    void startCluster() throws IOException {
+        dns = new TestDnsServer();
+        dns.a(HOST, 1, PODS);
+        pods = new LocalPods(PODS);
+        discovery = Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).build()).build();
+    }
+
+    @AfterEach
+    void stopCluster() {
+        if (interceptor != null) {
+            interceptor.close();
+        }
+        if (client != null) {
+            client.dispatcher().executorService().shutdown();
+        }
+        discovery.close();
+        pods.close();
+        dns.close();
+    }
+
+    private void client(Duration readTimeout) {
+        interceptor = LoadBalancingInterceptor.builder().discovery(discovery)
+                .service(BalancedService.builder(HOST).target("dns:///" + HOST + ":" + pods.port())
+                        .ejection(EjectionPolicy.builder().consecutiveFailures(3).baseEjectionTime(Duration.ofSeconds(1))
+                                .maxEjectionTime(Duration.ofSeconds(5)).build())
+                        .build())
+                .listener(new CallListener() {
+                    @Override
+                    public void retrying(String service, Request request, Endpoint pod, Outcome outcome, int next) {
+                        retries.incrementAndGet();
+                    }
+                })
+                .build();
+        interceptor.loadBalancer(HOST).awaitReady(Duration.ofSeconds(10));
+        client = new OkHttpClient.Builder().addInterceptor(interceptor)
+                .connectTimeout(Duration.ofSeconds(1)).readTimeout(readTimeout).callTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private String url() {
+        return "http://" + HOST + ":" + pods.port() + "/";
+    }
+
+    /** Stops and restarts the pods one at a time, every 500 ms, until told to stop; returns the restarts. */
+    private Thread chaos(AtomicBoolean running, AtomicInteger restarts) {
+        Thread chaos = new Thread(() -> {
+            for (int i = 0; running.get(); i++) {
+                String ip = PODS[i % PODS.length];
+                pods.stop(ip);
+                sleep(500);
+                pods.start(ip);
+                restarts.incrementAndGet();
+                sleep(500);
+            }
+        }, "chaos");
+        chaos.start();
+        return chaos;
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs {@code calls} on each of {@code threads} threads; returns the failures the callers saw. */
+    static List<String> load(int threads, int calls, Call call) throws InterruptedException {
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            Thread worker = new Thread(() -> {
+                for (int i = 0; i < calls; i++) {
+                    try {
+                        call.run(thread + "-" + i);
+                    } catch (IOException | RuntimeException e) {
+                        failures.add(e.toString());
+                    }
+                }
+            }, "load-" + t);
+            workers.add(worker);
+            worker.start();
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        return failures;
+    }
+
+    @FunctionalInterface
+    interface Call {
+        void run(String id) throws IOException;
+    }
+
+    static void report(String scenario, String load, String faults, String result) {
+        System.out.println("RELIABILITY | " + scenario + " | " + load + " | " + faults + " | " + result);
+    }
+
+    @Test
+    void getsSucceedWhilePodsRestartOneAtATime() throws Exception {
+        client(Duration.ofSeconds(2));
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger restarts = new AtomicInteger();
+        Thread chaos = chaos(running, restarts);
+        long start = System.nanoTime();
+
+        List<String> failures = load(2, 20_000, id -> {
+            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
+                if (!response.isSuccessful()) {
+                    throw new IOException("status " + response.code());
+                }
+                response.body().string();
+            }
+        });
+        running.set(false);
+        chaos.join();
+
+        report("GETs while pods restart one at a time every 500 ms (DNS)", "2 threads x 20,000 GETs",
+                restarts.get() + " pod restarts in " + (System.nanoTime() - start) / 1_000_000 + " ms",
+                failures.size() + " failed calls; " + retries.get() + " attempts retried on another pod");
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
+    void postsAreNeverReceivedTwiceAndEverySuccessWasReceivedOnce() throws Exception {
+        client(Duration.ofSeconds(2));
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger restarts = new AtomicInteger();
+        Thread chaos = chaos(running, restarts);
+        Set<String> succeeded = ConcurrentHashMap.newKeySet();
+
+        List<String> failures = load(2, 20_000, id -> {
+            Request post = new Request.Builder().url(url()).header("X-Request-Id", id)
+                    .post(RequestBody.create("order " + id, MediaType.get("text/plain"))).build();
+            try (Response response = client.newCall(post).execute()) {
+                response.body().string();
+                if (response.isSuccessful()) {
+                    succeeded.add(id);
+                }
+            }
+        });
+        running.set(false);
+        chaos.join();
+
+        long twice = pods.receivedById().values().stream().filter(n -> n.get() > 1).count();
+        long successesNotReceivedOnce = succeeded.stream().filter(id -> pods.received(id) != 1).count();
+        report("POSTs while pods restart one at a time every 500 ms (DNS)", "2 threads x 20,000 POSTs",
+                restarts.get() + " pod restarts", succeeded.size() + " succeeded, " + failures.size()
+                        + " failed to the caller; " + twice + " received twice; " + successesNotReceivedOnce
+                        + " successes not received exactly once");
+        assertThat(twice).isZero();
+        assertThat(successesNotReceivedOnce).isZero();
+    }
+
+    @Test
+    void hangingPodIsEjectedWithinTheCallTimeoutAndTheOthersTakeTheTraffic() throws Exception {
+        pods.behaviour(ip -> ip.equals("127.0.0.3")
+                ? new MockResponse.Builder().headersDelay(1, TimeUnit.MINUTES).body("late").build()
+                : new MockResponse.Builder().body(ip).build());
+        client(Duration.ofMillis(300));
+
+        // A call that can only go to the hanging pod ends at its call timeout, not later.
+        OkHttpClient patient = client.newBuilder().readTimeout(Duration.ofMinutes(2)).callTimeout(Duration.ofMillis(500)).build();
+        Request pinned = new Request.Builder().url(url()).tag(PickRequest.class, PickRequest.pinned("127.0.0.3")).build();
+        assertThatThrownBy(() -> patient.newCall(pinned).execute()).isInstanceOf(InterruptedIOException.class);
+
+        List<String> failures = load(2, 300, id -> {
+            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
+                if (response.body().string().equals("late")) {
+                    throw new IOException("answered by the hanging pod");
+                }
+            }
+        });
+        LoadBalancer lb = interceptor.loadBalancer(HOST);
+        boolean ejected = lb.endpoints().endpoints().stream()
+                .anyMatch(e -> e.address().getHostAddress().equals("127.0.0.3") && lb.isEjected(e));
+        report("a pod that accepts and never answers (DNS)", "2 threads x 300 GETs, read timeout 300 ms",
+                "127.0.0.3 hangs", failures.size() + " failed calls; a call pinned to it ends at its 500 ms call timeout;"
+                        + " hanging pod ejected: " + ejected);
+        assertThat(failures).isEmpty();
+        assertThat(ejected).isTrue();
+    }
+
+    @Test
+    void dnsSilentForTenSecondsThenChangedCallsKeepSucceedingThenFollowIt() throws Exception {
+        client(Duration.ofSeconds(2));
+        dns.mode(TestDnsServer.Mode.SILENT);
+        long silentUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        int during = 0;
+        List<String> failures = new ArrayList<>();
+        while (System.nanoTime() < silentUntil) {
+            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
+                response.body().string();
+                during++;
+            } catch (IOException e) {
+                failures.add(e.toString());
+            }
+            sleep(20);
+        }
+        pods.start("127.0.0.5");
+        dns.a(HOST, 1, "127.0.0.5");
+        dns.mode(TestDnsServer.Mode.ANSWER);
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
+                return response.body().string().equals("127.0.0.5");
+            }
+        });
+        Map<String, Integer> after = new java.util.HashMap<>();
+        for (int i = 0; i < 30; i++) {
+            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
+                after.merge(response.body().string(), 1, Integer::sum);
+            }
+        }
+        report("DNS server silent for 10 s, then answering with a changed set", during + " GETs during the silence",
+                "no DNS answer for 10 s; then the answer lists only 127.0.0.5",
+                failures.size() + " failed calls during the silence; afterwards 30 of 30 GETs on " + after.keySet());
+        assertThat(failures).isEmpty();
+        assertThat(after).containsOnlyKeys("127.0.0.5");
+    }
+
+    @Test
+    void allPodsDownFailsFastWithAClearErrorAndRecoversWhenOneReturns() throws Exception {
+        client(Duration.ofSeconds(2));
+        for (String ip : PODS) {
+            pods.stop(ip);
+        }
+        List<String> errors = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
+                errors.add("unexpected success " + response.code());
+            } catch (IOException e) {
+                errors.add(e.getMessage());
+            }
+        }
+        long failingMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(errors).allSatisfy(message -> assertThat(message).contains(HOST));
+
+        pods.start("127.0.0.3");
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
+                return response.isSuccessful();
+            } catch (IOException stillDown) {
+                return false;
+            }
+        });
+        report("all pods down, then one returns (DNS)", "20 GETs while down",
+                "3 of 3 pods stopped; 127.0.0.3 restarted", "20 of 20 failed with an IOException naming the service (e.g. \""
+                        + errors.get(0) + "\") in " + failingMillis + " ms in all; calls succeed again once 127.0.0.3 is back,"
+                        + " same client");
+    }
+}

@@ -1,0 +1,87 @@
+package dev.podlb.okhttp;
+
+import dev.podlb.core.testing.NoDelayServerSocketFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+
+/**
+ * Pods for fault tests: HTTP servers on loopback addresses sharing one port, each answering with
+ * its address, that can be stopped and started again on the same address and port. Every request
+ * carrying an {@code X-Request-Id} is counted, across restarts, so that a test can tell whether a
+ * request reached the pods once, never, or twice.
+ */
+final class LocalPods implements AutoCloseable {
+    private final Map<String, MockWebServer> running = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> receivedById = new ConcurrentHashMap<>();
+    private volatile Function<String, MockResponse> behaviour = ip -> new MockResponse.Builder().body(ip).build();
+    private int port;
+
+    LocalPods(String... ips) {
+        for (String ip : ips) {
+            start(ip);
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** How each pod answers, by its address; by default with its address. */
+    void behaviour(Function<String, MockResponse> behaviour) {
+        this.behaviour = behaviour;
+    }
+
+    synchronized void start(String ip) {
+        MockWebServer server = new MockWebServer();
+        server.setServerSocketFactory(new NoDelayServerSocketFactory());
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                String id = request.getHeaders().get("X-Request-Id");
+                if (id != null) {
+                    receivedById.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+                }
+                return behaviour.apply(ip);
+            }
+        });
+        try {
+            server.start(InetAddress.getByName(ip), port);
+        } catch (IOException e) {
+            throw new UncheckedIOException("pod " + ip + " could not start on port " + port, e);
+        }
+        port = server.getPort();
+        running.put(ip, server);
+    }
+
+    /** Stops the pod: open connections are cut, new ones refused. */
+    void stop(String ip) {
+        MockWebServer server = running.remove(ip);
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** How many times the request with this id reached a pod. */
+    int received(String id) {
+        AtomicInteger n = receivedById.get(id);
+        return n == null ? 0 : n.get();
+    }
+
+    Map<String, AtomicInteger> receivedById() {
+        return receivedById;
+    }
+
+    @Override
+    public void close() {
+        running.keySet().forEach(this::stop);
+    }
+}
