@@ -1,6 +1,7 @@
 package dev.podlb.okhttp;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import okhttp3.Dns;
 
@@ -18,9 +19,10 @@ final class PodDns implements Dns {
         this.port = port;
     }
 
+    /** The pod's address under the service's name, so that OkHttp's errors name both: {@code backend/10.0.0.7:8080}. */
     @Override
-    public List<InetAddress> lookup(String hostname) {
-        return List.of(address);
+    public List<InetAddress> lookup(String hostname) throws UnknownHostException {
+        return List.of(InetAddress.getByAddress(hostname, address.getAddress()));
     }
 
     @Override

@@ -98,55 +98,14 @@ class FaultToleranceTest {
             for (int i = 0; running.get(); i++) {
                 String ip = PODS[i % PODS.length];
                 pods.stop(ip);
-                sleep(500);
+                Load.sleep(500);
                 pods.start(ip);
                 restarts.incrementAndGet();
-                sleep(500);
+                Load.sleep(500);
             }
         }, "chaos");
         chaos.start();
         return chaos;
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Runs {@code calls} on each of {@code threads} threads; returns the failures the callers saw. */
-    static List<String> load(int threads, int calls, Call call) throws InterruptedException {
-        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<Thread> workers = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int thread = t;
-            Thread worker = new Thread(() -> {
-                for (int i = 0; i < calls; i++) {
-                    try {
-                        call.run(thread + "-" + i);
-                    } catch (IOException | RuntimeException e) {
-                        failures.add(e.toString());
-                    }
-                }
-            }, "load-" + t);
-            workers.add(worker);
-            worker.start();
-        }
-        for (Thread worker : workers) {
-            worker.join();
-        }
-        return failures;
-    }
-
-    @FunctionalInterface
-    interface Call {
-        void run(String id) throws IOException;
-    }
-
-    static void report(String scenario, String load, String faults, String result) {
-        System.out.println("RELIABILITY | " + scenario + " | " + load + " | " + faults + " | " + result);
     }
 
     @Test
@@ -157,7 +116,7 @@ class FaultToleranceTest {
         Thread chaos = chaos(running, restarts);
         long start = System.nanoTime();
 
-        List<String> failures = load(2, 20_000, id -> {
+        List<String> failures = Load.run(2, 20_000, id -> {
             try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
                 if (!response.isSuccessful()) {
                     throw new IOException("status " + response.code());
@@ -168,7 +127,7 @@ class FaultToleranceTest {
         running.set(false);
         chaos.join();
 
-        report("GETs while pods restart one at a time every 500 ms (DNS)", "2 threads x 20,000 GETs",
+        Load.report("GETs while pods restart one at a time every 500 ms (DNS)", "2 threads x 20,000 GETs",
                 restarts.get() + " pod restarts in " + (System.nanoTime() - start) / 1_000_000 + " ms",
                 failures.size() + " failed calls; " + retries.get() + " attempts retried on another pod");
         assertThat(failures).isEmpty();
@@ -182,7 +141,7 @@ class FaultToleranceTest {
         Thread chaos = chaos(running, restarts);
         Set<String> succeeded = ConcurrentHashMap.newKeySet();
 
-        List<String> failures = load(2, 20_000, id -> {
+        List<String> failures = Load.run(2, 20_000, id -> {
             Request post = new Request.Builder().url(url()).header("X-Request-Id", id)
                     .post(RequestBody.create("order " + id, MediaType.get("text/plain"))).build();
             try (Response response = client.newCall(post).execute()) {
@@ -197,7 +156,7 @@ class FaultToleranceTest {
 
         long twice = pods.receivedById().values().stream().filter(n -> n.get() > 1).count();
         long successesNotReceivedOnce = succeeded.stream().filter(id -> pods.received(id) != 1).count();
-        report("POSTs while pods restart one at a time every 500 ms (DNS)", "2 threads x 20,000 POSTs",
+        Load.report("POSTs while pods restart one at a time every 500 ms (DNS)", "2 threads x 20,000 POSTs",
                 restarts.get() + " pod restarts", succeeded.size() + " succeeded, " + failures.size()
                         + " failed to the caller; " + twice + " received twice; " + successesNotReceivedOnce
                         + " successes not received exactly once");
@@ -217,7 +176,7 @@ class FaultToleranceTest {
         Request pinned = new Request.Builder().url(url()).tag(PickRequest.class, PickRequest.pinned("127.0.0.3")).build();
         assertThatThrownBy(() -> patient.newCall(pinned).execute()).isInstanceOf(InterruptedIOException.class);
 
-        List<String> failures = load(2, 300, id -> {
+        List<String> failures = Load.run(2, 300, id -> {
             try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
                 if (response.body().string().equals("late")) {
                     throw new IOException("answered by the hanging pod");
@@ -227,7 +186,7 @@ class FaultToleranceTest {
         LoadBalancer lb = interceptor.loadBalancer(HOST);
         boolean ejected = lb.endpoints().endpoints().stream()
                 .anyMatch(e -> e.address().getHostAddress().equals("127.0.0.3") && lb.isEjected(e));
-        report("a pod that accepts and never answers (DNS)", "2 threads x 300 GETs, read timeout 300 ms",
+        Load.report("a pod that accepts and never answers (DNS)", "2 threads x 300 GETs, read timeout 300 ms",
                 "127.0.0.3 hangs", failures.size() + " failed calls; a call pinned to it ends at its 500 ms call timeout;"
                         + " hanging pod ejected: " + ejected);
         assertThat(failures).isEmpty();
@@ -248,7 +207,7 @@ class FaultToleranceTest {
             } catch (IOException e) {
                 failures.add(e.toString());
             }
-            sleep(20);
+            Load.sleep(20);
         }
         pods.start("127.0.0.5");
         dns.a(HOST, 1, "127.0.0.5");
@@ -264,7 +223,7 @@ class FaultToleranceTest {
                 after.merge(response.body().string(), 1, Integer::sum);
             }
         }
-        report("DNS server silent for 10 s, then answering with a changed set", during + " GETs during the silence",
+        Load.report("DNS server silent for 10 s, then answering with a changed set", during + " GETs during the silence",
                 "no DNS answer for 10 s; then the answer lists only 127.0.0.5",
                 failures.size() + " failed calls during the silence; afterwards 30 of 30 GETs on " + after.keySet());
         assertThat(failures).isEmpty();
@@ -297,7 +256,7 @@ class FaultToleranceTest {
                 return false;
             }
         });
-        report("all pods down, then one returns (DNS)", "20 GETs while down",
+        Load.report("all pods down, then one returns (DNS)", "20 GETs while down",
                 "3 of 3 pods stopped; 127.0.0.3 restarted", "20 of 20 failed with an IOException naming the service (e.g. \""
                         + errors.get(0) + "\") in " + failingMillis + " ms in all; calls succeed again once 127.0.0.3 is back,"
                         + " same client");
