@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -181,13 +182,23 @@ final class KubernetesResolver extends PublishingResolver {
         onClose.run();
     }
 
+    /** Rebuilds the set from the informer's store; a slice podlb cannot read never stops later updates. */
     private void rebuild() {
+        try {
+            rebuildFromStore();
+        } catch (RuntimeException e) {
+            log.error("{}: reading the EndpointSlices failed; the last good set serves", target, e);
+            publishError(new KubernetesDiscoveryException(target + ": reading the EndpointSlices failed: " + e, e));
+        }
+    }
+
+    private void rebuildFromStore() {
         SharedIndexInformer<EndpointSlice> informer = this.informer;
         if (informer == null || !informer.hasSynced()) {
             return;
         }
         List<EndpointSlice> slices = new ArrayList<>(informer.getStore().list());
-        slices.sort(Comparator.comparing(slice -> slice.getMetadata().getName()));
+        slices.sort(Comparator.comparing(slice -> slice.getMetadata() == null ? "" : String.valueOf(slice.getMetadata().getName())));
         synchronized (lock) {
             if (failing) {
                 failing = false;
@@ -239,8 +250,13 @@ final class KubernetesResolver extends PublishingResolver {
             String pod = e.getTargetRef() != null && "Pod".equals(e.getTargetRef().getKind()) ? e.getTargetRef().getName()
                     : e.getTargetRef() != null ? e.getTargetRef().getName() : e.getHostname();
             for (String address : e.getAddresses()) {
+                InetAddress parsed = address == null ? null : InetAddresses.parseLiteral(address);
+                if (parsed == null) {
+                    skipped.add("slice " + sliceName + " address \"" + address + "\" is not an IP address");
+                    continue;
+                }
                 try {
-                    into.add(Endpoint.builder(InetAddresses.parseLiteral(address), port)
+                    into.add(Endpoint.builder(parsed, port)
                             .podName(pod)
                             .nodeName(e.getNodeName())
                             .zone(e.getZone())

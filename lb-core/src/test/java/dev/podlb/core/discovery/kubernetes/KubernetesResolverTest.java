@@ -47,6 +47,8 @@ class KubernetesResolverTest {
     void stop() {
         balancers.forEach(LoadBalancer::close);
         discovery.close();
+        // Closed before the extension stops the mock server, so that no idle connection delays its shutdown.
+        client.close();
     }
 
     private LoadBalancer balancer(String target) {
@@ -173,6 +175,30 @@ class KubernetesResolverTest {
     }
 
     @Test
+    void slicesWithMissingFieldsOrUnknownAddressTypesAreReadWithoutFailing() {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
+        apply(new EndpointSliceBuilder().withNewMetadata().withName("backend-fqdn").withNamespace("default")
+                .addToLabels("kubernetes.io/service-name", "backend").endMetadata()
+                .withAddressType("FQDN").addNewEndpoint().withAddresses("pod.example.com").endEndpoint().build());
+        apply(new EndpointSliceBuilder().withNewMetadata().withName("backend-sparse").withNamespace("default")
+                .addToLabels("kubernetes.io/service-name", "backend").endMetadata()
+                .withAddressType("IPv4")
+                .addNewPort().withName("http").withPort(8080).endPort()
+                .addNewEndpoint().withAddresses("10.0.0.2").endEndpoint()          // no conditions: ready
+                .addNewEndpoint().endEndpoint()                                    // no addresses
+                .addNewEndpoint().withAddresses("not-an-ip").endEndpoint()
+                .build());
+        apply(new EndpointSliceBuilder().withNewMetadata().withName("backend-noports").withNamespace("default")
+                .addToLabels("kubernetes.io/service-name", "backend").endMetadata()
+                .withAddressType("IPv4").addNewEndpoint().withAddresses("10.0.0.3").endEndpoint().build());
+
+        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+
+        assertThat(states(lb)).containsOnlyKeys("10.0.0.1:8080", "10.0.0.2:8080");
+        assertThat(states(lb).get("10.0.0.2:8080")).isEqualTo(Readiness.READY);
+    }
+
+    @Test
     void serviceThatDoesNotExistFailsAwaitReadyNamingIt() {
         LoadBalancer lb = balancer("k8s:///nothing.default:http");
 
@@ -219,7 +245,9 @@ class KubernetesResolverTest {
             assertThat(lb.pick().authority()).isEqualTo("10.0.0.1:8080");
 
             proxy.restore(); // the informer lists again and watches from there
-            waiting().atMost(Duration.ofSeconds(30)).until(() -> states(lb).size() == 3);
+            // Recovery took 3 s in most runs and up to 31 s in some (the JDK HTTP transport keeps a dead pooled
+            // connection for a while); the behaviour under test is that it comes back correct, not how fast.
+            waiting().atMost(Duration.ofSeconds(60)).until(() -> states(lb).size() == 3);
             assertThat(lb.endpoints().endpoints()).extracting(Endpoint::authority)
                     .containsExactlyInAnyOrder("10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080");
         }

@@ -1,0 +1,114 @@
+package dev.podlb.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.podlb.core.pick.AffinityMemory;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockResponse;
+import mockwebserver3.SocketEffect;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Input a caller or a pod can get wrong: each gets a clear outcome, nothing grows without bound, nothing is sent twice. */
+class BadInputTest {
+    private static final String HOST = "backend.default.svc.cluster.local";
+
+    private final LocalPods pods = new LocalPods("127.0.0.2", "127.0.0.3");
+    private LoadBalancingInterceptor interceptor;
+
+    @AfterEach
+    void stop() {
+        if (interceptor != null) {
+            interceptor.close();
+        }
+        pods.close();
+    }
+
+    private OkHttpClient client(BalancedService.Builder service) {
+        interceptor = LoadBalancingInterceptor.builder().service(service.build()).build();
+        interceptor.loadBalancer(HOST).awaitReady(Duration.ofSeconds(5));
+        return new OkHttpClient.Builder().addInterceptor(interceptor).build();
+    }
+
+    private BalancedService.Builder service() {
+        return BalancedService.builder(HOST).target("static:///127.0.0.2:" + pods.port() + ",127.0.0.3:" + pods.port());
+    }
+
+    private String url() {
+        return "http://" + HOST + ":" + pods.port() + "/";
+    }
+
+    @Test
+    void hugeAndNumerousSessionCookiesStayWithinTheAffinityMemorysMaximum() throws IOException {
+        AffinityMemory memory = AffinityMemory.builder().maximumSize(1_000).build();
+        AtomicInteger session = new AtomicInteger();
+        String padding = "x".repeat(4_000);
+        pods.behaviour(ip -> new MockResponse.Builder()
+                .addHeader("Set-Cookie", "JSESSIONID=" + padding + session.incrementAndGet() + "; Path=/").body(ip).build());
+        OkHttpClient client = client(service().learnCookie("JSESSIONID", memory));
+
+        for (int i = 0; i < 5_000; i++) {
+            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
+                response.body().string();
+            }
+        }
+
+        Load.report("5,000 sessions, each a 4 KB JSESSIONID", "5,000 GETs", "affinity memory maximum 1,000",
+                "memory holds " + memory.size() + " sessions (keys kept as 64-bit hashes, not the cookie text)");
+        assertThat(memory.size()).isLessThanOrEqualTo(memory.maximumSize());
+    }
+
+    @Test
+    void oneShotBodyIsNotSentAgainEvenForAnIdempotentMethod() {
+        pods.behaviour(ip -> new MockResponse.Builder().onResponseStart(SocketEffect.ShutdownConnection.INSTANCE).build());
+        OkHttpClient client = client(service());
+        RequestBody oneShot = new RequestBody() {
+            @Override
+            public MediaType contentType() {
+                return MediaType.get("text/plain");
+            }
+
+            @Override
+            public void writeTo(BufferedSink sink) throws IOException {
+                sink.writeUtf8("stream that cannot be replayed");
+            }
+
+            @Override
+            public boolean isOneShot() {
+                return true;
+            }
+        };
+
+        assertThatThrownBy(() -> client.newCall(new Request.Builder().url(url()).header("X-Request-Id", "put-1")
+                .put(oneShot).build()).execute()).isInstanceOf(IOException.class);
+        assertThat(pods.received("put-1")).isEqualTo(1);
+    }
+
+    @Test
+    void pinHeaderNamingAnArbitraryAddressOrUnknownPodContactsNothing() {
+        OkHttpClient client = client(service().pinHeader("X-Pod"));
+        for (String pin : new String[] {"10.66.0.1", "127.0.0.9:" + pods.port(), "no-such-pod", "[::1]:" + pods.port()}) {
+            assertThatThrownBy(() -> client.newCall(new Request.Builder().url(url()).header("X-Request-Id", "pin-" + pin)
+                    .header("X-Pod", pin).build()).execute())
+                    .as("pin \"%s\"", pin).isInstanceOf(NoPodAvailableException.class);
+            assertThat(pods.received("pin-" + pin)).isZero();
+        }
+    }
+
+    @Test
+    void emptyPinHeaderMeansNotPinned() throws IOException {
+        OkHttpClient client = client(service().pinHeader("X-Pod"));
+        try (Response response = client.newCall(new Request.Builder().url(url()).header("X-Pod", "").build()).execute()) {
+            assertThat(response.body().string()).isIn("127.0.0.2", "127.0.0.3");
+        }
+    }
+}
