@@ -20,6 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * One pick by each library, podlb and its peers, over the same endpoints, with the bare
  * {@code AtomicInteger}-modulo baseline in the same run. Each {@code picker} value runs in its own
  * fork, so no library's code pollutes another's profile. Run with {@code -t 1} and {@code -t 2}.
+ * gRPC's ring_hash is absent: its picker takes the request hash only through an xDS-internal key
+ * (see {@code GrpcPeers.ringHash}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -30,7 +32,7 @@ public class PeerPickBenchmark {
     @State(Scope.Benchmark)
     public static class Service {
         @Param({"baselineAtomicCounter", "podlbRoundRobin", "armeriaRoundRobin", "springCloudRoundRobin", "storkRoundRobin",
-                "storkPowerOfTwoChoices", "grpcRoundRobin", "podlbSticky", "armeriaSticky", "grpcRingHash"})
+                "storkPowerOfTwoChoices", "grpcRoundRobin", "podlbSticky", "armeriaSticky"})
         public String picker;
 
         @Param({"10", "100", "1000"})
