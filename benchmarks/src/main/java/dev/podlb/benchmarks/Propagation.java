@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 /**
  * Time from a change at the source — an EndpointSlice updated on fabric8's mock API server, a DNS
@@ -41,18 +42,8 @@ final class Propagation {
             try (LoadBalancer lb = LoadBalancer.builder("backend").target("k8s:///backend.default:http")
                     .discovery(discovery).listener(arrivals(seen)).build()) {
                 lb.awaitReady(Duration.ofSeconds(10));
-                seen.clear();
-                List<Double> millis = new ArrayList<>();
-                for (int i = 1; i <= changes; i++) {
-                    long start = System.nanoTime();
-                    client.discovery().v1().endpointSlices().inNamespace("default").resource(slice(i)).update();
-                    Long arrived = seen.poll(10, TimeUnit.SECONDS);
-                    if (arrived == null) {
-                        throw new IllegalStateException("EndpointSlice change " + i + " did not arrive within 10 s");
-                    }
-                    millis.add((arrived - start) / 1e6);
-                }
-                return median(millis);
+                return medianMillis(changes, seen, 10,
+                        i -> client.discovery().v1().endpointSlices().inNamespace("default").resource(slice(i)).update());
             }
         } finally {
             server.destroy();
@@ -69,20 +60,26 @@ final class Propagation {
             try (LoadBalancer lb = LoadBalancer.builder("backend").target("dns:///" + host + ":8080")
                     .discovery(discovery).listener(arrivals(seen)).build()) {
                 lb.awaitReady(Duration.ofSeconds(10));
-                seen.clear();
-                List<Double> millis = new ArrayList<>();
-                for (int i = 1; i <= changes; i++) {
-                    long start = System.nanoTime();
-                    dns.a(host, ttl, "10.0.0." + i);
-                    Long arrived = seen.poll(ttl + 10, TimeUnit.SECONDS);
-                    if (arrived == null) {
-                        throw new IllegalStateException("DNS change " + i + " did not arrive");
-                    }
-                    millis.add((arrived - start) / 1e6);
-                }
-                return median(millis);
+                return medianMillis(changes, seen, ttl + 10, i -> dns.a(host, ttl, "10.0.0." + i));
             }
         }
+    }
+
+    /** Makes {@code changes} changes one after the other, each timed until the load balancer's set reflects it. */
+    private static double medianMillis(int changes, LinkedBlockingQueue<Long> seen, long timeoutSeconds, IntConsumer change)
+            throws InterruptedException {
+        seen.clear();
+        List<Double> millis = new ArrayList<>();
+        for (int i = 1; i <= changes; i++) {
+            long start = System.nanoTime();
+            change.accept(i);
+            Long arrived = seen.poll(timeoutSeconds, TimeUnit.SECONDS);
+            if (arrived == null) {
+                throw new IllegalStateException("change " + i + " did not reach the load balancer within " + timeoutSeconds + " s");
+            }
+            millis.add((arrived - start) / 1e6);
+        }
+        return median(millis);
     }
 
     private static LoadBalancerListener arrivals(LinkedBlockingQueue<Long> seen) {

@@ -8,18 +8,9 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import dev.podlb.core.testing.NoDelayServerSocketFactory;
-import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -33,7 +24,7 @@ class KubernetesInterceptorTest {
 
     KubernetesMockServer server;
     KubernetesClient client;
-    private final List<MockWebServer> pods = new ArrayList<>();
+    private LocalPods pods;
     private Discovery discovery;
     private LoadBalancingInterceptor interceptor;
 
@@ -45,32 +36,17 @@ class KubernetesInterceptorTest {
         if (discovery != null) {
             discovery.close();
         }
-        pods.forEach(MockWebServer::close);
+        if (pods != null) {
+            pods.close();
+        }
         // Closed before the extension stops the mock server, so that no idle connection delays its shutdown.
         client.close();
     }
 
-    private int startPods(String... ips) throws IOException {
-        int port = 0;
-        for (String ip : ips) {
-            MockWebServer pod = new MockWebServer();
-            pod.setServerSocketFactory(new NoDelayServerSocketFactory());
-            pod.setDispatcher(new Dispatcher() {
-                @Override
-                public MockResponse dispatch(RecordedRequest request) {
-                    return new MockResponse.Builder().body(ip).build();
-                }
-            });
-            pod.start(InetAddress.getByName(ip), port);
-            port = pod.getPort();
-            pods.add(pod);
-        }
-        return port;
-    }
-
     @Test
     void callsToTheServicesPortReachEveryReadyPodOnItsOwnPort() throws Exception {
-        int podPort = startPods("127.0.0.2", "127.0.0.3", "127.0.0.4");
+        pods = new LocalPods("127.0.0.2", "127.0.0.3", "127.0.0.4");
+        int podPort = pods.port();
         EndpointSliceBuilder slice = new EndpointSliceBuilder()
                 .withNewMetadata().withName("backend-abc").withNamespace("default")
                 .addToLabels("kubernetes.io/service-name", "backend").endMetadata()
