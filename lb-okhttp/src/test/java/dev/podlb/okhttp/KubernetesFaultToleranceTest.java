@@ -9,9 +9,9 @@ import dev.podlb.core.testing.TcpProxy;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
+import dev.podlb.core.testing.KubernetesApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,12 +34,11 @@ import org.junit.jupiter.api.Test;
  * The same faults with the pods found through EndpointSlices on fabric8's mock API server: pod
  * restarts, the API server out of reach, and a rolling restart that replaces every pod.
  */
-@EnableKubernetesMockClient(crud = true)
 class KubernetesFaultToleranceTest {
     private static final String HOST = "backend.default.svc.cluster.local";
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    private final KubernetesMockServer server = KubernetesApi.server();
+    private final KubernetesClient client = KubernetesApi.client();
     private LocalPods pods;
     private Discovery discovery;
     private LoadBalancingInterceptor interceptor;
@@ -47,6 +46,7 @@ class KubernetesFaultToleranceTest {
 
     @BeforeEach
     void startPods() {
+        KubernetesApi.clear();
         pods = new LocalPods(FaultToleranceTest.PODS);
     }
 
@@ -62,8 +62,6 @@ class KubernetesFaultToleranceTest {
             discovery.close();
         }
         pods.close();
-        // Closed before the extension stops the mock server, so that no idle connection delays its shutdown.
-        client.close();
     }
 
     /** The service's slice: each endpoint {@code ip} is ready, or {@code ip/terminating} serving but terminating. */

@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import dev.podlb.core.testing.KubernetesApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,12 +17,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The interceptor fed by EndpointSlices on fabric8's mock API server; the Service's port 80 maps to the pods'. */
-@EnableKubernetesMockClient(crud = true)
 class KubernetesInterceptorTest {
     private static final String HOST = "backend.default.svc.cluster.local";
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    private final KubernetesClient client = KubernetesApi.client();
     private LocalPods pods;
     private Discovery discovery;
     private LoadBalancingInterceptor interceptor;
@@ -39,12 +36,11 @@ class KubernetesInterceptorTest {
         if (pods != null) {
             pods.close();
         }
-        // Closed before the extension stops the mock server, so that no idle connection delays its shutdown.
-        client.close();
     }
 
     @Test
     void callsToTheServicesPortReachEveryReadyPodOnItsOwnPort() throws Exception {
+        KubernetesApi.clear();
         pods = new LocalPods("127.0.0.2", "127.0.0.3", "127.0.0.4");
         int podPort = pods.port();
         EndpointSliceBuilder slice = new EndpointSliceBuilder()

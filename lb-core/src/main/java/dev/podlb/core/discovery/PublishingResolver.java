@@ -16,14 +16,20 @@ public abstract class PublishingResolver implements Resolver {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Object publishLock = new Object();
     private volatile EndpointSet current;
+    private volatile Throwable lastError;
     private long version;
 
     @Override
     public Subscription subscribe(Listener listener) {
         listeners.add(listener);
         EndpointSet known = current;
+        Throwable error = lastError;
         if (known != null) {
             deliver(listener, known);
+        }
+        if (error != null) {
+            // A subscriber that comes after a failure learns of it, as those before it did.
+            deliverError(listener, error);
         }
         return () -> listeners.remove(listener);
     }
@@ -41,6 +47,7 @@ public abstract class PublishingResolver implements Resolver {
     protected boolean publish(EndpointSet set) {
         EndpointSet numbered;
         synchronized (publishLock) {
+            lastError = null; // resolution succeeded, whether or not the set changed
             if (set.equals(current)) {
                 return false;
             }
@@ -54,14 +61,19 @@ public abstract class PublishingResolver implements Resolver {
         return true;
     }
 
-    /** Tells every subscriber that resolution failed. */
+    /** Tells every subscriber, and every later one until a set is published, that resolution failed. */
     protected void publishError(Throwable error) {
+        lastError = error;
         for (Listener listener : listeners) {
-            try {
-                listener.onError(error);
-            } catch (RuntimeException e) {
-                log.warn("{}: a subscriber failed on a resolution error", describe(), e);
-            }
+            deliverError(listener, error);
+        }
+    }
+
+    private void deliverError(Listener listener, Throwable error) {
+        try {
+            listener.onError(error);
+        } catch (RuntimeException e) {
+            log.warn("{}: a subscriber failed on a resolution error", describe(), e);
         }
     }
 

@@ -13,9 +13,9 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import dev.podlb.core.testing.TcpProxy;
 import io.fabric8.kubernetes.client.ConfigBuilder;
+import dev.podlb.core.testing.KubernetesApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -29,17 +29,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The EndpointSlice resolver against fabric8's Kubernetes mock API server in CRUD mode. */
-@EnableKubernetesMockClient(crud = true)
 class KubernetesResolverTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    private final KubernetesMockServer server = KubernetesApi.server();
+    private final KubernetesClient client = KubernetesApi.client();
     private Discovery discovery;
     private final List<LoadBalancer> balancers = new ArrayList<>();
 
     @BeforeEach
     void discovery() {
+        KubernetesApi.clear();
         discovery = Discovery.builder().kubernetes(KubernetesDiscovery.using(client)).build();
     }
 
@@ -47,8 +47,6 @@ class KubernetesResolverTest {
     void stop() {
         balancers.forEach(LoadBalancer::close);
         discovery.close();
-        // Closed before the extension stops the mock server, so that no idle connection delays its shutdown.
-        client.close();
     }
 
     private LoadBalancer balancer(String target) {
