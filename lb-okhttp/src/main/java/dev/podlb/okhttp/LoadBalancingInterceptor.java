@@ -3,7 +3,6 @@ package dev.podlb.okhttp;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.LoadBalancer;
-import dev.podlb.core.LoadBalancerListener;
 import dev.podlb.core.NoEndpointException;
 import dev.podlb.core.Readiness;
 import dev.podlb.core.discovery.Discovery;
@@ -15,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -68,12 +66,13 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
 
     private LoadBalancingInterceptor(Builder b) {
         this.connectionPool = b.connectionPool != null ? b.connectionPool : new ConnectionPool(64, 5, TimeUnit.MINUTES);
-        this.listener = new CompositeCallListener(b.listeners);
+        List<CallListener> listeners = new ArrayList<>(b.listeners);
+        listeners.add(new PoolTrimmer(connectionPool));
+        this.listener = new CompositeCallListener(listeners);
         Map<String, Balanced> services = new LinkedHashMap<>();
         try {
             for (BalancedService service : b.services.values()) {
-                PoolTrimmer trimmer = new PoolTrimmer(connectionPool, listener);
-                LoadBalancer lb = service.openLoadBalancer(b.discovery, trimmer);
+                LoadBalancer lb = service.openLoadBalancer(b.discovery, listener);
                 services.put(service.host, new Balanced(service, lb, service.givenLoadBalancer == null));
             }
         } catch (RuntimeException e) {
@@ -273,48 +272,17 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         }
     }
 
-    /**
-     * Closes idle pooled connections when a pod leaves, rather than leaving them to time out, and
-     * passes every load balancer event on to the application's listener.
-     */
-    private static final class PoolTrimmer implements LoadBalancerListener {
+    /** Closes idle pooled connections when a pod leaves, rather than leaving them to time out. */
+    private static final class PoolTrimmer implements CallListener {
         private final ConnectionPool pool;
-        private final LoadBalancerListener next;
         private final Map<String, EndpointSet> last = new ConcurrentHashMap<>();
 
-        PoolTrimmer(ConnectionPool pool, LoadBalancerListener next) {
+        PoolTrimmer(ConnectionPool pool) {
             this.pool = pool;
-            this.next = next;
-        }
-
-        @Override
-        public void resolutionFailed(String service, Throwable error) {
-            next.resolutionFailed(service, error);
-        }
-
-        @Override
-        public void ejected(String service, Endpoint endpoint, Duration duration) {
-            next.ejected(service, endpoint, duration);
-        }
-
-        @Override
-        public void readmitted(String service, Endpoint endpoint) {
-            next.readmitted(service, endpoint);
-        }
-
-        @Override
-        public void recovered(String service, Endpoint endpoint) {
-            next.recovered(service, endpoint);
-        }
-
-        @Override
-        public void panicChanged(String service, boolean panic) {
-            next.panicChanged(service, panic);
         }
 
         @Override
         public void endpointsChanged(String service, EndpointSet set) {
-            next.endpointsChanged(service, set);
             EndpointSet before = last.put(service, set);
             if (before == null) {
                 return;
