@@ -133,6 +133,22 @@ class LoadBalancingInterceptorTest {
     }
 
     @Test
+    void idleConnectionsAreClosedWhenAPodLeavesTheSet() throws Exception {
+        dns.a(HOST, 1, PODS);
+        client(service());
+        for (int i = 0; i < 30; i++) {
+            get(request());
+        }
+        assertThat(interceptor.connectionPool().idleConnectionCount()).isEqualTo(3);
+
+        dns.a(HOST, 1, "127.0.0.2", "127.0.0.3");
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> interceptor.connectionPool().connectionCount() == 0);
+        assertThat(get(request())).isIn("pod 127.0.0.2", "pod 127.0.0.3");
+    }
+
+    @Test
     void sameHeaderKeyReachesTheSamePod() throws Exception {
         client(service().stickyKey(StickyKey.header("X-Session-Id")));
         String first = get(request().header("X-Session-Id", "user-42"));
