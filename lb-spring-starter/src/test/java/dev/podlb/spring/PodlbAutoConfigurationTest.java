@@ -129,6 +129,26 @@ class PodlbAutoConfigurationTest {
         assertThatThrownBy(() -> lb[0].pick()).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
 
+    @Test
+    void noPodlbThreadOutlivesTheContext() throws Exception {
+        try (dev.podlb.core.discovery.dns.TestDnsServer dns = new dev.podlb.core.discovery.dns.TestDnsServer()) {
+            dns.a("backend.default.svc.cluster.local", 1, "127.0.0.2");
+            runner.withPropertyValues("podlb.services.backend.target=dns:///backend.default.svc.cluster.local:8080")
+                    .withBean(dev.podlb.core.discovery.Discovery.class, () -> dev.podlb.core.discovery.Discovery.builder()
+                            .dns(dns.settings().ipFamily(dev.podlb.core.discovery.dns.IpFamily.IPV4).build()).build())
+                    .run(context -> {
+                        context.getBean(PodlbServices.class).loadBalancers().get("backend").awaitReady(Duration.ofSeconds(10));
+                        assertThat(podlbThreads()).isNotEmpty();
+                    });
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> podlbThreads().isEmpty());
+        }
+    }
+
+    private static java.util.List<String> podlbThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(name -> name.startsWith("podlb-")).collect(java.util.stream.Collectors.toList());
+    }
+
     private static PodlbConfigurationException find(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof PodlbConfigurationException) {
