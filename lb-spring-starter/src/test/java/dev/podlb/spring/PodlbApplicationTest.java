@@ -27,6 +27,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -37,6 +38,8 @@ import org.springframework.web.client.RestClient;
  * A Spring Boot application with a real web server, calling three pods on 127.0.0.2–4 found
  * through a real DNS server, through a plain {@code RestClient.Builder}, with Actuator and metrics.
  */
+// Closed after this class, so that its load balancers do not outlive it in the shared test JVM.
+@DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = {PodlbApplicationTest.App.class, PodlbApplicationTest.TestDns.class})
 class PodlbApplicationTest {
     private static final String HOST = "backend.default.svc.cluster.local";

@@ -93,7 +93,9 @@ final class DnsLookups implements AutoCloseable {
      * anything else that goes wrong fails the future.
      */
     CompletableFuture<Answer> lookup(String name, int type) {
-        return cache.get(new Question(name, type), (question, unused) -> query(question));
+        return cache.get(new Question(name, type), (question, unused) -> query(question))
+                .thenCompose(answer -> answer.failure == null ? CompletableFuture.completedFuture(answer)
+                        : CompletableFuture.failedFuture(answer.failure));
     }
 
     private CompletableFuture<Answer> query(Question question) {
@@ -115,7 +117,9 @@ final class DnsLookups implements AutoCloseable {
                     if (cause instanceof NoSuchRRSetException) {
                         return Answer.NO_RECORDS;
                     }
-                    throw cause instanceof CompletionException ? (CompletionException) cause : new CompletionException(cause);
+                    // A failure is an answer the cache does not keep, rather than a failed future,
+                    // which Caffeine would log at every attempt: the resolver logs once per outage.
+                    return Answer.failed(cause);
                 });
     }
 
@@ -163,20 +167,27 @@ final class DnsLookups implements AutoCloseable {
      * resolver reading it from the cache later knows how long it has left); empty when there were none.
      */
     static final class Answer {
-        static final Answer NO_SUCH_NAME = new Answer(List.of(), 0, 0, true);
-        static final Answer NO_RECORDS = new Answer(List.of(), 0, 0, false);
+        static final Answer NO_SUCH_NAME = new Answer(List.of(), 0, 0, true, null);
+        static final Answer NO_RECORDS = new Answer(List.of(), 0, 0, false, null);
 
         final List<Record> records;
         /** How long the answer is used: its shortest TTL, but no longer than the maximum refresh. */
         final long lifetimeNanos;
         final long receivedNanos;
         final boolean noSuchName;
+        /** Why the query failed, or {@code null} when DNS answered. */
+        final Throwable failure;
 
-        private Answer(List<Record> records, long lifetimeNanos, long receivedNanos, boolean noSuchName) {
+        private Answer(List<Record> records, long lifetimeNanos, long receivedNanos, boolean noSuchName, Throwable failure) {
             this.records = records;
             this.lifetimeNanos = lifetimeNanos;
             this.receivedNanos = receivedNanos;
             this.noSuchName = noSuchName;
+            this.failure = failure;
+        }
+
+        static Answer failed(Throwable failure) {
+            return new Answer(List.of(), 0, 0, false, failure);
         }
 
         static Answer of(List<Record> records, long receivedNanos, Duration maxLifetime) {
@@ -188,7 +199,7 @@ final class DnsLookups implements AutoCloseable {
                 ttl = Math.min(ttl, record.getTTL());
             }
             long lifetime = Math.min(Duration.ofSeconds(ttl).toNanos(), maxLifetime.toNanos());
-            return new Answer(List.copyOf(records), lifetime, receivedNanos, false);
+            return new Answer(List.copyOf(records), lifetime, receivedNanos, false, null);
         }
 
         /** Nanoseconds until this answer expires; 0 for an empty one. */
@@ -197,7 +208,7 @@ final class DnsLookups implements AutoCloseable {
         }
     }
 
-    /** A positive answer lives as long as its TTL; an empty one is not kept. */
+    /** A positive answer lives as long as its TTL; an empty or failed one is not kept. */
     private static final class TtlExpiry implements Expiry<Question, Answer> {
         @Override
         public long expireAfterCreate(Question key, Answer answer, long currentTime) {
