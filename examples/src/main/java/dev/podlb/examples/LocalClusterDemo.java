@@ -32,9 +32,9 @@ import okhttp3.Response;
  * records — called through OkHttp with podlb's interceptor.
  *
  * <pre>
- * mvn -q -pl examples -am test-compile exec:java                                              # the local cluster
- * mvn -q -pl examples -am test-compile exec:java -Dexec.args="--target dns:///_http._tcp.backend.default.svc.cluster.local"
- * mvn -q -pl examples -am test-compile exec:java -Dexec.args="--target k8s:///backend.default:http --host backend.default.svc.cluster.local"
+ * mvn -q -Pdemo -pl examples -am package exec:java                                              # the local cluster
+ * mvn -q -Pdemo -pl examples -am package exec:java -Dexec.args="--target dns:///_http._tcp.backend.default.svc.cluster.local"
+ * mvn -q -Pdemo -pl examples -am package exec:java -Dexec.args="--target k8s:///backend.default:http --host backend.default.svc.cluster.local"
  * </pre>
  */
 public final class LocalClusterDemo {
