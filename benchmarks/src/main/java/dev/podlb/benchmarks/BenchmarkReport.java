@@ -190,12 +190,12 @@ public final class BenchmarkReport {
         }
         scores.forEach((name, bySize) -> line("| " + name + " | " + String.join(" | ", format(bySize.values())) + " |"));
         line("");
+        double roundRobin = perEndpoint(() -> balancer(10_000, false));
+        double sticky = perEndpoint(() -> balancer(10_000, true));
         line(String.format(Locale.ROOT, "Memory, measured from the heap after collection: an `EndpointSet` of 10,000"
                 + " endpoints takes %.0f bytes per endpoint; a round-robin load balancer over it %.0f bytes per endpoint"
                 + " in all; a sticky one %.0f (its 262,144-slot table is a fixed cost, %.0f KiB at this size).",
-                perEndpoint(() -> set(10_000)), perEndpoint(() -> balancer(10_000, false)),
-                perEndpoint(() -> balancer(10_000, true)),
-                (perEndpoint(() -> balancer(10_000, true)) - perEndpoint(() -> balancer(10_000, false))) * 10_000 / 1024));
+                perEndpoint(() -> set(10_000)), roundRobin, sticky, (sticky - roundRobin) * 10_000 / 1024));
         line("");
         line(String.format(Locale.ROOT, "The affinity memory (learned session cookies) takes %.0f bytes per remembered session"
                 + " (100,000 sessions; keys are kept as 64-bit hashes, whatever the cookie's length).", perSession()));

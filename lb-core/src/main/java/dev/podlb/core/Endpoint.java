@@ -175,7 +175,7 @@ public final class Endpoint {
             if (port < 1 || port > 65535) {
                 throw new IllegalArgumentException("endpoint port " + port + " is out of range; expected 1 to 65535");
             }
-            this.address = address;
+            this.address = InetAddresses.bare(address);
             this.port = port;
         }
 

@@ -120,6 +120,28 @@ public final class LoadBalancer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Chooses the endpoint for a retry: the picker's choice unless it is one of {@code avoid}
+     * (endpoints this request already failed on), then another pickable endpoint, and the picker's
+     * choice again only when every pickable endpoint has been tried.
+     */
+    public Endpoint pickAvoiding(PickRequest request, Set<InetSocketAddress> avoid) {
+        State s = state;
+        Endpoint chosen = pick(request);
+        if (avoid.isEmpty() || !avoid.contains(chosen.socketAddress()) || s.pickable == null) {
+            return chosen;
+        }
+        List<Endpoint> pickable = s.pickable.endpoints();
+        for (int i = 0; i < pickable.size(); i++) {
+            // Starting further along for each retry spreads a request's retries over the set.
+            Endpoint other = pickable.get((avoid.size() + i) % pickable.size());
+            if (!avoid.contains(other.socketAddress())) {
+                return other;
+            }
+        }
+        return chosen;
+    }
+
     /** Chooses the endpoint for a request with no sticky key and no pin. */
     public Endpoint pick() {
         return pick(PickRequest.none());

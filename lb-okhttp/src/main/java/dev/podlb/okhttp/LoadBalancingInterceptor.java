@@ -4,7 +4,6 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.NoEndpointException;
-import dev.podlb.core.Readiness;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.pick.PickRequest;
@@ -73,7 +72,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         try {
             for (BalancedService service : b.services.values()) {
                 LoadBalancer lb = service.openLoadBalancer(b.discovery, listener);
-                services.put(service.host, new Balanced(service, lb, service.givenLoadBalancer == null));
+                services.put(service.host, new Balanced(service, lb));
             }
         } catch (RuntimeException e) {
             services.values().forEach(Balanced::close);
@@ -134,8 +133,8 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                     throw e; // cancelled or out of time: neither the pod's fault nor worth another try
                 }
                 boolean notSent = wasNotSent(e);
-                Outcome outcome = notSent && !(e instanceof SocketTimeoutException) ? Outcome.connectFailure(e)
-                        : e instanceof SocketTimeoutException ? Outcome.timeout(e) : Outcome.ioFailure(e);
+                Outcome outcome = e instanceof SocketTimeoutException ? Outcome.timeout(e)
+                        : notSent ? Outcome.connectFailure(e) : Outcome.ioFailure(e);
                 report(balanced, request, pod, outcome, start);
                 if (failure != null) {
                     e.addSuppressed(failure);
@@ -186,12 +185,11 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         return key != null ? PickRequest.sticky(key) : PickRequest.none();
     }
 
-    /** The picker's choice, or on a retry the first pickable pod not tried yet when the picker repeats itself. */
+    /** The picker's choice, avoiding on a retry the pods this call already failed on. */
     private static Endpoint choose(Balanced balanced, PickRequest pick, Set<InetSocketAddress> tried, IOException failure)
             throws IOException {
-        Endpoint pod;
         try {
-            pod = balanced.lb.pick(pick);
+            return balanced.lb.pickAvoiding(pick, tried);
         } catch (NoEndpointException e) {
             NoPodAvailableException none = new NoPodAvailableException(e);
             if (failure != null) {
@@ -199,19 +197,6 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             }
             throw none;
         }
-        if (tried.isEmpty() || !tried.contains(pod.socketAddress())) {
-            return pod;
-        }
-        List<Endpoint> untried = new ArrayList<>();
-        EndpointSet set = balanced.lb.endpoints();
-        Readiness wanted = set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
-        for (Endpoint e : set.endpoints()) {
-            if (e.readiness() == wanted && !tried.contains(e.socketAddress()) && !balanced.lb.isEjected(e)) {
-                untried.add(e);
-            }
-        }
-        // Every pod tried already: the picker's choice again beats failing a call that may still succeed.
-        return untried.isEmpty() ? pod : untried.get(tried.size() % untried.size());
     }
 
     private void report(Balanced balanced, Request request, Endpoint pod, Outcome outcome, long start) {
@@ -257,16 +242,15 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     private static final class Balanced {
         final BalancedService service;
         final LoadBalancer lb;
-        final boolean owned;
 
-        Balanced(BalancedService service, LoadBalancer lb, boolean owned) {
+        Balanced(BalancedService service, LoadBalancer lb) {
             this.service = service;
             this.lb = lb;
-            this.owned = owned;
         }
 
+        /** Closes the load balancer when the interceptor built it; one the application gave stays open. */
         void close() {
-            if (owned) {
+            if (service.givenLoadBalancer == null) {
                 lb.close();
             }
         }

@@ -92,28 +92,12 @@ class FaultToleranceTest {
         return "http://" + HOST + ":" + pods.port() + "/";
     }
 
-    /** Stops and restarts the pods one at a time, every 500 ms, until told to stop; returns the restarts. */
-    private Thread chaos(AtomicBoolean running, AtomicInteger restarts) {
-        Thread chaos = new Thread(() -> {
-            for (int i = 0; running.get(); i++) {
-                String ip = PODS[i % PODS.length];
-                pods.stop(ip);
-                Load.sleep(500);
-                pods.start(ip);
-                restarts.incrementAndGet();
-                Load.sleep(500);
-            }
-        }, "chaos");
-        chaos.start();
-        return chaos;
-    }
-
     @Test
     void getsSucceedWhilePodsRestartOneAtATime() throws Exception {
         client(Duration.ofSeconds(2));
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger restarts = new AtomicInteger();
-        Thread chaos = chaos(running, restarts);
+        Thread chaos = pods.restartOneAtATime(PODS, running, restarts);
         long start = System.nanoTime();
 
         List<String> failures = Load.run(2, 20_000, id -> {
@@ -138,7 +122,7 @@ class FaultToleranceTest {
         client(Duration.ofSeconds(2));
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger restarts = new AtomicInteger();
-        Thread chaos = chaos(running, restarts);
+        Thread chaos = pods.restartOneAtATime(PODS, running, restarts);
         Set<String> succeeded = ConcurrentHashMap.newKeySet();
 
         List<String> failures = Load.run(2, 20_000, id -> {

@@ -110,17 +110,7 @@ class KubernetesFaultToleranceTest {
         balance(client);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger restarts = new AtomicInteger();
-        Thread chaos = new Thread(() -> {
-            for (int i = 0; running.get(); i++) {
-                String ip = FaultToleranceTest.PODS[i % 3];
-                pods.stop(ip);
-                Load.sleep(500);
-                pods.start(ip);
-                restarts.incrementAndGet();
-                Load.sleep(500);
-            }
-        });
-        chaos.start();
+        Thread chaos = pods.restartOneAtATime(FaultToleranceTest.PODS, running, restarts);
 
         List<String> failures = Load.run(2, 20_000, id -> get());
         running.set(false);

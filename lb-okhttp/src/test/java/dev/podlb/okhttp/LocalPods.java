@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import mockwebserver3.Dispatcher;
@@ -68,6 +69,25 @@ final class LocalPods implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+    }
+
+    /**
+     * Stops and restarts {@code ips} one at a time, each down for 500 ms with 500 ms between, until
+     * {@code running} is false; counts each restart in {@code restarts}. Returns the started thread.
+     */
+    Thread restartOneAtATime(String[] ips, AtomicBoolean running, AtomicInteger restarts) {
+        Thread chaos = new Thread(() -> {
+            for (int i = 0; running.get(); i++) {
+                String ip = ips[i % ips.length];
+                stop(ip);
+                Load.sleep(500);
+                start(ip);
+                restarts.incrementAndGet();
+                Load.sleep(500);
+            }
+        }, "chaos");
+        chaos.start();
+        return chaos;
     }
 
     /** How many times the request with this id reached a pod. */

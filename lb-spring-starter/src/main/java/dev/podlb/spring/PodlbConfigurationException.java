@@ -6,11 +6,13 @@ public class PodlbConfigurationException extends RuntimeException {
 
     private final String property;
     private final transient Object value;
+    private final String problem;
 
     PodlbConfigurationException(String property, Object value, String problem, Throwable cause) {
         super("podlb property " + property + " = " + value + ": " + problem, cause);
         this.property = property;
         this.value = value;
+        this.problem = problem;
     }
 
     public String getProperty() {
@@ -21,8 +23,8 @@ public class PodlbConfigurationException extends RuntimeException {
         return value;
     }
 
+    /** What is wrong with the value and what is expected. */
     String problem() {
-        String message = getMessage();
-        return message.substring(message.indexOf(": ") + 2);
+        return problem;
     }
 }

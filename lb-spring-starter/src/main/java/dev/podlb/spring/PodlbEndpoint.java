@@ -24,6 +24,21 @@ public class PodlbEndpoint {
         return Map.of("services", all);
     }
 
+    /** A service's counts, panic mode and last resolution error, as health and this endpoint show them. */
+    static Map<String, Object> details(LoadBalancer.Status status) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("known", status.known());
+        details.put("ready", status.ready());
+        details.put("terminating", status.terminating());
+        details.put("ejected", status.ejected());
+        details.put("pickable", status.pickable());
+        details.put("panic", status.panic());
+        if (status.lastResolutionError() != null) {
+            details.put("lastResolutionError", String.valueOf(status.lastResolutionError().getMessage()));
+        }
+        return details;
+    }
+
     private Map<String, Object> describe(String name, LoadBalancer lb) {
         LoadBalancer.Status status = lb.status();
         Map<String, Object> service = new LinkedHashMap<>();
@@ -31,14 +46,7 @@ public class PodlbEndpoint {
         service.put("target", services.target(name));
         service.put("resolved", status.resolved());
         service.put("version", status.version());
-        service.put("known", status.known());
-        service.put("ready", status.ready());
-        service.put("ejected", status.ejected());
-        service.put("pickable", status.pickable());
-        service.put("panic", status.panic());
-        if (status.lastResolutionError() != null) {
-            service.put("lastResolutionError", String.valueOf(status.lastResolutionError().getMessage()));
-        }
+        service.putAll(details(status));
         List<Map<String, Object>> pods = new ArrayList<>();
         for (Endpoint e : lb.endpoints().endpoints()) {
             Map<String, Object> pod = new LinkedHashMap<>();

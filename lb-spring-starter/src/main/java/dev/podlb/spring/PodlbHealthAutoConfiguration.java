@@ -27,18 +27,8 @@ public class PodlbHealthAutoConfiguration {
     static HealthIndicator indicator(LoadBalancer lb) {
         return () -> {
             LoadBalancer.Status status = lb.status();
-            Health.Builder health = status.pickable() > 0 ? Health.up() : Health.down();
-            health.withDetail("target", status.resolver())
-                    .withDetail("known", status.known())
-                    .withDetail("ready", status.ready())
-                    .withDetail("terminating", status.terminating())
-                    .withDetail("ejected", status.ejected())
-                    .withDetail("pickable", status.pickable())
-                    .withDetail("panic", status.panic());
-            if (status.lastResolutionError() != null) {
-                health.withDetail("lastResolutionError", String.valueOf(status.lastResolutionError().getMessage()));
-            }
-            return health.build();
+            return (status.pickable() > 0 ? Health.up() : Health.down()).withDetail("target", status.resolver())
+                    .withDetails(PodlbEndpoint.details(status)).build();
         };
     }
 }

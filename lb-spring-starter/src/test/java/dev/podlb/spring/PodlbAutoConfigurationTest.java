@@ -115,10 +115,12 @@ class PodlbAutoConfigurationTest {
     }
 
     @Test
-    void metricsCountRequestsWhenARegistryExists() {
+    void metricsHearTheLoadBalancersWhenARegistryExists() {
         runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
             assertThat(context).hasSingleBean(PodlbMetrics.class);
-            assertThat(context.getBean(PodlbAutoConfiguration.class)).isNotNull();
+            context.getBean(PodlbServices.class).loadBalancers().get("backend").awaitReady(Duration.ofSeconds(5));
+            assertThat(context.getBean(MeterRegistry.class).get("podlb.resolutions")
+                    .tags("service", "backend", "result", "success").counter().count()).isEqualTo(1);
         });
     }
 

@@ -93,19 +93,11 @@ public final class Peers {
     public static PeerPicker stickyByIndex(String name, List<InetSocketAddress> endpoints) {
         switch (name) {
             case "podlb": {
-                List<Endpoint> list = new ArrayList<>();
-                for (InetSocketAddress address : endpoints) {
-                    list.add(Endpoint.of(address.getAddress(), address.getPort()));
-                }
-                LoadBalancer lb = LoadBalancer.builder("backend").resolver(StaticResolver.of(list)).picker(Pickers.sticky()).build();
+                LoadBalancer lb = podlbBalancer(endpoints, true);
                 return i -> lb.pick(PickRequest.sticky(sessionOf(i))).socketAddress();
             }
             case "armeria": {
-                List<com.linecorp.armeria.client.Endpoint> list = new ArrayList<>();
-                for (InetSocketAddress address : endpoints) {
-                    list.add(com.linecorp.armeria.client.Endpoint.of(address.getAddress().getHostAddress(), address.getPort()));
-                }
-                EndpointGroup group = EndpointGroup.of(EndpointSelectionStrategy.sticky(ctx -> ctx.attr(STICKY_KEY)), list);
+                EndpointGroup group = armeriaGroup(endpoints, EndpointSelectionStrategy.sticky(ctx -> ctx.attr(STICKY_KEY)));
                 ClientRequestContext ctx = ClientRequestContext.of(HttpRequest.of(HttpMethod.GET, "/"));
                 return i -> {
                     ctx.setAttr(STICKY_KEY, keyOf(i));
@@ -129,12 +121,7 @@ public final class Peers {
     }
 
     private static PeerPicker podlb(List<InetSocketAddress> endpoints, boolean sticky) {
-        List<Endpoint> list = new ArrayList<>();
-        for (InetSocketAddress address : endpoints) {
-            list.add(Endpoint.of(address.getAddress(), address.getPort()));
-        }
-        LoadBalancer lb = LoadBalancer.builder("backend").resolver(StaticResolver.of(list))
-                .picker(sticky ? Pickers.sticky() : Pickers.roundRobin()).build();
+        LoadBalancer lb = podlbBalancer(endpoints, sticky);
         if (!sticky) {
             return key -> lb.pick();
         }
@@ -145,12 +132,25 @@ public final class Peers {
         return key -> lb.pick(requests[(int) (key & (KEYS - 1))]);
     }
 
-    private static PeerPicker armeria(List<InetSocketAddress> endpoints, EndpointSelectionStrategy strategy, boolean sticky) {
+    private static LoadBalancer podlbBalancer(List<InetSocketAddress> endpoints, boolean sticky) {
+        List<Endpoint> list = new ArrayList<>();
+        for (InetSocketAddress address : endpoints) {
+            list.add(Endpoint.of(address.getAddress(), address.getPort()));
+        }
+        return LoadBalancer.builder("backend").resolver(StaticResolver.of(list))
+                .picker(sticky ? Pickers.sticky() : Pickers.roundRobin()).build();
+    }
+
+    private static EndpointGroup armeriaGroup(List<InetSocketAddress> endpoints, EndpointSelectionStrategy strategy) {
         List<com.linecorp.armeria.client.Endpoint> list = new ArrayList<>();
         for (InetSocketAddress address : endpoints) {
             list.add(com.linecorp.armeria.client.Endpoint.of(address.getAddress().getHostAddress(), address.getPort()));
         }
-        EndpointGroup group = EndpointGroup.of(strategy, list);
+        return EndpointGroup.of(strategy, list);
+    }
+
+    private static PeerPicker armeria(List<InetSocketAddress> endpoints, EndpointSelectionStrategy strategy, boolean sticky) {
+        EndpointGroup group = armeriaGroup(endpoints, strategy);
         // One request context per thread, as a client has one per call; the sticky key is set on it per pick.
         ThreadLocal<ClientRequestContext> contexts = ThreadLocal.withInitial(
                 () -> ClientRequestContext.of(HttpRequest.of(HttpMethod.GET, "/")));

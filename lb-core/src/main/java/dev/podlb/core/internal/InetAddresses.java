@@ -1,5 +1,6 @@
 package dev.podlb.core.internal;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
@@ -31,6 +32,21 @@ public final class InetAddresses {
             return InetAddress.getByName("[" + v6 + "]");
         } catch (UnknownHostException e) {
             return null;
+        }
+    }
+
+    /**
+     * The address without the host name a resolver may have attached to it (dnsjava names each
+     * address after its record), keeping an IPv6 scope: an endpoint is its address alone.
+     */
+    public static InetAddress bare(InetAddress address) {
+        try {
+            if (address instanceof Inet6Address && ((Inet6Address) address).getScopeId() != 0) {
+                return Inet6Address.getByAddress(null, address.getAddress(), ((Inet6Address) address).getScopeId());
+            }
+            return InetAddress.getByAddress(address.getAddress());
+        } catch (UnknownHostException impossible) {
+            throw new IllegalStateException("address of " + address.getAddress().length + " bytes", impossible);
         }
     }
 

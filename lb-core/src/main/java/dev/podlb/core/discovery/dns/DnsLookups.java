@@ -3,17 +3,14 @@ package dev.podlb.core.discovery.dns;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import dev.podlb.core.internal.Executors;
+import dev.podlb.core.internal.Futures;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
@@ -31,8 +28,6 @@ import org.xbill.DNS.lookup.NoSuchRRSetException;
  * share its answer until the records' TTL runs out.
  */
 final class DnsLookups implements AutoCloseable {
-    private static final AtomicInteger THREADS = new AtomicInteger();
-
     private final DnsSettings settings;
     private final ExecutorService executor;
     private final LookupSession session;
@@ -40,15 +35,8 @@ final class DnsLookups implements AutoCloseable {
 
     DnsLookups(DnsSettings settings) {
         this.settings = settings;
-        // One thread that ends when idle: answers are handled in microseconds, and after the last
-        // resolver closes no podlb thread is left behind.
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
-            Thread t = new Thread(task, "podlb-dns-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        pool.allowCoreThreadTimeOut(true);
-        this.executor = pool;
+        // Answers are handled in microseconds; after the last resolver closes, the thread ends.
+        this.executor = Executors.singleIdleThread("dns");
         List<Name> search = new ArrayList<>();
         for (String domain : settings.searchDomains()) {
             search.add(absolute(domain));
@@ -110,7 +98,7 @@ final class DnsLookups implements AutoCloseable {
                     if (error == null) {
                         return Answer.of(result.getRecords(), settings.scheduler().nanoTime(), settings.maxRefresh());
                     }
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    Throwable cause = Futures.unwrap(error);
                     if (cause instanceof NoSuchDomainException) {
                         return Answer.NO_SUCH_NAME;
                     }

@@ -3,6 +3,7 @@ package dev.podlb.core.discovery.dns;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.discovery.PublishingResolver;
+import dev.podlb.core.internal.Futures;
 import dev.podlb.core.time.Scheduler;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
@@ -12,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -93,7 +93,7 @@ public final class DnsResolver extends PublishingResolver {
         resolution.whenComplete((result, error) -> {
             try {
                 if (error != null) {
-                    failed(unwrap(error));
+                    failed(Futures.unwrap(error));
                 } else if (result.endpoints.isEmpty()) {
                     noSuchName(result);
                 } else {
@@ -159,8 +159,8 @@ public final class DnsResolver extends PublishingResolver {
         synchronized (lock) {
             was = health;
             failuresInARow++;
-            tooStale = was == Health.GOOD || was == Health.FAILING
-                    ? scheduler.nanoTime() - lastGoodNanos > settings.maxStaleness().toNanos() : false;
+            tooStale = (was == Health.GOOD || was == Health.FAILING)
+                    && scheduler.nanoTime() - lastGoodNanos > settings.maxStaleness().toNanos();
             health = tooStale || was == Health.STALE ? Health.STALE : was == Health.GOOD ? Health.FAILING : was;
         }
         if (was == Health.GOOD) {
@@ -169,7 +169,7 @@ public final class DnsResolver extends PublishingResolver {
             log.warn("{}; retrying", error.getMessage());
         }
         scheduleNext(backoff());
-        if (tooStale && was != Health.STALE) {
+        if (tooStale) {
             log.warn("{}: DNS has failed for longer than {}; dropping the last good set", target, settings.maxStaleness());
             publish(EndpointSet.empty());
         }
@@ -202,9 +202,10 @@ public final class DnsResolver extends PublishingResolver {
     private long backoff() {
         int doublings;
         synchronized (lock) {
-            doublings = Math.min(failuresInARow - 1, 30);
+            // Past 20 doublings the maximum refresh has long been reached; the cap keeps the shift in range.
+            doublings = Math.max(0, Math.min(failuresInARow - 1, 20));
         }
-        long base = clamp(settings.minRefresh().toNanos() << Math.max(0, Math.min(doublings, 20)));
+        long base = clamp(settings.minRefresh().toNanos() << doublings);
         return base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
     }
 
@@ -213,7 +214,6 @@ public final class DnsResolver extends PublishingResolver {
             if (answer.records.isEmpty()) {
                 return CompletableFuture.completedFuture(Resolution.none(answer.noSuchName));
             }
-            List<CompletableFuture<Resolution>> parts = new ArrayList<>();
             Map<String, SRVRecord> byTargetAndPort = new LinkedHashMap<>();
             for (Record record : answer.records) {
                 if (record instanceof SRVRecord) {
@@ -221,11 +221,11 @@ public final class DnsResolver extends PublishingResolver {
                     byTargetAndPort.putIfAbsent(srv.getTarget() + ":" + srv.getPort(), srv);
                 }
             }
-            for (SRVRecord srv : byTargetAndPort.values()) {
-                String host = srv.getTarget().toString();
-                parts.add(resolveAddresses(host, srv.getPort(), podName(srv), srv.getWeight()));
-            }
             List<SRVRecord> records = new ArrayList<>(byTargetAndPort.values());
+            List<CompletableFuture<Resolution>> parts = new ArrayList<>();
+            for (SRVRecord srv : records) {
+                parts.add(resolveAddresses(srv.getTarget().toString(), srv.getPort(), podName(srv), srv.getWeight()));
+            }
             long remaining = answer.remainingNanos(scheduler.nanoTime());
             return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(unused -> {
                 List<Endpoint> endpoints = new ArrayList<>();
@@ -262,11 +262,9 @@ public final class DnsResolver extends PublishingResolver {
             long remaining = Long.MAX_VALUE;
             for (DnsLookups.Answer answer : List.of(a, aaaa)) {
                 for (Record record : answer.records) {
-                    InetAddress named = record instanceof ARecord ? ((ARecord) record).getAddress()
+                    InetAddress address = record instanceof ARecord ? ((ARecord) record).getAddress()
                             : record instanceof AAAARecord ? ((AAAARecord) record).getAddress() : null;
-                    if (named != null) {
-                        // dnsjava names the address after the record; an endpoint is its address alone.
-                        InetAddress address = unnamed(named);
+                    if (address != null) {
                         Endpoint.Builder endpoint = Endpoint.builder(address, port).podName(podName);
                         if (weight >= 0) {
                             endpoint.weight(weight);
@@ -283,14 +281,6 @@ public final class DnsResolver extends PublishingResolver {
         });
     }
 
-    private static InetAddress unnamed(InetAddress named) {
-        try {
-            return InetAddress.getByAddress(named.getAddress());
-        } catch (java.net.UnknownHostException impossible) {
-            throw new IllegalStateException(impossible);
-        }
-    }
-
     private String addressTypes() {
         switch (settings.ipFamily()) {
             case IPV4:
@@ -300,14 +290,6 @@ public final class DnsResolver extends PublishingResolver {
             default:
                 return "A or AAAA";
         }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     private String explain(Throwable cause) {

@@ -6,9 +6,11 @@ import dev.podlb.core.discovery.Target;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import dev.podlb.core.internal.Durations;
+import dev.podlb.core.internal.Executors;
 import dev.podlb.core.time.Scheduler;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 
 /**
@@ -30,6 +32,8 @@ public final class KubernetesDiscovery implements ResolverFactory {
     private final boolean ownsClient;
     private final Duration freshnessCheck;
     private final Scheduler scheduler;
+    /** Where the resolvers' freshness checks, which wait on the API server, run. */
+    private final ExecutorService checks = Executors.singleIdleThread("k8s-check");
     private KubernetesClient client;
     private int resolvers;
 
@@ -62,6 +66,11 @@ public final class KubernetesDiscovery implements ResolverFactory {
         return new KubernetesDiscovery(clientSupplier, ownsClient, every, scheduler);
     }
 
+    /** Time and delayed work for the freshness checks; a {@link dev.podlb.core.time.ManualScheduler} in tests. */
+    public KubernetesDiscovery withScheduler(Scheduler scheduler) {
+        return new KubernetesDiscovery(clientSupplier, ownsClient, freshnessCheck, scheduler);
+    }
+
     @Override
     public synchronized Resolver create(Target target) {
         KubernetesTarget parsed = KubernetesTarget.parse(target);
@@ -69,7 +78,7 @@ public final class KubernetesDiscovery implements ResolverFactory {
             client = clientSupplier.get();
         }
         resolvers++;
-        return new KubernetesResolver(parsed, client, freshnessCheck, scheduler, this::resolverClosed);
+        return new KubernetesResolver(parsed, client, freshnessCheck, scheduler, checks, this::resolverClosed);
     }
 
     private void resolverClosed() {
@@ -87,6 +96,7 @@ public final class KubernetesDiscovery implements ResolverFactory {
 
     @Override
     public void close() {
+        checks.shutdown();
         KubernetesClient toClose;
         synchronized (this) {
             toClose = ownsClient ? client : null;

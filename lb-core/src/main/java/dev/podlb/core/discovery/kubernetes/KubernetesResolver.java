@@ -4,6 +4,7 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.Readiness;
 import dev.podlb.core.discovery.PublishingResolver;
+import dev.podlb.core.internal.Futures;
 import dev.podlb.core.internal.InetAddresses;
 import dev.podlb.core.time.Scheduler;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
@@ -24,8 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -50,6 +52,7 @@ final class KubernetesResolver extends PublishingResolver {
     private final KubernetesClient client;
     private final Duration freshnessCheck;
     private final Scheduler scheduler;
+    private final Executor checks;
     private final Runnable onClose;
     private final Object lock = new Object();
     private final ResourceEventHandler<EndpointSlice> events = new ResourceEventHandler<>() {
@@ -76,7 +79,8 @@ final class KubernetesResolver extends PublishingResolver {
     private String lastSkipped = "";
 
     KubernetesResolver(KubernetesTarget target, KubernetesClient client, Duration freshnessCheck, Scheduler scheduler,
-                       Runnable onClose) {
+                       Executor checks, Runnable onClose) {
+        this.checks = checks;
         this.target = target;
         this.client = client;
         this.namespace = target.namespace().orElseGet(() -> client.getNamespace() != null ? client.getNamespace() : "default");
@@ -112,9 +116,18 @@ final class KubernetesResolver extends PublishingResolver {
      * A watch can die without the client noticing (seen with the JDK HTTP transport when the API
      * server's connection drops): the informer then waits forever while the set goes stale. So
      * every {@code freshnessCheck} the slices are listed (from the API server's cache) and compared
-     * with the informer's; when they differ, a new informer lists and watches from scratch.
+     * with the informer's; when they differ, a new informer lists and watches from scratch. The
+     * check blocks on the API server, so it runs on its own thread, never the shared scheduler's.
      */
     private void checkFreshness() {
+        try {
+            checks.execute(this::checkFreshnessNow);
+        } catch (RejectedExecutionException closedDiscovery) {
+            log.debug("{}: no freshness check after its discovery closed", target);
+        }
+    }
+
+    private void checkFreshnessNow() {
         SharedIndexInformer<EndpointSlice> current = informer;
         try {
             if (current.hasSynced()) {
@@ -247,8 +260,7 @@ final class KubernetesResolver extends PublishingResolver {
                 continue;
             }
             Readiness readiness = readiness(e.getConditions());
-            String pod = e.getTargetRef() != null && "Pod".equals(e.getTargetRef().getKind()) ? e.getTargetRef().getName()
-                    : e.getTargetRef() != null ? e.getTargetRef().getName() : e.getHostname();
+            String pod = e.getTargetRef() != null ? e.getTargetRef().getName() : e.getHostname();
             for (String address : e.getAddresses()) {
                 InetAddress parsed = address == null ? null : InetAddresses.parseLiteral(address);
                 if (parsed == null) {
@@ -311,7 +323,7 @@ final class KubernetesResolver extends PublishingResolver {
     }
 
     private void watchFailed(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Futures.unwrap(error);
         KubernetesDiscoveryException failure = new KubernetesDiscoveryException(target + ": " + explain(cause), cause);
         boolean first;
         synchronized (lock) {

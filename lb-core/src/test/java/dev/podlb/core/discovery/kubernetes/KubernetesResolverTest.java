@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import dev.podlb.core.testing.TcpProxy;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import dev.podlb.core.testing.KubernetesApi;
+import dev.podlb.core.time.ManualScheduler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -224,13 +225,14 @@ class KubernetesResolverTest {
 
     @Test
     void apiServerAwayKeepsTheLastGoodSetAndComesBackCorrectWithoutDuplicates() throws Exception {
+        ManualScheduler clock = new ManualScheduler();
         apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
         try (TcpProxy proxy = new TcpProxy(new InetSocketAddress("127.0.0.1", server.getPort()));
              KubernetesClient viaProxy = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
                      .withMasterUrl("https://127.0.0.1:" + proxy.port()).withRequestTimeout(2000).withConnectionTimeout(1000)
                      .build()).build();
-             Discovery throughProxy = Discovery.builder()
-                     .kubernetes(KubernetesDiscovery.using(viaProxy).withFreshnessCheck(Duration.ofSeconds(1))).build();
+             Discovery throughProxy = Discovery.builder().kubernetes(KubernetesDiscovery.using(viaProxy)
+                     .withFreshnessCheck(Duration.ofSeconds(1)).withScheduler(clock)).build();
              LoadBalancer lb = LoadBalancer.builder("backend").target("k8s:///backend.default:http")
                      .discovery(throughProxy).build()) {
             lb.awaitReady(WAIT);
@@ -238,14 +240,17 @@ class KubernetesResolverTest {
             proxy.cut(); // the watch drops and the API server cannot be reached
             apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false", "10.0.0.2/pod-b/true/true/false"));
             apply(slice("backend-2", "IPv4", "http", 8080, "10.0.0.3/pod-c/true/true/false"));
-            Thread.sleep(500);
+            clock.advance(Duration.ofSeconds(1)); // a freshness check, which cannot list while the API server is away
             assertThat(states(lb)).containsOnlyKeys("10.0.0.1:8080");
             assertThat(lb.pick().authority()).isEqualTo("10.0.0.1:8080");
 
             proxy.restore(); // the informer lists again and watches from there
             // Recovery took 3 s in most runs and up to 31 s in some (the JDK HTTP transport keeps a dead pooled
             // connection for a while); the behaviour under test is that it comes back correct, not how fast.
-            waiting().atMost(Duration.ofSeconds(60)).until(() -> states(lb).size() == 3);
+            waiting().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                clock.advance(Duration.ofSeconds(1)); // the next freshness check
+                return states(lb).size() == 3;
+            });
             assertThat(lb.endpoints().endpoints()).extracting(Endpoint::authority)
                     .containsExactlyInAnyOrder("10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080");
         }

@@ -1,0 +1,28 @@
+package dev.podlb.core.internal;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The threads podlb runs its own work on. */
+public final class Executors {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private Executors() {}
+
+    /**
+     * One daemon thread, named {@code podlb-<name>-<n>}, that ends after a second without work:
+     * nothing lingers once podlb is idle or closed, and tasks run in the order given.
+     */
+    public static ExecutorService singleIdleThread(String name) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+            Thread thread = new Thread(task, "podlb-" + name + "-" + THREADS.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+}
