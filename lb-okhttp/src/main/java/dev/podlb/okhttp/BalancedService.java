@@ -40,6 +40,7 @@ public final class BalancedService {
     final String pinHeader;
     final int maxAttempts;
     final Set<Integer> retryStatuses;
+    final long bufferResponsesUpTo;
     final EjectionPolicy ejection;
     final Consumer<LoadBalancerBuilder> customizer;
 
@@ -56,6 +57,7 @@ public final class BalancedService {
         this.pinHeader = b.pinHeader;
         this.maxAttempts = b.maxAttempts;
         this.retryStatuses = Set.copyOf(b.retryStatuses);
+        this.bufferResponsesUpTo = b.bufferResponsesUpTo;
         this.ejection = b.ejection;
         this.customizer = b.customizer;
     }
@@ -105,6 +107,7 @@ public final class BalancedService {
         private String pinHeader;
         private int maxAttempts = 3;
         private final Set<Integer> retryStatuses = new HashSet<>();
+        private long bufferResponsesUpTo = 64 * 1024;
         private EjectionPolicy ejection;
         private Consumer<LoadBalancerBuilder> customizer = lb -> {};
 
@@ -182,6 +185,22 @@ public final class BalancedService {
                 }
                 retryStatuses.add(status);
             }
+            return this;
+        }
+
+        /**
+         * Responses of calls that may be sent twice, whose body length is known and at most
+         * {@code bytes}, are read whole before the call returns, so that a pod that dies in the
+         * middle of a body costs a retry on another pod rather than a failed call. Longer bodies,
+         * bodies of unknown length (chunked, or decompressed by OkHttp) and responses to calls that
+         * must not be sent twice stream to the caller as they arrive. Default 64 KiB; 0 turns it off.
+         */
+        public Builder bufferResponsesUpTo(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("bufferResponsesUpTo of service " + host + " is " + bytes
+                        + " bytes; expected 0 (off) or more, such as 65536 (the default)");
+            }
+            this.bufferResponsesUpTo = bytes;
             return this;
         }
 

@@ -28,6 +28,7 @@ import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +52,10 @@ import org.slf4j.LoggerFactory;
  * <p>Retries: a call that failed before its request was sent (connection refused, connect
  * timeout, no route) is retried on another pod whatever its method; one that failed after it may
  * have been sent (read timeout, reset) only when its method is idempotent (GET, HEAD, OPTIONS, PUT,
- * DELETE) and its body can be sent again. A POST is never sent twice. Retries stay inside the
- * call's timeout and stop when the call is cancelled.
+ * DELETE) and its body can be sent again. A POST is never sent twice. For those retried calls,
+ * a response body of known length up to {@link BalancedService.Builder#bufferResponsesUpTo} (64 KiB)
+ * is read before the call returns, so that a pod dying in the middle of it is retried too. Retries
+ * stay inside the call's timeout and stop when the call is cancelled.
  */
 public final class LoadBalancingInterceptor implements Interceptor, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
@@ -128,6 +131,9 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             Response response;
             try {
                 response = toPod(chain, pod, request.url().port(), repeatable).proceed(outgoing);
+                if (repeatable) {
+                    bufferShortBody(response, service.bufferResponsesUpTo);
+                }
             } catch (IOException e) {
                 if (chain.call().isCanceled()) {
                     throw e; // cancelled or out of time: neither the pod's fault nor worth another try
@@ -209,6 +215,24 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             String session = Cookies.setBy(response, service.learnCookie);
             if (session != null && !session.isEmpty()) {
                 service.affinity.bind(session, pod);
+            }
+        }
+    }
+
+    /**
+     * Reads a body of known length up to {@code limit} into the response's own buffer, so that a
+     * connection cut in the middle of it fails here, where the call can still be retried, and not
+     * in the caller's hands. The caller reads the same bytes, without a copy.
+     */
+    private static void bufferShortBody(Response response, long limit) throws IOException {
+        ResponseBody body = response.body();
+        long length = body.contentLength();
+        if (length > 0 && length <= limit) {
+            try {
+                body.source().request(length);
+            } catch (IOException e) {
+                response.close();
+                throw e;
             }
         }
     }

@@ -9,6 +9,7 @@ import dev.podlb.core.health.Outcome;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetAddress;
+import java.net.ProtocolException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,20 +17,24 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
+import okhttp3.MediaType;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.tls.HandshakeCertificates;
 import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** TLS, port mapping, routes, timeouts, cancellation and events, over pods on 127.0.0.2–3. */
+/** TLS, port mapping, routes, timeouts, cancellation, cut bodies and events, over pods on 127.0.0.2–3. */
 class InterceptorEdgesTest {
     private static final String HOST = "backend.default.svc.cluster.local";
 
@@ -225,6 +230,91 @@ class InterceptorEdgesTest {
 
         assertThat(events).contains("picked 127.0.0.3 #1", "retrying after CONNECT_FAILURE", "ejected 127.0.0.3",
                 "picked 127.0.0.2 #2");
+    }
+
+    /** A pod that answers every request with headers and half of a 1,000-byte body, then cuts the connection. */
+    private MockWebServer cuttingPod(String ip, int port) throws IOException {
+        MockWebServer pod = pod(ip, port, null);
+        pod.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return new MockResponse.Builder().body("x".repeat(1000)).onResponseBody(new SocketEffect.CloseSocket()).build();
+            }
+        });
+        return pod;
+    }
+
+    private static MockWebServer answering(MockWebServer pod, String body) {
+        pod.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return new MockResponse.Builder().body(body).build();
+            }
+        });
+        return pod;
+    }
+
+    @Test
+    void getWhosePodDiesInTheMiddleOfTheBodyIsRetriedOnAnotherPod() throws Exception {
+        MockWebServer cutting = cuttingPod("127.0.0.2", 0);
+        MockWebServer healthy = answering(pod("127.0.0.3", cutting.getPort(), null), "whole");
+        List<Outcome> retried = Collections.synchronizedList(new ArrayList<>());
+        OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                .service(HOST, "static:///127.0.0.2:" + cutting.getPort() + ",127.0.0.3:" + cutting.getPort())
+                .listener(new CallListener() {
+                    @Override
+                    public void retrying(String service, Request request, Endpoint pod, Outcome outcome, int next) {
+                        retried.add(outcome);
+                    }
+                })).build();
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(body(client, "http://" + HOST + ":" + cutting.getPort() + "/")).isEqualTo("whole");
+        }
+
+        assertThat(cutting.getRequestCount()).isPositive();
+        assertThat(retried).hasSize(cutting.getRequestCount()).allMatch(o -> o.kind() == Outcome.Kind.IO_FAILURE);
+        assertThat(healthy.getRequestCount()).isEqualTo(4);
+    }
+
+    @Test
+    void postWhosePodDiesInTheMiddleOfTheBodyIsNotSentAgain() throws Exception {
+        MockWebServer first = cuttingPod("127.0.0.2", 0);
+        MockWebServer second = cuttingPod("127.0.0.3", first.getPort());
+        OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                .service(HOST, "static:///127.0.0.2:" + first.getPort() + ",127.0.0.3:" + first.getPort())).build();
+        Request post = new Request.Builder().url("http://" + HOST + ":" + first.getPort() + "/orders")
+                .post(RequestBody.create("order 1", MediaType.get("text/plain"))).build();
+
+        assertThatThrownBy(() -> {
+            try (Response response = client.newCall(post).execute()) {
+                response.body().string();
+            }
+        }).isInstanceOf(ProtocolException.class);
+        assertThat(first.getRequestCount() + second.getRequestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void bodyLongerThanTheBufferStreamsToTheCallerAndIsNotRetried() throws Exception {
+        MockWebServer first = cuttingPod("127.0.0.2", 0);
+        MockWebServer second = cuttingPod("127.0.0.3", first.getPort());
+        OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                .service(BalancedService.builder(HOST).target("static:///127.0.0.2:" + first.getPort() + ",127.0.0.3:"
+                        + first.getPort()).bufferResponsesUpTo(999).build())).build();
+
+        try (Response response = client.newCall(new Request.Builder().url("http://" + HOST + ":" + first.getPort() + "/")
+                .build()).execute()) {
+            assertThat(response.code()).isEqualTo(200);
+            assertThatThrownBy(() -> response.body().string()).isInstanceOf(ProtocolException.class);
+        }
+        assertThat(first.getRequestCount() + second.getRequestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void negativeBufferSizeIsRefused() {
+        assertThatThrownBy(() -> BalancedService.builder(HOST).bufferResponsesUpTo(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bufferResponsesUpTo of service " + HOST + " is -1 bytes; expected 0 (off) or more");
     }
 
     private static String body(OkHttpClient client, String url) throws IOException {

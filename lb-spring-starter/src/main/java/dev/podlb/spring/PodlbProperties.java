@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * podlb's settings under {@code podlb.*}.
@@ -20,7 +21,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *       sticky: { header: X-Session-Id }
  *       pin-header: X-Pod
  *       ejection: { consecutive-failures: 5, base-ejection-time: 30s, max-ejection-time: 300s }
- *       retry: { max-attempts: 3 }
+ *       retry: { max-attempts: 3, on-status: [503], buffer-responses-up-to: 64KB }
  *   routes:
  *     - host: myapp
  *       paths: [ { path: /api, type: prefix, service: backend } ]
@@ -205,6 +206,13 @@ public class PodlbProperties {
         /** Response statuses retried on another pod, for requests that may be sent twice, such as 503. */
         private List<Integer> onStatus = new ArrayList<>();
 
+        /**
+         * Responses of retried requests whose body length is known and at most this are read whole
+         * before the call returns, so that a pod dying in the middle of one is retried on another pod.
+         * Longer bodies stream to the caller as they arrive; 0 turns it off.
+         */
+        private DataSize bufferResponsesUpTo = DataSize.ofKilobytes(64);
+
         public int getMaxAttempts() {
             return maxAttempts;
         }
@@ -219,6 +227,14 @@ public class PodlbProperties {
 
         public void setOnStatus(List<Integer> onStatus) {
             this.onStatus = onStatus;
+        }
+
+        public DataSize getBufferResponsesUpTo() {
+            return bufferResponsesUpTo;
+        }
+
+        public void setBufferResponsesUpTo(DataSize bufferResponsesUpTo) {
+            this.bufferResponsesUpTo = bufferResponsesUpTo;
         }
     }
 

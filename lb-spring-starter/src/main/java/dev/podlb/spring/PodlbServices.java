@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The services of {@code podlb.services}, checked and running: the OkHttp interceptor that
@@ -106,6 +107,8 @@ public final class PodlbServices implements AutoCloseable {
         for (Integer status : service.getRetry().getOnStatus()) {
             check(prefix + ".retry.on-status", status, () -> builder.retryOnStatus(status));
         }
+        DataSize buffer = service.getRetry().getBufferResponsesUpTo();
+        check(prefix + ".retry.buffer-responses-up-to", buffer, () -> builder.bufferResponsesUpTo(buffer.toBytes()));
         builder.maxAttempts(service.getRetry().getMaxAttempts());
         return check(prefix + ".retry.max-attempts", service.getRetry().getMaxAttempts(), builder::build);
     }

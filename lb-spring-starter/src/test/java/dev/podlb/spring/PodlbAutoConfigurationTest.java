@@ -18,6 +18,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.util.unit.DataSize;
 
 class PodlbAutoConfigurationTest {
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -44,11 +45,13 @@ class PodlbAutoConfigurationTest {
         runner.withPropertyValues("podlb.services.backend.sticky.header=X-Session-Id", "podlb.services.backend.pin-header=X-Pod",
                         "podlb.services.backend.retry.max-attempts=2", "podlb.services.backend.retry.on-status=503,502",
                         "podlb.services.backend.ejection.consecutive-failures=3",
-                        "podlb.services.backend.ejection.base-ejection-time=10s")
+                        "podlb.services.backend.ejection.base-ejection-time=10s",
+                        "podlb.services.backend.retry.buffer-responses-up-to=1MB")
                 .run(context -> {
                     PodlbProperties.Service backend = context.getBean(PodlbProperties.class).getServices().get("backend");
                     assertThat(backend.getSticky().getHeader()).isEqualTo("X-Session-Id");
                     assertThat(backend.getRetry().getOnStatus()).containsExactly(503, 502);
+                    assertThat(backend.getRetry().getBufferResponsesUpTo()).isEqualTo(DataSize.ofMegabytes(1));
                     assertThat(backend.getEjection().getBaseEjectionTime()).isEqualTo(Duration.ofSeconds(10));
                     assertThat(context.getBean(PodlbServices.class).loadBalancers().get("backend").toString())
                             .contains("sticky");
@@ -87,6 +90,9 @@ class PodlbAutoConfigurationTest {
                         "podlb property podlb.services.backend.picker = sticky: a sticky picker needs a sticky key"));
         runner.withPropertyValues("podlb.services.backend.retry.max-attempts=0").run(context ->
                 assertThat(find(context.getStartupFailure())).hasMessageContaining("maxAttempts of service"));
+        runner.withPropertyValues("podlb.services.backend.retry.buffer-responses-up-to=-1B").run(context ->
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("podlb property"
+                        + " podlb.services.backend.retry.buffer-responses-up-to = -1B: bufferResponsesUpTo of service"));
         runner.withPropertyValues("podlb.services.backend.ejection.base-ejection-time=0s").run(context ->
                 assertThat(find(context.getStartupFailure()).getProperty()).isEqualTo("podlb.services.backend.ejection"));
         runner.withPropertyValues("podlb.routes[0].host=myapp", "podlb.routes[0].paths[0].path=/ui",
