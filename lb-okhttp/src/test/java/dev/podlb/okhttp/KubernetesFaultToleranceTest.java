@@ -91,6 +91,7 @@ class KubernetesFaultToleranceTest {
                         .build())
                 .build();
         interceptor.loadBalancer(HOST).awaitReady(Duration.ofSeconds(10));
+        KubernetesApi.awaitWatching(interceptor.loadBalancer(HOST), "default", "backend", "http", pods.port());
         http = new OkHttpClient.Builder().addInterceptor(interceptor).connectTimeout(Duration.ofSeconds(1))
                 .readTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(10)).build();
     }

@@ -1,6 +1,8 @@
 package dev.podlb.core.testing;
 
+import dev.podlb.core.LoadBalancer;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -8,6 +10,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.net.UnknownHostException;
 import java.util.HashMap;
 
@@ -48,6 +51,51 @@ public final class KubernetesApi {
         for (EndpointSlice slice : client().discovery().v1().endpointSlices().inAnyNamespace().list().getItems()) {
             client().discovery().v1().endpointSlices().inNamespace(slice.getMetadata().getNamespace())
                     .withName(slice.getMetadata().getName()).delete();
+        }
+    }
+
+    /**
+     * Returns once {@code lb}'s EndpointSlice informer is watching. A real API server replays to a
+     * watch every change made since the list it starts from; this mock server does not, so a change
+     * a test makes between a load balancer's first set and the start of its watch would be missed
+     * until the next freshness check. A probe slice of the service is written, and rewritten, until
+     * the load balancer sees it (the watch is live), then deleted, and its removal awaited.
+     */
+    public static void awaitWatching(LoadBalancer lb, String namespace, String service, String portName, int port) {
+        String probe = service + "-watch-probe";
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        for (int k = 0; !hasProbe(lb); k++) {
+            EndpointSlice slice = new EndpointSliceBuilder()
+                    .withNewMetadata().withName(probe).withNamespace(namespace)
+                    .addToLabels("kubernetes.io/service-name", service).endMetadata()
+                    .withAddressType("IPv4")
+                    .addNewPort().withName(portName).withPort(port).withProtocol("TCP").endPort()
+                    .addNewEndpoint().withAddresses("10.255.255." + (k % 254 + 1))
+                    .withNewConditions().withReady(true).endConditions().endEndpoint()
+                    .build();
+            client().discovery().v1().endpointSlices().inNamespace(namespace).resource(slice)
+                    .createOr(existing -> existing.update());
+            pause(100, deadline, "the load balancer never saw the probe slice: its watch did not start");
+        }
+        client().discovery().v1().endpointSlices().inNamespace(namespace).withName(probe).delete();
+        while (hasProbe(lb)) {
+            pause(10, deadline, "the load balancer still has the deleted probe slice's endpoint");
+        }
+    }
+
+    private static boolean hasProbe(LoadBalancer lb) {
+        return lb.endpoints().endpoints().stream().anyMatch(e -> e.address().getHostAddress().startsWith("10.255.255."));
+    }
+
+    private static void pause(long millis, long deadline, String failure) {
+        if (System.nanoTime() > deadline) {
+            throw new AssertionError(failure + " within 10 s");
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for the watch", e);
         }
     }
 }

@@ -56,6 +56,13 @@ class KubernetesResolverTest {
         return lb;
     }
 
+    /** Ready, and watching: changes the test makes from here on reach the load balancer through its watch. */
+    private static LoadBalancer watching(LoadBalancer lb) {
+        lb.awaitReady(WAIT);
+        KubernetesApi.awaitWatching(lb, "default", "backend", "http", 8080);
+        return lb;
+    }
+
     private static ConditionFactory waiting() {
         return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
     }
@@ -124,7 +131,7 @@ class KubernetesResolverTest {
     @Test
     void readinessFlipsReachPicks() {
         apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false", "10.0.0.2/pod-b/true/true/false"));
-        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+        LoadBalancer lb = watching(balancer("k8s:///backend.default:http"));
 
         apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/false/false/false", "10.0.0.2/pod-b/true/true/false"));
         waiting().until(() -> states(lb).get("10.0.0.1:8080") == Readiness.NOT_READY);
@@ -140,7 +147,7 @@ class KubernetesResolverTest {
     void servingTerminatingPodsAreUsedOnlyWhenNothingIsReady() {
         apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/false/true/true", "10.0.0.2/pod-b/true/true/false",
                 "10.0.0.3/pod-c/false/false/true"));
-        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+        LoadBalancer lb = watching(balancer("k8s:///backend.default:http"));
 
         assertThat(states(lb)).containsEntry("10.0.0.1:8080", Readiness.TERMINATING)
                 .containsEntry("10.0.0.3:8080", Readiness.NOT_READY);
@@ -155,7 +162,7 @@ class KubernetesResolverTest {
     void deletedSliceTakesItsEndpointsAway() {
         apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
         apply(slice("backend-2", "IPv4", "http", 8080, "10.0.0.2/pod-b/true/true/false"));
-        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+        LoadBalancer lb = watching(balancer("k8s:///backend.default:http"));
         assertThat(states(lb)).hasSize(2);
 
         client.discovery().v1().endpointSlices().inNamespace("default").withName("backend-2").delete();
@@ -213,7 +220,7 @@ class KubernetesResolverTest {
     void loadBalancersOnOneTargetShareOneInformer() {
         apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
         LoadBalancer first = balancer("k8s:///backend.default:http").awaitReady(WAIT);
-        LoadBalancer second = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+        LoadBalancer second = watching(balancer("k8s:///backend.default:http"));
 
         assertThat(discovery.openResolvers()).isEqualTo(1);
         first.close();
