@@ -139,8 +139,8 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                     throw e; // cancelled or out of time: neither the pod's fault nor worth another try
                 }
                 boolean notSent = wasNotSent(e);
-                Outcome outcome = e instanceof SocketTimeoutException ? Outcome.timeout(e)
-                        : notSent ? Outcome.connectFailure(e) : Outcome.ioFailure(e);
+                Outcome outcome = notSent ? Outcome.connectFailure(e)
+                        : e instanceof SocketTimeoutException ? Outcome.timeout(e) : Outcome.ioFailure(e);
                 report(balanced, request, pod, outcome, start);
                 if (failure != null) {
                     e.addSuppressed(failure);

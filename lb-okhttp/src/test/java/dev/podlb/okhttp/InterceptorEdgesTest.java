@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetAddress;
 import java.net.ProtocolException;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -308,6 +310,34 @@ class InterceptorEdgesTest {
             assertThatThrownBy(() -> response.body().string()).isInstanceOf(ProtocolException.class);
         }
         assertThat(first.getRequestCount() + second.getRequestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void connectTimeoutCountsAsAConnectFailureAndIsRetriedOnAnotherPod() throws Exception {
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.2"));
+             Socket first = new Socket();
+             Socket second = new Socket()) {
+            first.connect(full.getLocalSocketAddress(), 1000);
+            second.connect(full.getLocalSocketAddress(), 1000); // its accept queue is full: new connections time out
+            MockWebServer healthy = answering(pod("127.0.0.3", 0, null), "answered");
+            List<Outcome> atFullPod = Collections.synchronizedList(new ArrayList<>());
+            OkHttpClient client = client(LoadBalancingInterceptor.builder()
+                    .service(HOST, "static:///127.0.0.2:" + full.getLocalPort() + ",127.0.0.3:" + healthy.getPort())
+                    .listener(new CallListener() {
+                        @Override
+                        public void outcome(String service, Request request, Endpoint pod, Outcome outcome, long nanos) {
+                            if (pod.address().getHostAddress().equals("127.0.0.2")) {
+                                atFullPod.add(outcome);
+                            }
+                        }
+                    })).connectTimeout(Duration.ofMillis(300)).build();
+
+            for (int i = 0; i < 2; i++) {
+                assertThat(body(client, "http://" + HOST + ":" + healthy.getPort() + "/")).isEqualTo("answered");
+            }
+
+            assertThat(atFullPod).isNotEmpty().allMatch(o -> o.kind() == Outcome.Kind.CONNECT_FAILURE);
+        }
     }
 
     @Test

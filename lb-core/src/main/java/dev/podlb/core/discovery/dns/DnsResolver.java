@@ -144,7 +144,7 @@ public final class DnsResolver extends PublishingResolver {
             log.warn("{}", error.getMessage());
         }
         scheduleNext(backoff());
-        if (was != Health.STARTING) {
+        if (current() != null) {
             // Once resolved, no records means no pods: calls fail with a clear error until they return.
             publish(EndpointSet.empty());
         }

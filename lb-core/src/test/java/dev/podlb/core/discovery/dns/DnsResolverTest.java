@@ -251,6 +251,19 @@ class DnsResolverTest {
     }
 
     @Test
+    void nameThatNeverExistedStaysAnErrorThroughItsRetries() {
+        LoadBalancer lb = balancer("dns:///" + SERVICE + ":8080", s -> s.ipFamily(IpFamily.IPV4));
+        waiting().until(() -> lb.status().lastResolutionError() != null);
+
+        advance(Duration.ofSeconds(5));
+        waiting().until(() -> dns.queries(SERVICE, Type.A) >= 3);
+
+        assertThatThrownBy(() -> lb.awaitReady(Duration.ofMillis(1)))
+                .isInstanceOf(NoEndpointException.class)
+                .hasMessageContaining(SERVICE + " has no A records (NXDOMAIN)");
+    }
+
+    @Test
     void nameThatDisappearsLaterEmptiesTheSetUntilPodsReturn() {
         dns.a(SERVICE, 1, "10.0.0.1");
         LoadBalancer lb = balancer("dns:///" + SERVICE + ":8080", s -> s.ipFamily(IpFamily.IPV4)).awaitReady(WAIT);
