@@ -83,7 +83,10 @@ public final class LoadBalancer implements AutoCloseable {
      *                             and how many endpoints are known, ready and ejected
      */
     public Endpoint pick(PickRequest request) {
-        State s = state;
+        return pick(state, request);
+    }
+
+    private Endpoint pick(State s, PickRequest request) {
         Endpoint endpoint = request.pin() == null ? s.picker.pick(request) : s.pickPinned(request, pinning);
         return endpoint != null ? endpoint : pickerReturnedNothing(s);
     }
@@ -127,7 +130,7 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public Endpoint pickAvoiding(PickRequest request, Set<InetSocketAddress> avoid) {
         State s = state;
-        Endpoint chosen = pick(request);
+        Endpoint chosen = pick(s, request);
         if (avoid.isEmpty() || !avoid.contains(chosen.socketAddress()) || s.pickable == null) {
             return chosen;
         }

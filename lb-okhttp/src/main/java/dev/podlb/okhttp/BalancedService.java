@@ -51,7 +51,7 @@ public final class BalancedService {
         this.givenLoadBalancer = b.loadBalancer;
         this.learnCookie = b.learnCookie;
         this.stickyKey = b.stickyKey != null ? b.stickyKey : b.learnCookie != null ? StickyKey.cookie(b.learnCookie) : null;
-        this.affinity = b.learnCookie != null ? b.affinity : null;
+        this.affinity = b.affinity;
         this.picker = b.picker != null ? b.picker
                 : affinity != null ? Pickers.sticky(affinity) : stickyKey != null ? Pickers.sticky() : Pickers.roundRobin();
         this.pinHeader = b.pinHeader;

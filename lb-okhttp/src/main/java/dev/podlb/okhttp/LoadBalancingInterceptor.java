@@ -92,7 +92,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     /** The load balancer of the service whose requests use {@code host}, or {@code null}. */
     public LoadBalancer loadBalancer(String host) {
         Balanced balanced = byHost.get(host.toLowerCase(Locale.ROOT));
-        return balanced == null ? null : balanced.lb;
+        return balanced == null ? null : balanced.lb();
     }
 
     /** The pool balanced calls use: sized for many pods (64 idle connections by default). */
@@ -116,7 +116,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             }
             balanced = byHost.get(service);
         }
-        BalancedService service = balanced.service;
+        BalancedService service = balanced.service();
         String pin = service.pinHeader != null ? request.header(service.pinHeader) : null;
         Request outgoing = pin != null ? request.newBuilder().removeHeader(service.pinHeader).build() : request;
         PickRequest pick = pickRequest(service, request, pin);
@@ -195,7 +195,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     private static Endpoint choose(Balanced balanced, PickRequest pick, Set<InetSocketAddress> tried, IOException failure)
             throws IOException {
         try {
-            return balanced.lb.pickAvoiding(pick, tried);
+            return balanced.lb().pickAvoiding(pick, tried);
         } catch (NoEndpointException e) {
             NoPodAvailableException none = new NoPodAvailableException(e);
             if (failure != null) {
@@ -206,8 +206,8 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     }
 
     private void report(Balanced balanced, Request request, Endpoint pod, Outcome outcome, long start) {
-        balanced.lb.report(pod, outcome);
-        listener.outcome(balanced.service.name, request, pod, outcome, System.nanoTime() - start);
+        balanced.lb().report(pod, outcome);
+        listener.outcome(balanced.service().name, request, pod, outcome, System.nanoTime() - start);
     }
 
     private static void learnSession(BalancedService service, Response response, Endpoint pod) {
@@ -263,15 +263,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         return "LoadBalancingInterceptor{" + byHost.keySet() + "}";
     }
 
-    private static final class Balanced {
-        final BalancedService service;
-        final LoadBalancer lb;
-
-        Balanced(BalancedService service, LoadBalancer lb) {
-            this.service = service;
-            this.lb = lb;
-        }
-
+    private record Balanced(BalancedService service, LoadBalancer lb) {
         /** Closes the load balancer when the interceptor built it; one the application gave stays open. */
         void close() {
             if (service.givenLoadBalancer == null) {

@@ -6,11 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
 import dev.podlb.core.discovery.dns.TestDnsServer;
+import dev.podlb.core.testing.PodlbThreads;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
-import java.util.stream.Collectors;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -28,7 +27,7 @@ class ResourceLeakTest {
         try (TestDnsServer dns = new TestDnsServer(); LocalPods pods = new LocalPods("127.0.0.2", "127.0.0.3", "127.0.0.4")) {
             dns.a(HOST, 1, "127.0.0.2", "127.0.0.3", "127.0.0.4");
             warmUpDnsjava(dns);
-            int threadsBefore = podlbThreads().size();
+            int threadsBefore = PodlbThreads.alive().size();
             int descriptorsBefore = openDescriptors();
 
             Discovery discovery = Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).build()).build();
@@ -49,10 +48,10 @@ class ResourceLeakTest {
             client.dispatcher().executorService().shutdown();
             client.connectionPool().evictAll();
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> podlbThreads().size() <= threadsBefore);
+            await().atMost(Duration.ofSeconds(10)).until(() -> PodlbThreads.alive().size() <= threadsBefore);
             await().atMost(Duration.ofSeconds(10)).until(() -> openDescriptors() <= descriptorsBefore);
             Load.report("close after 300 calls over 3 pods (DNS)", "300 GETs", "client, interceptor and discovery closed",
-                    "podlb threads " + threadsBefore + " before, " + podlbThreads().size() + " after; file descriptors "
+                    "podlb threads " + threadsBefore + " before, " + PodlbThreads.alive().size() + " after; file descriptors "
                             + descriptorsBefore + " before, " + descriptorsInUse + " in use, " + openDescriptors() + " after");
         }
     }
@@ -62,11 +61,6 @@ class ResourceLeakTest {
         org.xbill.DNS.SimpleResolver resolver = new org.xbill.DNS.SimpleResolver(dns.address());
         resolver.send(org.xbill.DNS.Message.newQuery(org.xbill.DNS.Record.newRecord(
                 org.xbill.DNS.Name.fromString(HOST + "."), org.xbill.DNS.Type.A, org.xbill.DNS.DClass.IN)));
-    }
-
-    private static List<String> podlbThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(name -> name.startsWith("podlb-")).collect(Collectors.toList());
     }
 
     private static int openDescriptors() {

@@ -1,7 +1,6 @@
 package dev.podlb.spring;
 
 import dev.podlb.core.discovery.Discovery;
-import dev.podlb.core.discovery.ResolverFactory;
 import dev.podlb.okhttp.CallListener;
 import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
@@ -22,9 +21,8 @@ public class PodlbAutoConfiguration {
     Discovery podlbDiscovery(ObjectProvider<PodlbKubernetesAutoConfiguration.KubernetesResolvers> kubernetes) {
         Discovery.Builder builder = Discovery.builder();
         PodlbKubernetesAutoConfiguration.KubernetesResolvers resolvers = kubernetes.getIfAvailable();
-        if (resolvers != null) {
-            ResolverFactory factory = resolvers.factory();
-            builder.kubernetes(factory);
+        if (resolvers != null && resolvers.factory() != null) {
+            builder.kubernetes(resolvers.factory());
         }
         return builder.build();
     }

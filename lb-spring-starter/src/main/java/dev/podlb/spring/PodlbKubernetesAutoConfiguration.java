@@ -19,11 +19,11 @@ public class PodlbKubernetesAutoConfiguration {
     @Bean
     KubernetesResolvers podlbKubernetesResolvers(ObjectProvider<KubernetesClient> client) {
         KubernetesClient application = client.getIfUnique();
-        return new KubernetesResolvers(application != null ? KubernetesDiscovery.using(application)
-                : KubernetesDiscovery.fromEnvironment());
+        // Without one, Discovery's own default configures a client when a k8s:/// target first needs it.
+        return new KubernetesResolvers(application != null ? KubernetesDiscovery.using(application) : null);
     }
 
-    /** How podlb's discovery resolves {@code k8s:///} targets. */
+    /** How podlb's discovery resolves {@code k8s:///} targets; no factory means Discovery's default. */
     public static final class KubernetesResolvers {
         private final ResolverFactory factory;
 

@@ -5,6 +5,7 @@ import dev.podlb.core.EndpointSet;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.okhttp.CallListener;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -20,10 +21,17 @@ import okhttp3.Request;
 public class PodlbMetrics implements CallListener {
     private final MeterRegistry registry;
     private final boolean podTag;
+    // Built once: each attempt only names its tags.
+    private final Meter.MeterProvider<Timer> requests;
+    private final Meter.MeterProvider<Counter> retries;
 
     public PodlbMetrics(MeterRegistry registry, boolean podTag) {
         this.registry = registry;
         this.podTag = podTag;
+        this.requests = Timer.builder("podlb.requests").description("Attempts sent to pods, by how they ended")
+                .withRegistry(registry);
+        this.retries = Counter.builder("podlb.retries").description("Requests sent again to another pod")
+                .withRegistry(registry);
     }
 
     @Override
@@ -32,14 +40,12 @@ public class PodlbMetrics implements CallListener {
         if (podTag) {
             tags = tags.and("pod", pod.podName().orElse(pod.authority()));
         }
-        Timer.builder("podlb.requests").description("Attempts sent to pods, by how they ended").tags(tags)
-                .register(registry).record(durationNanos, TimeUnit.NANOSECONDS);
+        requests.withTags(tags).record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void retrying(String service, Request request, Endpoint pod, Outcome outcome, int nextAttempt) {
-        Counter.builder("podlb.retries").description("Requests sent again to another pod").tag("service", service)
-                .register(registry).increment();
+        retries.withTags("service", service).increment();
     }
 
     @Override

@@ -2,10 +2,7 @@ package dev.podlb.spring;
 
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
-import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.discovery.Target;
-import dev.podlb.core.discovery.dns.DnsTarget;
-import dev.podlb.core.discovery.kubernetes.KubernetesTarget;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.pick.Pickers;
 import dev.podlb.okhttp.BalancedService;
@@ -114,20 +111,12 @@ public final class PodlbServices implements AutoCloseable {
     }
 
     /** Parses the target as its resolver will, so that a malformed one is reported against its property. */
-    private static Object checkTarget(String name, String target) {
+    private static Target checkTarget(String name, String target) {
         if (target == null || target.isBlank()) {
             throw new IllegalArgumentException("service " + name + " has no target; expected where its pods come from,"
                     + " such as dns:///backend.default.svc.cluster.local:8080 or k8s:///backend.default:http");
         }
-        Target parsed = Target.parse(target);
-        switch (parsed.scheme()) {
-            case "dns":
-                return DnsTarget.parse(parsed);
-            case "k8s":
-                return KubernetesTarget.parse(parsed);
-            default:
-                return StaticResolver.forTarget(parsed);
-        }
+        return Discovery.check(target);
     }
 
     private Route route(String prefix, PodlbProperties.Route properties) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.discovery.Resolver;
+import dev.podlb.core.testing.PodlbThreads;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -118,6 +120,22 @@ class PodlbAutoConfigurationTest {
             assertThat(backend.health().getStatus()).isEqualTo(Status.UP);
             assertThat(backend.health().getDetails()).containsEntry("known", 2).containsEntry("ejected", 0);
         });
+        try (LoadBalancer undiscovered = LoadBalancer.builder("nothing").resolver(new Resolver() {
+            @Override
+            public Subscription subscribe(Listener listener) {
+                return () -> {};
+            }
+
+            @Override
+            public String describe() {
+                return "a resolver that never finds a pod";
+            }
+
+            @Override
+            public void close() {}
+        }).build()) {
+            assertThat(PodlbHealthAutoConfiguration.indicator(undiscovered).health().getStatus()).isEqualTo(Status.DOWN);
+        }
     }
 
     @Test
@@ -146,15 +164,10 @@ class PodlbAutoConfigurationTest {
                             .dns(dns.settings().ipFamily(dev.podlb.core.discovery.dns.IpFamily.IPV4).build()).build())
                     .run(context -> {
                         context.getBean(PodlbServices.class).loadBalancers().get("backend").awaitReady(Duration.ofSeconds(10));
-                        assertThat(podlbThreads()).isNotEmpty();
+                        assertThat(PodlbThreads.alive()).isNotEmpty();
                     });
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> podlbThreads().isEmpty());
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> PodlbThreads.alive().isEmpty());
         }
-    }
-
-    private static java.util.List<String> podlbThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(name -> name.startsWith("podlb-")).collect(java.util.stream.Collectors.toList());
     }
 
     private static PodlbConfigurationException find(Throwable failure) {

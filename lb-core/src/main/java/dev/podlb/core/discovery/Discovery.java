@@ -2,6 +2,8 @@ package dev.podlb.core.discovery;
 
 import dev.podlb.core.discovery.dns.DnsDiscovery;
 import dev.podlb.core.discovery.dns.DnsSettings;
+import dev.podlb.core.discovery.dns.DnsTarget;
+import dev.podlb.core.discovery.kubernetes.KubernetesTarget;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,6 +51,22 @@ public final class Discovery implements AutoCloseable {
     }
 
     /**
+     * Checks {@code target} as its resolver will read it, without opening one, so that a malformed
+     * target can be reported where it is configured.
+     *
+     * @throws IllegalArgumentException naming the part that is wrong and the expected form
+     */
+    public static Target check(String target) {
+        Target parsed = Target.parse(target);
+        switch (parsed.scheme()) {
+            case "dns" -> DnsTarget.parse(parsed);
+            case "k8s" -> KubernetesTarget.parse(parsed);
+            default -> StaticResolver.forTarget(parsed);
+        }
+        return parsed;
+    }
+
+    /**
      * A resolver for {@code target}: the one already open for it, or a new one. Closing what this
      * returns releases it; the resolver stops when its last user has released it.
      */
@@ -76,17 +94,8 @@ public final class Discovery implements AutoCloseable {
     }
 
     private ResolverFactory factory(Target target) {
-        ResolverFactory factory = factories.get(target.scheme());
-        if (factory == null) {
-            Supplier<ResolverFactory> supplier = factorySuppliers.get(target.scheme());
-            if (supplier == null) {
-                throw new IllegalArgumentException("target \"" + target + "\": this discovery has no resolver for "
-                        + target.scheme() + ":///; expected one of " + factorySuppliers.keySet());
-            }
-            factory = supplier.get();
-            factories.put(target.scheme(), factory);
-        }
-        return factory;
+        // Every scheme Target.parse accepts has a factory: the builder starts with one for each.
+        return factories.computeIfAbsent(target.scheme(), scheme -> factorySuppliers.get(scheme).get());
     }
 
     private void release(Shared entry) {

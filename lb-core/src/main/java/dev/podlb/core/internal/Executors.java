@@ -2,6 +2,7 @@ package dev.podlb.core.internal;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,12 +18,18 @@ public final class Executors {
      * nothing lingers once podlb is idle or closed, and tasks run in the order given.
      */
     public static ExecutorService singleIdleThread(String name) {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemonThreads(name));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /** Daemon threads named {@code podlb-<name>-<n>}: never keep an application's JVM alive. */
+    public static ThreadFactory daemonThreads(String name) {
+        return task -> {
             Thread thread = new Thread(task, "podlb-" + name + "-" + THREADS.incrementAndGet());
             thread.setDaemon(true);
             return thread;
-        });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+        };
     }
 }

@@ -1,5 +1,6 @@
 package dev.podlb.core.time;
 
+import dev.podlb.core.internal.Executors;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -15,11 +16,7 @@ final class SystemScheduler implements Scheduler {
     private final ScheduledThreadPoolExecutor executor;
 
     private SystemScheduler() {
-        executor = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "podlb-scheduler");
-            thread.setDaemon(true);
-            return thread;
-        });
+        executor = new ScheduledThreadPoolExecutor(1, Executors.daemonThreads("scheduler"));
         executor.setRemoveOnCancelPolicy(true);
         executor.setKeepAliveTime(1, TimeUnit.SECONDS);
         executor.allowCoreThreadTimeOut(true);

@@ -1,5 +1,7 @@
 package dev.podlb.core.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.podlb.core.LoadBalancer;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
@@ -13,6 +15,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.net.UnknownHostException;
 import java.util.HashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One fabric8 Kubernetes mock API server (CRUD mode, HTTPS, 127.0.0.1) for every test of a test
@@ -21,6 +24,7 @@ import java.util.HashMap;
  * cannot close, and timed out now and then (10 s and a failed test).
  */
 public final class KubernetesApi {
+    private static final Duration WATCH_WAIT = Duration.ofSeconds(10);
     private static KubernetesMockServer server;
     private static KubernetesClient client;
 
@@ -62,40 +66,34 @@ public final class KubernetesApi {
      * the load balancer sees it (the watch is live), then deleted, and its removal awaited.
      */
     public static void awaitWatching(LoadBalancer lb, String namespace, String service, String portName, int port) {
-        String probe = service + "-watch-probe";
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        for (int k = 0; !hasProbe(lb); k++) {
-            EndpointSlice slice = new EndpointSliceBuilder()
-                    .withNewMetadata().withName(probe).withNamespace(namespace)
-                    .addToLabels("kubernetes.io/service-name", service).endMetadata()
-                    .withAddressType("IPv4")
-                    .addNewPort().withName(portName).withPort(port).withProtocol("TCP").endPort()
-                    .addNewEndpoint().withAddresses("10.255.255." + (k % 254 + 1))
-                    .withNewConditions().withReady(true).endConditions().endEndpoint()
-                    .build();
-            client().discovery().v1().endpointSlices().inNamespace(namespace).resource(slice)
-                    .createOr(existing -> existing.update());
-            pause(100, deadline, "the load balancer never saw the probe slice: its watch did not start");
-        }
-        client().discovery().v1().endpointSlices().inNamespace(namespace).withName(probe).delete();
-        while (hasProbe(lb)) {
-            pause(10, deadline, "the load balancer still has the deleted probe slice's endpoint");
-        }
+        AtomicInteger writes = new AtomicInteger();
+        await("a probe slice of " + service + " reaching the load balancer (its watch started)").atMost(WATCH_WAIT)
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    if (hasProbe(lb)) {
+                        return true;
+                    }
+                    writeProbe(namespace, service, portName, port, writes.incrementAndGet());
+                    return false;
+                });
+        client().discovery().v1().endpointSlices().inNamespace(namespace).withName(service + "-watch-probe").delete();
+        await("the probe slice's removal reaching the load balancer").atMost(WATCH_WAIT)
+                .pollInterval(Duration.ofMillis(10)).until(() -> !hasProbe(lb));
+    }
+
+    /** Each write gives the probe's one endpoint another address, so that every write is a change to watch. */
+    private static void writeProbe(String namespace, String service, String portName, int port, int write) {
+        EndpointSlice slice = new EndpointSliceBuilder()
+                .withNewMetadata().withName(service + "-watch-probe").withNamespace(namespace)
+                .addToLabels("kubernetes.io/service-name", service).endMetadata()
+                .withAddressType("IPv4")
+                .addNewPort().withName(portName).withPort(port).withProtocol("TCP").endPort()
+                .addNewEndpoint().withAddresses("10.255.255." + (write % 254 + 1))
+                .withNewConditions().withReady(true).endConditions().endEndpoint()
+                .build();
+        client().discovery().v1().endpointSlices().inNamespace(namespace).resource(slice).createOr(existing -> existing.update());
     }
 
     private static boolean hasProbe(LoadBalancer lb) {
         return lb.endpoints().endpoints().stream().anyMatch(e -> e.address().getHostAddress().startsWith("10.255.255."));
-    }
-
-    private static void pause(long millis, long deadline, String failure) {
-        if (System.nanoTime() > deadline) {
-            throw new AssertionError(failure + " within 10 s");
-        }
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for the watch", e);
-        }
     }
 }

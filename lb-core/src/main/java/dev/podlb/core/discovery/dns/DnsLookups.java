@@ -17,7 +17,6 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
-import org.xbill.DNS.Type;
 import org.xbill.DNS.lookup.LookupSession;
 import org.xbill.DNS.lookup.NoSuchDomainException;
 import org.xbill.DNS.lookup.NoSuchRRSetException;
@@ -89,11 +88,11 @@ final class DnsLookups implements AutoCloseable {
     private CompletableFuture<Answer> query(Question question) {
         Name name;
         try {
-            name = Name.fromString(question.name);
+            name = Name.fromString(question.name());
         } catch (TextParseException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return session.lookupAsync(name, question.type).toCompletableFuture()
+        return session.lookupAsync(name, question.type()).toCompletableFuture()
                 .handle((result, error) -> {
                     if (error == null) {
                         return Answer.of(result.getRecords(), settings.scheduler().nanoTime(), settings.maxRefresh());
@@ -126,29 +125,7 @@ final class DnsLookups implements AutoCloseable {
         cache.synchronous().invalidateAll();
     }
 
-    static String typeName(int type) {
-        return Type.string(type);
-    }
-
-    private static final class Question {
-        final String name;
-        final int type;
-
-        Question(String name, int type) {
-            this.name = name;
-            this.type = type;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Question && ((Question) o).type == type && ((Question) o).name.equals(name);
-        }
-
-        @Override
-        public int hashCode() {
-            return name.hashCode() * 31 + type;
-        }
-    }
+    private record Question(String name, int type) {}
 
     /**
      * The records of one answer, the shortest TTL among them and when it was received (so that a

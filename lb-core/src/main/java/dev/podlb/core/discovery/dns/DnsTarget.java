@@ -101,11 +101,6 @@ public final class DnsTarget {
         return name.split("\\.").length;
     }
 
-    /** The original target. */
-    public Target target() {
-        return target;
-    }
-
     /** The name queried, as written (lower case). */
     public String name() {
         return name;

@@ -75,7 +75,6 @@ final class KubernetesResolver extends PublishingResolver {
     private Scheduler.Cancellable nextCheck;
     private boolean closed;
     private boolean failing;
-    private boolean everPublished;
     private String lastSkipped = "";
 
     KubernetesResolver(KubernetesTarget target, KubernetesClient client, Duration freshnessCheck, Scheduler scheduler,
@@ -217,7 +216,7 @@ final class KubernetesResolver extends PublishingResolver {
                 failing = false;
                 log.info("{}: watching EndpointSlices again", target);
             }
-            if (slices.isEmpty() && !everPublished) {
+            if (slices.isEmpty() && current() == null) {
                 publishError(new KubernetesDiscoveryException(target + ": service " + target.service() + " in namespace "
                         + namespace + " has no EndpointSlice; expected an existing Service with a selector (is the name"
                         + " or the namespace wrong?)"));
@@ -235,7 +234,6 @@ final class KubernetesResolver extends PublishingResolver {
                     log.warn("{}: left out: {}", target, skippedText);
                 }
             }
-            everPublished = true;
             publish(EndpointSet.of(0, endpoints));
         }
     }
@@ -334,7 +332,7 @@ final class KubernetesResolver extends PublishingResolver {
             failing = true;
         }
         if (first) {
-            log.warn("{}{}", failure.getMessage(), everPublished ? "; the last good set serves meanwhile" : "");
+            log.warn("{}{}", failure.getMessage(), current() != null ? "; the last good set serves meanwhile" : "");
         }
         publishError(failure);
     }

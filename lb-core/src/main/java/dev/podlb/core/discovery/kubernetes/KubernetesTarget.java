@@ -104,10 +104,6 @@ public final class KubernetesTarget {
         return s.length() <= 15 && isDns1123Label(s) && !s.contains("--");
     }
 
-    public Target target() {
-        return target;
-    }
-
     public String service() {
         return service;
     }

@@ -8,6 +8,7 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.NoEndpointException;
 import dev.podlb.core.discovery.Discovery;
+import dev.podlb.core.testing.PodlbThreads;
 import dev.podlb.core.time.ManualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -355,16 +356,11 @@ class DnsResolverTest {
     void noPodlbThreadOutlivesTheLastLoadBalancer() {
         dns.a(SERVICE, 1, "10.0.0.1");
         LoadBalancer lb = balancer("dns:///" + SERVICE + ":8080").awaitReady(WAIT);
-        assertThat(podlbThreads()).isNotEmpty();
+        assertThat(PodlbThreads.alive()).isNotEmpty();
 
         lb.close();
         discovery.close();
 
-        waiting().until(() -> podlbThreads().isEmpty());
-    }
-
-    static List<String> podlbThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(name -> name.startsWith("podlb-")).collect(Collectors.toList());
+        waiting().until(() -> PodlbThreads.alive().isEmpty());
     }
 }
