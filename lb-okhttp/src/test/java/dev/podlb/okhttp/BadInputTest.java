@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.podlb.core.pick.AffinityMemory;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.MockResponse;
@@ -56,15 +57,22 @@ class BadInputTest {
                 .addHeader("Set-Cookie", "JSESSIONID=" + padding + session.incrementAndGet() + "; Path=/").body(ip).build());
         OkHttpClient client = client(service().learnCookie("JSESSIONID", memory));
 
+        String lastPod = null;
         for (int i = 0; i < 5_000; i++) {
             try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
-                response.body().string();
+                lastPod = response.body().string();
             }
         }
 
         Load.report("5,000 sessions, each a 4 KB JSESSIONID", "5,000 GETs", "affinity memory maximum 1,000",
                 "memory holds " + memory.size() + " sessions (keys kept as 64-bit hashes, not the cookie text)");
         assertThat(memory.size()).isLessThanOrEqualTo(memory.maximumSize());
+        // The bound is met because sessions were learned and the oldest forgotten, not because none was learned.
+        assertThat(memory.size()).isPositive();
+        InetSocketAddress lastSession = memory.boundTo(padding + session.get());
+        assertThat(lastSession).as("pod the last session is bound to").isNotNull();
+        assertThat(lastSession.getAddress().getHostAddress() + ":" + lastSession.getPort())
+                .isEqualTo(lastPod + ":" + pods.port());
     }
 
     @Test

@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.LoadBalancerBuilder;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
 import dev.podlb.core.discovery.dns.TestDnsServer;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.pick.PickRequest;
+import dev.podlb.core.time.ManualScheduler;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import mockwebserver3.MockResponse;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -32,6 +35,7 @@ import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Type;
 
 /**
  * Faults a cluster produces every day, under load, with three pods on 127.0.0.2–4 behind the test
@@ -71,10 +75,15 @@ class FaultToleranceTest {
     }
 
     private void client(Duration readTimeout) {
+        client(readTimeout, lb -> {});
+    }
+
+    private void client(Duration readTimeout, Consumer<LoadBalancerBuilder> customizer) {
         interceptor = LoadBalancingInterceptor.builder().discovery(discovery)
                 .service(BalancedService.builder(HOST).target("dns:///" + HOST + ":" + pods.port())
                         .ejection(EjectionPolicy.builder().consecutiveFailures(3).baseEjectionTime(Duration.ofSeconds(1))
                                 .maxEjectionTime(Duration.ofSeconds(5)).build())
+                        .customize(customizer)
                         .build())
                 .listener(new CallListener() {
                     @Override
@@ -179,39 +188,68 @@ class FaultToleranceTest {
 
     @Test
     void dnsSilentForTenSecondsThenChangedCallsKeepSucceedingThenFollowIt() throws Exception {
-        client(Duration.ofSeconds(2));
+        // DNS refreshes, their backoff, the cached answers' TTLs and the staleness limit run on this
+        // clock, and so do the load balancer's ejection timers; only a query's own 300 ms timeout
+        // is real time.
+        ManualScheduler clock = new ManualScheduler();
+        discovery.close();
+        discovery = Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).scheduler(clock)
+                .queryTimeout(Duration.ofMillis(300)).build()).build();
+        client(Duration.ofSeconds(2), lb -> lb.scheduler(clock));
+        int queriesBefore = dns.queries(HOST, Type.A);
         dns.mode(TestDnsServer.Mode.SILENT);
-        long silentUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Duration step = Duration.ofMillis(100);
         int during = 0;
         List<String> failures = new ArrayList<>();
-        while (System.nanoTime() < silentUntil) {
-            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
-                response.body().string();
-                during++;
-            } catch (IOException e) {
-                failures.add(e.toString());
+        for (Duration silent = Duration.ZERO; silent.compareTo(Duration.ofSeconds(10)) < 0; silent = silent.plus(step)) {
+            advance(clock, step);
+            for (int i = 0; i < 5; i++) {
+                try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
+                    response.body().string();
+                    during++;
+                } catch (IOException e) {
+                    failures.add(e.toString());
+                }
             }
-            Load.sleep(20);
         }
+        int queriesDuringSilence = dns.queries(HOST, Type.A) - queriesBefore;
         pods.start("127.0.0.5");
         dns.a(HOST, 1, "127.0.0.5");
         dns.mode(TestDnsServer.Mode.ANSWER);
-        await().atMost(Duration.ofSeconds(15)).until(() -> {
-            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
-                return response.body().string().equals("127.0.0.5");
-            }
-        });
+        Duration followed = Duration.ZERO;
+        while (!get().equals("127.0.0.5")) {
+            assertThat(followed).as("simulated time for the changed answer to be followed").isLessThan(Duration.ofSeconds(60));
+            advance(clock, step);
+            followed = followed.plus(step);
+        }
         Map<String, Integer> after = new java.util.HashMap<>();
         for (int i = 0; i < 30; i++) {
-            try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
-                after.merge(response.body().string(), 1, Integer::sum);
-            }
+            after.merge(get(), 1, Integer::sum);
         }
-        Load.report("DNS server silent for 10 s, then answering with a changed set", during + " GETs during the silence",
-                "no DNS answer for 10 s; then the answer lists only 127.0.0.5",
-                failures.size() + " failed calls during the silence; afterwards 30 of 30 GETs on " + after.keySet());
+        Load.report("DNS server silent for 10 s (simulated clock), then answering with a changed set",
+                during + " GETs during the silence, 5 per 100 ms step",
+                "no DNS answer for 10 s (" + queriesDuringSilence + " A queries in all, backing off); then the answer lists"
+                        + " only 127.0.0.5",
+                failures.size() + " failed calls during the silence; the change followed " + followed.toMillis()
+                        + " ms (simulated) after DNS answered; afterwards 30 of 30 GETs on " + after.keySet());
         assertThat(failures).isEmpty();
         assertThat(after).containsOnlyKeys("127.0.0.5");
+    }
+
+    /**
+     * Moves the clock on by {@code step}, then waits for a DNS refresh that started to get its
+     * answer (or time out, in real time) and plan the next: the resolver always has one planned.
+     */
+    private static void advance(ManualScheduler clock, Duration step) {
+        clock.advance(step);
+        await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                .until(() -> clock.pendingTasks() > 0);
+    }
+
+    private String get() throws IOException {
+        try (Response response = client.newCall(new Request.Builder().url(url()).build()).execute()) {
+            return response.body().string();
+        }
     }
 
     @Test

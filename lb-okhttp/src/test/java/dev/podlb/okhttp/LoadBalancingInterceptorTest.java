@@ -8,22 +8,21 @@ import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
 import dev.podlb.core.discovery.dns.TestDnsServer;
 import dev.podlb.core.health.EjectionPolicy;
+import dev.podlb.core.pick.AffinityMemory;
 import dev.podlb.core.pick.PickRequest;
-import dev.podlb.core.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -43,9 +42,11 @@ class LoadBalancingInterceptorTest {
 
     private TestDnsServer dns;
     private Discovery discovery;
-    private final Map<String, MockWebServer> pods = new HashMap<>();
-    private final Map<String, AtomicInteger> received = new HashMap<>();
-    private final Map<String, MockResponse> nextResponse = new HashMap<>();
+    private LocalPods pods;
+    /** Requests each pod received, by its address. */
+    private final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
+    /** A pod's answer to its next request only; afterwards it answers "pod <its address>" again. */
+    private final Map<String, MockResponse> nextResponse = new ConcurrentHashMap<>();
     private int port;
     private LoadBalancingInterceptor interceptor;
     private OkHttpClient client;
@@ -54,30 +55,19 @@ class LoadBalancingInterceptorTest {
     void startCluster() throws Exception {
         dns = new TestDnsServer();
         dns.a(HOST, 30, PODS);
-        for (String ip : PODS) {
-            startPod(ip);
-        }
+        pods = new LocalPods(PODS);
+        pods.behaviour(ip -> {
+            received.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet();
+            MockResponse special = nextResponse.remove(ip);
+            return special != null ? special : new MockResponse.Builder().body("pod " + ip).build();
+        });
+        port = pods.port();
         discovery = Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).build()).build();
     }
 
-    private void startPod(String ip) throws IOException {
-        MockWebServer server = new MockWebServer();
-        server.setServerSocketFactory(new NoDelayServerSocketFactory());
-        received.computeIfAbsent(ip, k -> new AtomicInteger());
-        server.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                received.get(ip).incrementAndGet();
-                MockResponse special;
-                synchronized (nextResponse) {
-                    special = nextResponse.remove(ip);
-                }
-                return special != null ? special : new MockResponse.Builder().body("pod " + ip).build();
-            }
-        });
-        server.start(InetAddress.getByName(ip), port);
-        port = server.getPort();
-        pods.put(ip, server);
+    private int received(String ip) {
+        AtomicInteger n = received.get(ip);
+        return n == null ? 0 : n.get();
     }
 
     @AfterEach
@@ -85,7 +75,7 @@ class LoadBalancingInterceptorTest {
         if (interceptor != null) {
             interceptor.close();
         }
-        pods.values().forEach(MockWebServer::close);
+        pods.close();
         discovery.close();
         dns.close();
     }
@@ -120,7 +110,7 @@ class LoadBalancingInterceptorTest {
         }
         assertThat(answers).containsOnlyKeys("pod 127.0.0.2", "pod 127.0.0.3", "pod 127.0.0.4");
         assertThat(answers.values()).containsOnly(100);
-        assertThat(pods.get("127.0.0.2").takeRequest().getHeaders().get("Host")).isEqualTo(HOST + ":" + port);
+        assertThat(pods.server("127.0.0.2").takeRequest().getHeaders().get("Host")).isEqualTo(HOST + ":" + port);
     }
 
     @Test
@@ -168,7 +158,8 @@ class LoadBalancingInterceptorTest {
 
     @Test
     void sessionCookieSetByAPodBringsLaterRequestsBackToIt() throws Exception {
-        client(service().learnCookie("JSESSIONID"));
+        AffinityMemory memory = AffinityMemory.builder().build();
+        client(service().learnCookie("JSESSIONID", memory));
         // Whichever pod answers first creates the session.
         for (String ip : PODS) {
             nextResponse.put(ip, new MockResponse.Builder().addHeader("Set-Cookie", "JSESSIONID=s-" + ip + "; Path=/")
@@ -177,6 +168,11 @@ class LoadBalancingInterceptorTest {
         String creator = get(request());
         String session = "s-" + creator.substring(4);
         nextResponse.clear();
+
+        // Learned, not a lucky hash: the memory binds the session to the pod that created it.
+        InetSocketAddress bound = memory.boundTo(session);
+        assertThat(bound).as("pod session %s is bound to", session).isNotNull();
+        assertThat("pod " + bound.getAddress().getHostAddress() + ":" + bound.getPort()).isEqualTo(creator + ":" + port);
 
         for (int i = 0; i < 20; i++) {
             assertThat(get(request().header("Cookie", "JSESSIONID=" + session))).isEqualTo(creator);
@@ -189,18 +185,18 @@ class LoadBalancingInterceptorTest {
         for (int i = 0; i < 5; i++) {
             assertThat(get(request().header("X-Pod", "127.0.0.3"))).isEqualTo("pod 127.0.0.3");
         }
-        assertThat(pods.get("127.0.0.3").takeRequest().getHeaders().get("X-Pod")).isNull();
+        assertThat(pods.server("127.0.0.3").takeRequest().getHeaders().get("X-Pod")).isNull();
     }
 
     @Test
     void pinToAnAddressDiscoveryDidNotReturnIsNeverContacted() throws Exception {
-        startPod("127.0.0.9");
+        pods.start("127.0.0.9");
         client(service().pinHeader("X-Pod"));
 
         assertThatThrownBy(() -> get(request().header("X-Pod", "127.0.0.9")))
                 .isInstanceOf(NoPodAvailableException.class)
                 .hasMessageContaining("127.0.0.9");
-        assertThat(received.get("127.0.0.9").get()).isZero();
+        assertThat(received("127.0.0.9")).isZero();
     }
 
     @Test
@@ -215,7 +211,7 @@ class LoadBalancingInterceptorTest {
     @Test
     void getsSucceedWhileAPodIsDownAndItIsEjected() throws Exception {
         client(service().ejection(EjectionPolicy.builder().consecutiveFailures(1).build()));
-        pods.get("127.0.0.3").close();
+        pods.stop("127.0.0.3");
 
         for (int i = 0; i < 30; i++) {
             assertThat(get(request())).isIn("pod 127.0.0.2", "pod 127.0.0.4");
@@ -240,12 +236,19 @@ class LoadBalancingInterceptorTest {
     @Test
     void getWhosePodDiesAfterReceivingItIsRetriedOnAnotherPod() throws Exception {
         client(service());
-        nextResponse.put("127.0.0.2", new MockResponse.Builder().onResponseStart(SocketEffect.ShutdownConnection.INSTANCE).build());
-        nextResponse.put("127.0.0.3", new MockResponse.Builder().onResponseStart(SocketEffect.ShutdownConnection.INSTANCE).build());
 
-        String answer = get(request());
+        // Round-robin starts anywhere, so one GET may go straight to the healthy pod; of several in
+        // a row, some start on a dying pod (the two dying pods die on every request they get).
+        for (int i = 0; i < 6; i++) {
+            nextResponse.put("127.0.0.2", new MockResponse.Builder().onResponseStart(SocketEffect.ShutdownConnection.INSTANCE)
+                    .build());
+            nextResponse.put("127.0.0.3", new MockResponse.Builder().onResponseStart(SocketEffect.ShutdownConnection.INSTANCE)
+                    .build());
 
-        assertThat(answer).isEqualTo("pod 127.0.0.4");
+            assertThat(get(request())).as("GET %d", i + 1).isEqualTo("pod 127.0.0.4");
+        }
+
+        assertThat(received("127.0.0.2") + received("127.0.0.3")).as("requests the dying pods received").isPositive();
     }
 
     @Test
@@ -266,7 +269,7 @@ class LoadBalancingInterceptorTest {
     @Test
     void otherHostsPassThroughUntouched() throws Exception {
         client(service());
-        MockWebServer other = pods.get("127.0.0.2");
+        MockWebServer other = pods.server("127.0.0.2");
         Request direct = new Request.Builder().url("http://127.0.0.2:" + port + "/direct").build();
         try (Response response = client.newCall(direct).execute()) {
             assertThat(response.body().string()).isEqualTo("pod 127.0.0.2");

@@ -90,6 +90,11 @@ final class LocalPods implements AutoCloseable {
         return chaos;
     }
 
+    /** The server of the running pod {@code ip}, to look at the requests it recorded; {@code null} when stopped. */
+    MockWebServer server(String ip) {
+        return running.get(ip);
+    }
+
     /** How many times the request with this id reached a pod. */
     int received(String id) {
         AtomicInteger n = receivedById.get(id);
