@@ -1,11 +1,10 @@
 package dev.podlb.benchmarks;
 
+import dev.podlb.benchmarks.peers.GrpcPeers;
+import dev.podlb.benchmarks.peers.Peers;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
-import dev.podlb.core.LoadBalancer;
-import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.pick.AffinityMemory;
-import dev.podlb.core.pick.Pickers;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +58,8 @@ public final class BenchmarkReport {
         report.losses();
         Files.writeString(file, report.out.toString());
         System.out.println("wrote " + file.toAbsolutePath());
+        // The propagation table's mock API server (KubernetesApi) is never stopped: its threads would keep the JVM alive.
+        System.exit(0);
     }
 
     private void header() {
@@ -94,7 +95,7 @@ public final class BenchmarkReport {
         line("");
         line("ns per pick (lower is better) and the ratio to the `AtomicInteger`-modulo baseline of the same run."
                 + " Sticky pickers cycle through 1,024 session keys. `PeerPickBenchmark`; each library through its public API."
-                + " gRPC's ring_hash is not in this table: " + ringHashUnavailable());
+                + " gRPC's ring_hash is not in this table: " + GrpcPeers.RING_HASH_UNAVAILABLE);
         for (int threads : new int[] {1, 2}) {
             Collection<RunResult> results = new Runner(jmh(PeerPickBenchmark.class.getName()).threads(threads).build()).run();
             Map<String, Map<Integer, Double>> scores = new LinkedHashMap<>();
@@ -132,15 +133,6 @@ public final class BenchmarkReport {
         line("");
     }
 
-    private static String ringHashUnavailable() {
-        try {
-            dev.podlb.benchmarks.peers.GrpcPeers.ringHash(dev.podlb.benchmarks.peers.Peers.addresses(3));
-            return "(it became reachable: add it to PeerPickBenchmark).";
-        } catch (UnsupportedOperationException e) {
-            return e.getMessage();
-        }
-    }
-
     private void stickyQuality() {
         line("## 2. Sticky quality");
         line("");
@@ -150,7 +142,7 @@ public final class BenchmarkReport {
                 + " between old endpoints.");
         line("");
         line("Armeria's sticky strategy is its default (`EndpointSelectionStrategy.sticky`); gRPC's ring_hash is not"
-                + " measured: " + ringHashUnavailable());
+                + " measured: " + GrpcPeers.RING_HASH_UNAVAILABLE);
         line("");
         line("| library | endpoints | balance | moved on remove (ideal) | wrongly moved | moved on add (ideal) | wrongly moved |");
         line("|---|---|---|---|---|---|---|");
@@ -210,11 +202,11 @@ public final class BenchmarkReport {
         return cells;
     }
 
+    /** Endpoints 0 to n - 1, each with its pod's name, as discovery gives them: names take memory too. */
     private static List<Endpoint> endpoints(int n) {
         List<Endpoint> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            list.add(Endpoint.builder("10." + (i >> 16) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF), 8080)
-                    .podName("backend-" + i).build());
+            list.add(Endpoint.builder(Peers.address(i).getAddress(), 8080).podName("backend-" + i).build());
         }
         return list;
     }
@@ -224,8 +216,7 @@ public final class BenchmarkReport {
     }
 
     private static Object balancer(int n, boolean sticky) {
-        return LoadBalancer.builder("backend").resolver(StaticResolver.of(endpoints(n)))
-                .picker(sticky ? Pickers.sticky() : Pickers.roundRobin()).build();
+        return Peers.podlbBalancer(endpoints(n), sticky);
     }
 
     /** Heap bytes per endpoint that what {@code make} builds keeps alive (10,000 endpoints). */

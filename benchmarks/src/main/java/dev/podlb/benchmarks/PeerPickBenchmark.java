@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code AtomicInteger}-modulo baseline in the same run. Each {@code picker} value runs in its own
  * fork, so no library's code pollutes another's profile. Run with {@code -t 1} and {@code -t 2}.
  * gRPC's ring_hash is absent: its picker takes the request hash only through an xDS-internal key
- * (see {@code GrpcPeers.ringHash}).
+ * (see {@code GrpcPeers.RING_HASH_UNAVAILABLE}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

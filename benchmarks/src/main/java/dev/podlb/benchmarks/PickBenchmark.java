@@ -1,14 +1,13 @@
 package dev.podlb.benchmarks;
 
+import dev.podlb.benchmarks.peers.Peers;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.LoadBalancer;
-import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.PickableEndpoints;
 import dev.podlb.core.pick.Picker;
 import dev.podlb.core.pick.Pickers;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -55,13 +54,10 @@ public class PickBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            List<Endpoint> list = new ArrayList<>(endpoints);
-            for (int i = 1; i <= endpoints; i++) {
-                list.add(Endpoint.of("10.0." + (i >> 8) + "." + (i & 0xFF), 8080));
-            }
+            List<Endpoint> list = Peers.podlbEndpoints(Peers.addresses(endpoints));
             array = list.toArray(new Endpoint[0]);
-            roundRobin = LoadBalancer.builder("backend").resolver(StaticResolver.of(list)).build();
-            sticky = LoadBalancer.builder("backend").resolver(StaticResolver.of(list)).picker(Pickers.sticky()).build();
+            roundRobin = Peers.podlbBalancer(list, false);
+            sticky = Peers.podlbBalancer(list, true);
             EndpointSet set = EndpointSet.of(1, list);
             roundRobinPicker = Pickers.roundRobin().newPicker(new PickableEndpoints("backend", set, set.endpoints(), Set.of(), false));
         }

@@ -7,21 +7,18 @@ import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
 import dev.podlb.core.discovery.dns.TestDnsServer;
 import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
+import dev.podlb.core.testing.KubernetesApi;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 
 /**
  * Time from a change at the source — an EndpointSlice updated on fabric8's mock API server, a DNS
@@ -30,23 +27,25 @@ import java.util.function.IntConsumer;
 final class Propagation {
     private Propagation() {}
 
+    /** A set the load balancer took, and when. */
+    private record Arrival(long nanos, EndpointSet set) {}
+
     /** Median milliseconds over {@code changes} EndpointSlice updates. */
     static double kubernetesMedianMillis(int changes) throws Exception {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new io.fabric8.mockwebserver.MockWebServer(),
-                new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getByName("127.0.0.1"), 0);
-        try (KubernetesClient client = server.createClient();
-             Discovery discovery = Discovery.builder().kubernetes(KubernetesDiscovery.using(client)).build()) {
+        KubernetesApi.clear();
+        KubernetesClient client = KubernetesApi.client();
+        try (Discovery discovery = Discovery.builder().kubernetes(KubernetesDiscovery.using(client)).build()) {
             client.discovery().v1().endpointSlices().inNamespace("default").resource(slice(0)).create();
-            LinkedBlockingQueue<Long> seen = new LinkedBlockingQueue<>();
+            LinkedBlockingQueue<Arrival> seen = new LinkedBlockingQueue<>();
             try (LoadBalancer lb = LoadBalancer.builder("backend").target("k8s:///backend.default:http")
                     .discovery(discovery).listener(arrivals(seen)).build()) {
                 lb.awaitReady(Duration.ofSeconds(10));
-                return medianMillis(changes, seen, 10,
+                // The mock server does not replay to the informer's watch what changed since its list:
+                // a change made before the watch is live would be missed, not slow.
+                KubernetesApi.awaitWatching(lb, "default", "backend", "http", 8080);
+                return medianMillis(changes, seen, 10, Propagation::sliceAddress,
                         i -> client.discovery().v1().endpointSlices().inNamespace("default").resource(slice(i)).update());
             }
-        } finally {
-            server.destroy();
         }
     }
 
@@ -56,39 +55,52 @@ final class Propagation {
         try (TestDnsServer dns = new TestDnsServer();
              Discovery discovery = Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).build()).build()) {
             dns.a(host, ttl, "10.0.0.0");
-            LinkedBlockingQueue<Long> seen = new LinkedBlockingQueue<>();
+            LinkedBlockingQueue<Arrival> seen = new LinkedBlockingQueue<>();
             try (LoadBalancer lb = LoadBalancer.builder("backend").target("dns:///" + host + ":8080")
                     .discovery(discovery).listener(arrivals(seen)).build()) {
                 lb.awaitReady(Duration.ofSeconds(10));
-                return medianMillis(changes, seen, ttl + 10, i -> dns.a(host, ttl, "10.0.0." + i));
+                return medianMillis(changes, seen, ttl + 10, i -> "10.0.0." + i, i -> dns.a(host, ttl, "10.0.0." + i));
             }
         }
     }
 
-    /** Makes {@code changes} changes one after the other, each timed until the load balancer's set reflects it. */
-    private static double medianMillis(int changes, LinkedBlockingQueue<Long> seen, long timeoutSeconds, IntConsumer change)
-            throws InterruptedException {
-        seen.clear();
+    /**
+     * Makes {@code changes} changes one after the other, each timed until the load balancer takes a
+     * set holding the change's new {@code address}. Sets without it (from before the change, such
+     * as the watch probe's) are passed over, so they never stand for the change's arrival.
+     */
+    private static double medianMillis(int changes, LinkedBlockingQueue<Arrival> seen, long timeoutSeconds,
+            IntFunction<String> address, IntConsumer change) throws InterruptedException {
         List<Double> millis = new ArrayList<>();
         for (int i = 1; i <= changes; i++) {
             long start = System.nanoTime();
+            long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSeconds);
             change.accept(i);
-            Long arrived = seen.poll(timeoutSeconds, TimeUnit.SECONDS);
-            if (arrived == null) {
-                throw new IllegalStateException("change " + i + " did not reach the load balancer within " + timeoutSeconds + " s");
-            }
-            millis.add((arrived - start) / 1e6);
+            String expected = address.apply(i);
+            Arrival arrival;
+            do {
+                arrival = seen.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (arrival == null) {
+                    throw new IllegalStateException("change " + i + " did not reach the load balancer within "
+                            + timeoutSeconds + " s");
+                }
+            } while (arrival.set().lookup(expected).isEmpty());
+            millis.add((arrival.nanos() - start) / 1e6);
         }
         return median(millis);
     }
 
-    private static LoadBalancerListener arrivals(LinkedBlockingQueue<Long> seen) {
+    private static LoadBalancerListener arrivals(LinkedBlockingQueue<Arrival> seen) {
         return new LoadBalancerListener() {
             @Override
             public void endpointsChanged(String service, EndpointSet set) {
-                seen.add(System.nanoTime());
+                seen.add(new Arrival(System.nanoTime(), set));
             }
         };
+    }
+
+    private static String sliceAddress(int generation) {
+        return "10.0.1." + (generation % 250 + 1);
     }
 
     private static EndpointSlice slice(int generation) {
@@ -97,7 +109,7 @@ final class Propagation {
                 .addToLabels("kubernetes.io/service-name", "backend").endMetadata()
                 .withAddressType("IPv4")
                 .addNewPort().withName("http").withPort(8080).withProtocol("TCP").endPort()
-                .addNewEndpoint().withAddresses("10.0.1." + (generation % 250 + 1)).withNewConditions().withReady(true)
+                .addNewEndpoint().withAddresses(sliceAddress(generation)).withNewConditions().withReady(true)
                 .endConditions().endEndpoint()
                 .build();
     }

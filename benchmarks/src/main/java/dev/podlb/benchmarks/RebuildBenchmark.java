@@ -1,5 +1,6 @@
 package dev.podlb.benchmarks;
 
+import dev.podlb.benchmarks.peers.Peers;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.pick.PickableEndpoints;
@@ -44,10 +45,7 @@ public class RebuildBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        List<Endpoint> all = new ArrayList<>(endpoints + 1);
-        for (int i = 1; i <= endpoints + 1; i++) {
-            all.add(Endpoint.of("10." + (i >> 16) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF), 8080));
-        }
+        List<Endpoint> all = Peers.podlbEndpoints(Peers.addresses(endpoints + 1));
         sets.add(all.subList(0, endpoints));
         sets.add(all.subList(1, endpoints + 1));
     }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiPredicate;
 
 /**
  * How evenly a sticky picker spreads keys, and how many move when one endpoint in the middle of
@@ -33,34 +34,36 @@ final class StickyQuality {
         InetSocketAddress removed = all.get(n / 2);
         List<InetSocketAddress> fewer = new ArrayList<>(all);
         fewer.remove(n / 2);
-        InetSocketAddress[] afterRemove = assign(Peers.stickyByIndex(library, fewer), keys);
-        long moved = 0;
-        long movedFromStaying = 0;
-        for (int i = 0; i < keys; i++) {
-            if (!before[i].equals(afterRemove[i])) {
-                moved++;
-                if (!before[i].equals(removed)) {
-                    movedFromStaying++;
-                }
-            }
-        }
+        Moves onRemove = moves(before, assign(Peers.stickyByIndex(library, fewer), keys), (from, to) -> from.equals(removed));
 
         InetSocketAddress added = new InetSocketAddress("10.1.0.1", 8080);
         List<InetSocketAddress> more = new ArrayList<>(all);
         more.add(added);
-        InetSocketAddress[] afterAdd = assign(Peers.stickyByIndex(library, more), keys);
-        long movedOnAdd = 0;
-        long movedToOld = 0;
-        for (int i = 0; i < keys; i++) {
-            if (!before[i].equals(afterAdd[i])) {
-                movedOnAdd++;
-                if (!afterAdd[i].equals(added)) {
-                    movedToOld++;
+        Moves onAdd = moves(before, assign(Peers.stickyByIndex(library, more), keys), (from, to) -> to.equals(added));
+        return new Result(library, n, maxOverMean, (double) onRemove.moved() / keys, onRemove.wrong(),
+                (double) onAdd.moved() / keys, onAdd.wrong());
+    }
+
+    /** How many keys changed endpoint, and how many of those moved other than as the change called for. */
+    private record Moves(long moved, long wrong) {}
+
+    /**
+     * Counts the keys whose endpoint differs between {@code before} and {@code after}; a move that
+     * {@code called} does not accept (given the key's old and new endpoint) is counted as wrong too.
+     */
+    private static Moves moves(InetSocketAddress[] before, InetSocketAddress[] after,
+            BiPredicate<InetSocketAddress, InetSocketAddress> called) {
+        long moved = 0;
+        long wrong = 0;
+        for (int i = 0; i < before.length; i++) {
+            if (!before[i].equals(after[i])) {
+                moved++;
+                if (!called.test(before[i], after[i])) {
+                    wrong++;
                 }
             }
         }
-        return new Result(library, n, maxOverMean, (double) moved / keys, movedFromStaying, (double) movedOnAdd / keys,
-                movedToOld);
+        return new Moves(moved, wrong);
     }
 
     private static InetSocketAddress[] assign(PeerPicker picker, int keys) {

@@ -34,6 +34,23 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * method returns.
  */
 public final class GrpcPeers {
+    /**
+     * Why gRPC's {@code ring_hash_experimental} policy (grpc-xds) is in no table: its picker cannot
+     * be keyed by a given request hash through public API in gRPC-java 1.85.1.
+     *
+     * <p>The ring-hash picker reads the request hash from {@code CallOptions} under
+     * {@code io.grpc.xds.XdsNameResolver.RPC_HASH_KEY}, a package-private field of a
+     * package-private class that only the xDS name resolver's interceptor sets; a
+     * {@code CallOptions.Key} matches by identity, so an equal-named key of our own is not found.
+     * The only other input, the {@code requestHashHeader} config (gRFC A76), is gated behind the
+     * experimental flag {@code GRPC_EXPERIMENTAL_RING_HASH_SET_REQUEST_HASH_KEY} (off by default)
+     * and hashes a header's text with XxHash64 rather than taking a given hash.
+     */
+    public static final String RING_HASH_UNAVAILABLE =
+            "gRPC-java 1.85.1's ring_hash picker takes the request hash only from CallOptions key"
+                    + " io.grpc.xds.XdsNameResolver.RPC_HASH_KEY, a package-private field of a"
+                    + " package-private class, so no public API can supply it.";
+
     /** A name that only appears in gRPC's own diagnostics; no call is ever made. */
     private static final String AUTHORITY = "podlb-benchmark";
 
@@ -41,7 +58,7 @@ public final class GrpcPeers {
      * The per-pick arguments, built once: round_robin reads none of them, and building them per
      * pick would measure our allocation rather than gRPC's picker.
      */
-    private static final LoadBalancer.PickSubchannelArgs PICK_ARGS = new FixedPickArgs(CallOptions.DEFAULT);
+    private static final LoadBalancer.PickSubchannelArgs PICK_ARGS = new FixedPickArgs();
 
     /**
      * The timer gRPC's policies may ask for. With grpc-xds on the classpath, grpc-services
@@ -62,30 +79,6 @@ public final class GrpcPeers {
     public static PeerPicker roundRobin(List<InetSocketAddress> endpoints) {
         LoadBalancer.SubchannelPicker picker = readyPicker(provider("round_robin"), endpoints);
         return key -> picker.pickSubchannel(PICK_ARGS).getSubchannel();
-    }
-
-    /**
-     * gRPC's {@code ring_hash_experimental} policy (grpc-xds) keyed by the request's 64-bit hash:
-     * not reachable through public API in gRPC-java 1.85.1, so this always throws.
-     *
-     * <p>The ring-hash picker reads the request hash from {@code CallOptions} under
-     * {@code io.grpc.xds.XdsNameResolver.RPC_HASH_KEY}, a package-private field of a
-     * package-private class that only the xDS name resolver's interceptor sets; a
-     * {@code CallOptions.Key} matches by identity, so an equal-named key of our own is not found.
-     * The only other input, the {@code requestHashHeader} config (gRFC A76), is gated behind the
-     * experimental flag {@code GRPC_EXPERIMENTAL_RING_HASH_SET_REQUEST_HASH_KEY} (off by default)
-     * and hashes a header's text with XxHash64 rather than taking a given hash.
-     */
-    public static PeerPicker ringHash(List<InetSocketAddress> endpoints) {
-        throw new UnsupportedOperationException(
-                "gRPC-java 1.85.1's ring_hash picker takes the request hash only from CallOptions key"
-                        + " io.grpc.xds.XdsNameResolver.RPC_HASH_KEY, a package-private field of a"
-                        + " package-private class, so no public API can supply it.");
-    }
-
-    /** The first address of a subchannel a {@link PeerPicker} from this class returned. */
-    public static InetSocketAddress addressOf(Object picked) {
-        return (InetSocketAddress) ((LoadBalancer.Subchannel) picked).getAddresses().getAddresses().get(0);
     }
 
     private static ScheduledExecutorService newTimer() {
@@ -192,8 +185,7 @@ public final class GrpcPeers {
 
     /**
      * A subchannel with no transport that reports READY when asked to connect, as a healthy
-     * endpoint would a moment later. It keeps its address group so a pick can be mapped back to
-     * the endpoint ({@link #addressOf}).
+     * endpoint would a moment later.
      */
     private static final class ReadySubchannel extends LoadBalancer.Subchannel {
         private final List<EquivalentAddressGroup> addresses;
@@ -251,7 +243,7 @@ public final class GrpcPeers {
         }
     }
 
-    /** The arguments of a pick for a call that never happens; only the call options vary. */
+    /** The arguments of a pick for a call that never happens. */
     private static final class FixedPickArgs extends LoadBalancer.PickSubchannelArgs {
         /** Pickers may look at the method, never at its payloads: these marshallers are unused. */
         private static final MethodDescriptor<Void, Void> METHOD = MethodDescriptor.<Void, Void>newBuilder()
@@ -261,16 +253,11 @@ public final class GrpcPeers {
                 .setResponseMarshaller(UnusedMarshaller.INSTANCE)
                 .build();
 
-        private final CallOptions callOptions;
         private final Metadata headers = new Metadata();
-
-        FixedPickArgs(CallOptions callOptions) {
-            this.callOptions = callOptions;
-        }
 
         @Override
         public CallOptions getCallOptions() {
-            return callOptions;
+            return CallOptions.DEFAULT;
         }
 
         @Override

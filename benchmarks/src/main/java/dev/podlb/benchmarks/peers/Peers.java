@@ -35,13 +35,33 @@ public final class Peers {
 
     private Peers() {}
 
-    /** The endpoints 10.0.x.y:8080, as podlb's benchmarks name them. */
+    /** Endpoint {@code i} of every benchmark: 10.x.y.z:8080, where x.y.z is {@code i} in base 256. */
+    public static InetSocketAddress address(int i) {
+        return new InetSocketAddress("10." + (i >> 16) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF), 8080);
+    }
+
+    /** Endpoints 1 to {@code count} ({@link #address}), the list every library is given. */
     public static List<InetSocketAddress> addresses(int count) {
         List<InetSocketAddress> list = new ArrayList<>(count);
         for (int i = 1; i <= count; i++) {
-            list.add(new InetSocketAddress("10.0." + (i >> 8) + "." + (i & 0xFF), 8080));
+            list.add(address(i));
         }
         return list;
+    }
+
+    /** podlb's endpoints at {@code addresses}, ready and with nothing but an address. */
+    public static List<Endpoint> podlbEndpoints(List<InetSocketAddress> addresses) {
+        List<Endpoint> list = new ArrayList<>(addresses.size());
+        for (InetSocketAddress address : addresses) {
+            list.add(Endpoint.of(address.getAddress(), address.getPort()));
+        }
+        return list;
+    }
+
+    /** A podlb load balancer of service {@code backend} over {@code endpoints}, round-robin or sticky. */
+    public static LoadBalancer podlbBalancer(List<Endpoint> endpoints, boolean sticky) {
+        return LoadBalancer.builder("backend").resolver(StaticResolver.of(endpoints))
+                .picker(sticky ? Pickers.sticky() : Pickers.roundRobin()).build();
     }
 
     /** A 64-bit key for session {@code i}, for the libraries whose sticky pickers take a number. */
@@ -78,8 +98,6 @@ public final class Peers {
                         .createLoadBalancer(new PowerOfTwoChoicesConfiguration(), null));
             case "grpcRoundRobin":
                 return GrpcPeers.roundRobin(endpoints);
-            case "grpcRingHash":
-                return GrpcPeers.ringHash(endpoints);
             default:
                 throw new IllegalArgumentException("unknown picker " + name);
         }
@@ -87,13 +105,12 @@ public final class Peers {
 
     /**
      * A sticky picker whose {@code pick(i)} maps the i-th distinct session to the address of its
-     * endpoint, for measuring balance and movement over many keys: {@code podlb}, {@code armeria}
-     * or {@code grpcRingHash}.
+     * endpoint, for measuring balance and movement over many keys: {@code podlb} or {@code armeria}.
      */
     public static PeerPicker stickyByIndex(String name, List<InetSocketAddress> endpoints) {
         switch (name) {
             case "podlb": {
-                LoadBalancer lb = podlbBalancer(endpoints, true);
+                LoadBalancer lb = podlbBalancer(podlbEndpoints(endpoints), true);
                 return i -> lb.pick(PickRequest.sticky(sessionOf(i))).socketAddress();
             }
             case "armeria": {
@@ -104,10 +121,6 @@ public final class Peers {
                     com.linecorp.armeria.client.Endpoint e = group.selectNow(ctx);
                     return new InetSocketAddress(e.host(), e.port());
                 };
-            }
-            case "grpcRingHash": {
-                PeerPicker ring = GrpcPeers.ringHash(endpoints);
-                return i -> GrpcPeers.addressOf(ring.pick(keyOf(i)));
             }
             default:
                 throw new IllegalArgumentException("no sticky picker named " + name);
@@ -121,7 +134,7 @@ public final class Peers {
     }
 
     private static PeerPicker podlb(List<InetSocketAddress> endpoints, boolean sticky) {
-        LoadBalancer lb = podlbBalancer(endpoints, sticky);
+        LoadBalancer lb = podlbBalancer(podlbEndpoints(endpoints), sticky);
         if (!sticky) {
             return key -> lb.pick();
         }
@@ -130,15 +143,6 @@ public final class Peers {
             requests[i] = PickRequest.sticky(sessionOf(i));
         }
         return key -> lb.pick(requests[(int) (key & (KEYS - 1))]);
-    }
-
-    private static LoadBalancer podlbBalancer(List<InetSocketAddress> endpoints, boolean sticky) {
-        List<Endpoint> list = new ArrayList<>();
-        for (InetSocketAddress address : endpoints) {
-            list.add(Endpoint.of(address.getAddress(), address.getPort()));
-        }
-        return LoadBalancer.builder("backend").resolver(StaticResolver.of(list))
-                .picker(sticky ? Pickers.sticky() : Pickers.roundRobin()).build();
     }
 
     private static EndpointGroup armeriaGroup(List<InetSocketAddress> endpoints, EndpointSelectionStrategy strategy) {
