@@ -200,7 +200,7 @@ final class KubernetesResolver extends PublishingResolver {
             rebuildFromStore();
         } catch (RuntimeException e) {
             log.error("{}: reading the EndpointSlices failed; the last good set serves", target, e);
-            publishError(new KubernetesDiscoveryException(target + ": reading the EndpointSlices failed: " + e, e));
+            publishError(new KubernetesDiscoveryException(target + ": reading the EndpointSlices failed: " + e, false, e));
         }
     }
 
@@ -219,7 +219,7 @@ final class KubernetesResolver extends PublishingResolver {
             if (slices.isEmpty() && current() == null) {
                 publishError(new KubernetesDiscoveryException(target + ": service " + target.service() + " in namespace "
                         + namespace + " has no EndpointSlice; expected an existing Service with a selector (is the name"
-                        + " or the namespace wrong?)"));
+                        + " or the namespace wrong?)", true));
                 return;
             }
             List<Endpoint> endpoints = new ArrayList<>();
@@ -322,7 +322,7 @@ final class KubernetesResolver extends PublishingResolver {
 
     private void watchFailed(Throwable error) {
         Throwable cause = Futures.unwrap(error);
-        KubernetesDiscoveryException failure = new KubernetesDiscoveryException(target + ": " + explain(cause), cause);
+        KubernetesDiscoveryException failure = new KubernetesDiscoveryException(target + ": " + explain(cause), isDefinite(cause), cause);
         boolean first;
         synchronized (lock) {
             if (closed) {
@@ -335,6 +335,12 @@ final class KubernetesResolver extends PublishingResolver {
             log.warn("{}{}", failure.getMessage(), current() != null ? "; the last good set serves meanwhile" : "");
         }
         publishError(failure);
+    }
+
+    /** Access denied or refused credentials: an answer that retrying will not change. */
+    private static boolean isDefinite(Throwable cause) {
+        return cause instanceof KubernetesClientException
+                && (((KubernetesClientException) cause).getCode() == 403 || ((KubernetesClientException) cause).getCode() == 401);
     }
 
     private String explain(Throwable cause) {
