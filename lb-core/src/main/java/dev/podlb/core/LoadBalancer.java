@@ -1,5 +1,6 @@
 package dev.podlb.core;
 
+import dev.podlb.core.discovery.DiscoveryException;
 import dev.podlb.core.discovery.Resolver;
 import dev.podlb.core.health.HealthTracker;
 import dev.podlb.core.health.Outcome;
@@ -107,6 +108,9 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public LoadBalancer awaitReady(Duration timeout) {
         Durations.requirePositive("awaitReady timeout", timeout, "10s");
+        if (state.resolved) {
+            return this; // a set came after a definite failure completed the wait
+        }
         try {
             firstSet.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -115,6 +119,11 @@ public final class LoadBalancer implements AutoCloseable {
                     + resolver.describe() + " found no endpoints within " + timeout
                     + (error == null ? " and reported no error" : "; last error: " + error.getMessage()), 0, 0, 0, error);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof DefiniteFailure) {
+                Throwable error = e.getCause().getCause();
+                throw new NoEndpointException(service, NoEndpointException.Reason.NOT_RESOLVED, "service " + service + ": "
+                        + error.getMessage(), 0, 0, 0, error);
+            }
             throw new IllegalStateException("load balancer for service " + service + " is closed", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -396,7 +405,25 @@ public final class LoadBalancer implements AutoCloseable {
         @Override
         public void onError(Throwable error) {
             lastResolutionError = error;
+            if (error instanceof DiscoveryException && ((DiscoveryException) error).isDefinite()) {
+                // An answer such as NXDOMAIN or 403 before any set: awaitReady need not wait it out.
+                firstSet.completeExceptionally(new DefiniteFailure(error));
+            }
             notifyListener(l -> l.resolutionFailed(service, error));
+        }
+
+        @Override
+        public void onRecovered() {
+            lastResolutionError = null;
+        }
+    }
+
+    /** Completes {@link #firstSet} when discovery answered definitely that it has nothing. */
+    private static final class DefiniteFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        DefiniteFailure(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
         }
     }
 

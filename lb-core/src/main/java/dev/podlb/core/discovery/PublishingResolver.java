@@ -47,8 +47,14 @@ public abstract class PublishingResolver implements Resolver {
     protected boolean publish(EndpointSet set) {
         EndpointSet numbered;
         synchronized (publishLock) {
+            boolean hadError = lastError != null;
             lastError = null; // resolution succeeded, whether or not the set changed
             if (set.equals(current)) {
+                if (hadError) {
+                    for (Listener listener : listeners) {
+                        deliverRecovered(listener);
+                    }
+                }
                 return false;
             }
             numbered = set.withVersion(++version);
@@ -74,6 +80,14 @@ public abstract class PublishingResolver implements Resolver {
             listener.onError(error);
         } catch (RuntimeException e) {
             log.warn("{}: a subscriber failed on a resolution error", describe(), e);
+        }
+    }
+
+    private void deliverRecovered(Listener listener) {
+        try {
+            listener.onRecovered();
+        } catch (RuntimeException e) {
+            log.warn("{}: a subscriber failed on recovery", describe(), e);
         }
     }
 

@@ -27,6 +27,9 @@ public interface Resolver extends AutoCloseable {
 
         /** Resolution failed; the last set delivered stays current. */
         default void onError(Throwable error) {}
+
+        /** Resolution succeeded again after {@link #onError}, and the set it found is the one delivered last. */
+        default void onRecovered() {}
     }
 
     /** Ends one subscription. */
