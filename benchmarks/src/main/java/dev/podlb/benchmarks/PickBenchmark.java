@@ -7,7 +7,9 @@ import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.PickableEndpoints;
 import dev.podlb.core.pick.Picker;
+import dev.podlb.core.pick.PickerContext;
 import dev.podlb.core.pick.Pickers;
+import dev.podlb.core.time.Scheduler;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -59,7 +61,8 @@ public class PickBenchmark {
             roundRobin = Peers.podlbBalancer(list, false);
             sticky = Peers.podlbBalancer(list, true);
             EndpointSet set = EndpointSet.of(1, list);
-            roundRobinPicker = Pickers.roundRobin().newPicker(new PickableEndpoints("backend", set, set.endpoints(), Set.of(), false));
+            roundRobinPicker = Pickers.roundRobin().newInstance(PickerContext.of("backend", Scheduler.system()))
+                    .newPicker(PickableEndpoints.of("backend", set));
         }
 
         @TearDown(Level.Trial)

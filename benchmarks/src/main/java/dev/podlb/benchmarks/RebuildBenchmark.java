@@ -5,10 +5,12 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.pick.PickableEndpoints;
 import dev.podlb.core.pick.Picker;
+import dev.podlb.core.pick.PickerContext;
+import dev.podlb.core.pick.PickerInstance;
 import dev.podlb.core.pick.Pickers;
+import dev.podlb.core.time.Scheduler;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,9 +40,11 @@ public class RebuildBenchmark {
     @Param({"10", "100", "1000", "10000"})
     public int endpoints;
 
+    private static final PickerContext CONTEXT = PickerContext.of("backend", Scheduler.system());
+
     private final List<List<Endpoint>> sets = new ArrayList<>();
-    private final Picker.Factory roundRobin = Pickers.roundRobin();
-    private final Picker.Factory sticky = Pickers.sticky();
+    private final PickerInstance roundRobin = Pickers.roundRobin().newInstance(CONTEXT);
+    private final PickerInstance sticky = Pickers.sticky().newInstance(CONTEXT);
     private int next;
 
     @Setup(Level.Trial)
@@ -52,7 +56,7 @@ public class RebuildBenchmark {
 
     private PickableEndpoints nextSet() {
         EndpointSet set = EndpointSet.of(next, sets.get(next++ & 1));
-        return new PickableEndpoints("backend", set, set.endpoints(), Set.of(), false);
+        return PickableEndpoints.of("backend", set);
     }
 
     @Benchmark

@@ -2,13 +2,19 @@ package dev.podlb.core;
 
 import dev.podlb.core.discovery.DiscoveryException;
 import dev.podlb.core.discovery.Resolver;
-import dev.podlb.core.health.HealthTracker;
+import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.internal.Durations;
+import dev.podlb.core.internal.OutlierDetector;
+import dev.podlb.core.internal.PickableView;
+import dev.podlb.core.internal.Pinning;
+import dev.podlb.core.internal.PodState;
+import dev.podlb.core.internal.SerialContext;
+import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.pick.PickRequest;
-import dev.podlb.core.pick.PickableEndpoints;
 import dev.podlb.core.pick.Picker;
-import dev.podlb.core.pick.Pinning;
+import dev.podlb.core.pick.PickerInstance;
+import dev.podlb.core.time.Scheduler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,17 +25,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One service's load balancer: the endpoints its resolver discovers, their health, and the picker
- * that chooses among them. {@link #pick} chooses the endpoint for a request; {@link #report} tells
- * how the call went, which may eject a failing endpoint for a while.
- *
- * <p>A pick takes no lock: the endpoints, their health and the picker built from them form one
- * immutable state, replaced as a whole whenever discovery or health changes it.
+ * that chooses among them. {@link #pick} chooses the endpoint for a request; {@link #start} and
+ * {@link Attempt#end} (or {@link #report}) tell how the call went, which may eject a failing
+ * endpoint for a while.
  *
  * <pre>{@code
  * try (LoadBalancer lb = LoadBalancer.builder("backend")
@@ -37,10 +42,19 @@ import org.slf4j.LoggerFactory;
  *         .picker(Pickers.sticky())
  *         .build()) {
  *     Endpoint pod = lb.pick(PickRequest.sticky(sessionId));
+ *     Attempt attempt = lb.start(pod);
  *     // ... call pod.authority() ...
- *     lb.report(pod, Outcome.response(200));
+ *     attempt.end(Outcome.response(200));
  * }
  * }</pre>
+ *
+ * <p><b>Threads.</b> A pick takes no lock: it reads one immutable state (the set, the health view
+ * and the picker built from them), replaced as a whole on every change. Reports take no lock
+ * either: they update the pod's atomics. Every change of state (a new set from discovery, an
+ * ejection, a readmission, a panic transition, close) is a task on this load balancer's
+ * {@link SerialContext}: tasks run one at a time, in order, on a podlb thread (never a discovery,
+ * timer or request thread), and {@link LoadBalancerListener} callbacks are made from them in the
+ * order the state changed. Sets that arrive close together are applied as one rebuild.
  */
 public final class LoadBalancer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoadBalancer.class);
@@ -48,28 +62,49 @@ public final class LoadBalancer implements AutoCloseable {
     private final String service;
     private final Resolver resolver;
     private final boolean ownsResolver;
-    private final Picker.Factory pickers;
+    private final PickerInstance pickers;
     private final Pinning pinning;
-    private final HealthTracker health;
+    private final EjectionPolicy policy;
+    private final Scheduler scheduler;
+    private final long coalesceNanos;
     private final LoadBalancerListener listener;
-    private final Object lock = new Object();
+    private final SerialContext context;
+    private final OutlierDetector health;
+    private final CompletableFuture<Void> firstSet = new CompletableFuture<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final Resolver.Subscription subscription;
     private volatile State state;
     private volatile Throwable lastResolutionError;
-    private final CompletableFuture<Void> firstSet = new CompletableFuture<>();
-    private boolean closed;
+    /** While the constructor subscribes: sets delivered then are applied on the constructing thread. */
+    private volatile boolean starting = true;
 
-    LoadBalancer(LoadBalancerBuilder builder, Resolver resolver, boolean ownsResolver, Picker.Factory pickers,
-                 Pinning pinning) {
+    // Serial context only.
+    /** The newest set discovery delivered; ahead of {@link #applied} while a coalesced apply waits. */
+    private EndpointSet arrived;
+    /** The set the current state was built from; {@code null} before the first. */
+    private EndpointSet applied;
+    private long appliedAtNanos;
+    private Scheduler.Cancellable pendingApply;
+
+    LoadBalancer(LoadBalancerBuilder builder, Resolver resolver, boolean ownsResolver, PickerInstance pickers) {
         this.service = builder.service;
         this.resolver = resolver;
         this.ownsResolver = ownsResolver;
         this.pickers = pickers;
-        this.pinning = pinning;
+        this.pinning = new Pinning(builder.whenPinUnavailable);
+        this.policy = builder.ejection;
+        this.scheduler = builder.scheduler;
+        this.coalesceNanos = builder.coalesce.toNanos();
         this.listener = builder.listener;
-        this.health = new HealthTracker(service, builder.ejection, builder.scheduler, new HealthEvents());
+        this.context = new SerialContext("load balancer " + service,
+                builder.executor != null ? builder.executor : scheduler.executor());
+        this.health = new OutlierDetector(service, policy, scheduler, context, this::appliedSet, new HealthEvents());
         this.state = State.unresolved(this);
         this.subscription = resolver.subscribe(new ResolverEvents());
+        starting = false;
+        // A set the resolver already had (a static target) is in use when build() returns.
+        context.drainHere();
+        context.drain();
     }
 
     /** Starts a load balancer for the service of this name (used in messages, logs and metrics). */
@@ -87,6 +122,11 @@ public final class LoadBalancer implements AutoCloseable {
         return pick(state, request);
     }
 
+    /** Chooses the endpoint for a request with no sticky key and no pin. */
+    public Endpoint pick() {
+        return pick(PickRequest.none());
+    }
+
     private Endpoint pick(State s, PickRequest request) {
         Endpoint endpoint = request.pin() == null ? s.picker.pick(request) : s.pickPinned(request, pinning);
         return endpoint != null ? endpoint : pickerReturnedNothing(s);
@@ -94,22 +134,84 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** Kept out of {@link #pick} so that the hot path stays small enough to inline. */
     private Endpoint pickerReturnedNothing(State s) {
-        throw s.pickable.noEndpoint(NoEndpointException.Reason.PICKER_FAILED,
+        throw s.noEndpoint(this, NoEndpointException.Reason.PICKER_FAILED,
                 "picker " + pickers + " of service " + service + " returned no endpoint");
     }
 
     /**
+     * Chooses the endpoint for a retry, never one of {@code avoid} (the endpoints this request
+     * already tried) while another exists: the picker's choice unless it is one of them, else
+     * another pickable endpoint, else a candidate that is ejected (during a rolling restart an
+     * ejected pod is often back), and the picker's choice again only when every candidate has been
+     * tried. A pinned request gets its pod, tried or not.
+     */
+    public Endpoint pickAvoiding(PickRequest request, Set<InetSocketAddress> avoid) {
+        State s = state;
+        Endpoint chosen = pick(s, request);
+        if (request.pin() != null || avoid.isEmpty() || !avoid.contains(chosen.socketAddress())
+                || s.pickable == null) {
+            return chosen;
+        }
+        // Starting further along for each retry spreads a request's retries over the set.
+        Endpoint other = firstNotIn(s.pickable.endpoints(), avoid);
+        if (other == null) {
+            other = firstNotIn(s.candidates, avoid);
+        }
+        return other != null ? other : chosen;
+    }
+
+    private static Endpoint firstNotIn(List<Endpoint> endpoints, Set<InetSocketAddress> avoid) {
+        int n = endpoints.size();
+        for (int i = 0; i < n; i++) {
+            Endpoint e = endpoints.get((avoid.size() + i) % n);
+            if (!avoid.contains(e.socketAddress())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Starts an attempt on {@code endpoint}, as its request leaves: it counts among the pod's
+     * requests in flight until {@link Attempt#end} tells how it went. No lock is taken.
+     */
+    public Attempt start(Endpoint endpoint) {
+        return new Attempt(endpoint, health.pod(endpoint.socketAddress()), health, scheduler);
+    }
+
+    /**
+     * Tells how a call to {@code endpoint} ended, for a caller that does not use {@link #start};
+     * failures may eject it. No lock is taken: a run of failures reaching the policy's threshold
+     * hands the decision to the load balancer's serial context.
+     */
+    public void report(Endpoint endpoint, Outcome outcome) {
+        PodState pod = health.pod(endpoint.socketAddress());
+        if (pod != null) {
+            health.report(pod, outcome);
+        }
+    }
+
+    /** The live load figures of the endpoint at this address and port, or {@code null} when it is not in the set. */
+    public EndpointStats stats(Endpoint endpoint) {
+        return health.pod(endpoint.socketAddress());
+    }
+
+    /**
      * Waits until discovery has delivered its first set of endpoints, so that the first calls do
-     * not fail while it starts.
+     * not fail while it starts. A definite answer before any set (the name does not exist, access
+     * is denied) fails at once; only silence and transient errors are waited out.
      *
      * @return this load balancer
-     * @throws NoEndpointException when no set came within {@code timeout}; its message names the
-     *                             target and the last resolution error (no such name, access denied…)
+     * @throws NoEndpointException when no set came within {@code timeout}, or discovery answered
+     *                             that there is none; its message names the target and the error
      */
     public LoadBalancer awaitReady(Duration timeout) {
         Durations.requirePositive("awaitReady timeout", timeout, "10s");
+        if (closed.get()) {
+            throw closedException();
+        }
         if (state.resolved) {
-            return this; // a set came after a definite failure completed the wait
+            return this;
         }
         try {
             firstSet.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -119,49 +221,20 @@ public final class LoadBalancer implements AutoCloseable {
                     + resolver.describe() + " found no endpoints within " + timeout
                     + (error == null ? " and reported no error" : "; last error: " + error.getMessage()), 0, 0, 0, error);
         } catch (ExecutionException e) {
+            if (state.resolved) {
+                return this; // a set came after a definite failure ended the wait
+            }
             if (e.getCause() instanceof DefiniteFailure) {
                 Throwable error = e.getCause().getCause();
                 throw new NoEndpointException(service, NoEndpointException.Reason.NOT_RESOLVED, "service " + service + ": "
                         + error.getMessage(), 0, 0, 0, error);
             }
-            throw new IllegalStateException("load balancer for service " + service + " is closed", e.getCause());
+            throw closedException();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for service " + service + " to resolve", e);
         }
         return this;
-    }
-
-    /**
-     * Chooses the endpoint for a retry: the picker's choice unless it is one of {@code avoid}
-     * (endpoints this request already failed on), then another pickable endpoint, and the picker's
-     * choice again only when every pickable endpoint has been tried.
-     */
-    public Endpoint pickAvoiding(PickRequest request, Set<InetSocketAddress> avoid) {
-        State s = state;
-        Endpoint chosen = pick(s, request);
-        if (avoid.isEmpty() || !avoid.contains(chosen.socketAddress()) || s.pickable == null) {
-            return chosen;
-        }
-        List<Endpoint> pickable = s.pickable.endpoints();
-        for (int i = 0; i < pickable.size(); i++) {
-            // Starting further along for each retry spreads a request's retries over the set.
-            Endpoint other = pickable.get((avoid.size() + i) % pickable.size());
-            if (!avoid.contains(other.socketAddress())) {
-                return other;
-            }
-        }
-        return chosen;
-    }
-
-    /** Chooses the endpoint for a request with no sticky key and no pin. */
-    public Endpoint pick() {
-        return pick(PickRequest.none());
-    }
-
-    /** Tells how a call to {@code endpoint} ended; failures may eject it. */
-    public void report(Endpoint endpoint, Outcome outcome) {
-        health.report(endpoint, outcome);
     }
 
     /** The service's name. */
@@ -182,23 +255,26 @@ public final class LoadBalancer implements AutoCloseable {
     /** Counts and state, for health checks and operators. */
     public Status status() {
         State s = state;
-        return new Status(service, resolver.describe(), s.resolved, s.set.version(), s.set.size(), s.set.readyCount(),
-                s.set.terminatingCount(), s.ejected, s.pickableCount, s.panic, lastResolutionError);
+        return new Status(service, resolver.describe(), s.resolved, closed.get(), s.set.version(), s.set.size(),
+                s.set.readyCount(), s.set.terminatingCount(), s.ejected, s.pickableCount, s.panic, lastResolutionError);
     }
 
-    /** Stops discovery (when this load balancer started it) and scheduled work; later picks fail. */
+    /**
+     * Stops discovery (when this load balancer started it) and scheduled work. Picks that follow
+     * fail with {@link NoEndpointException.Reason#CLOSED}; no listener is called afterwards.
+     */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            state = State.closed(this);
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
+        state = State.closed(this);
         firstSet.completeExceptionally(new IllegalStateException("closed"));
         subscription.close();
-        health.close();
+        context.execute(() -> {
+            cancelPendingApply();
+            health.close();
+        });
         if (ownsResolver) {
             resolver.close();
         }
@@ -209,80 +285,131 @@ public final class LoadBalancer implements AutoCloseable {
         return "LoadBalancer{" + status() + ", picker=" + pickers + " with " + pinning + "}";
     }
 
-    private void update(EndpointSet set) {
-        Boolean panic;
-        synchronized (lock) {
-            if (closed || (state.resolved && set.equals(state.set))) {
-                return;
-            }
-            health.retain(set);
-            panic = rebuild(set);
+    private NoEndpointException closedException() {
+        return new NoEndpointException(service, NoEndpointException.Reason.CLOSED, "load balancer for service "
+                + service + " is closed", 0, 0, 0, null);
+    }
+
+    private EndpointSet appliedSet() {
+        return applied != null ? applied : EndpointSet.empty();
+    }
+
+    /** A set from discovery, on the serial context: newest version only, applied at once or with the next batch. */
+    private void arrived(EndpointSet set) {
+        if (closed.get()) {
+            return;
         }
-        lastResolutionError = null;
+        if (arrived != null && set.version() < arrived.version()) {
+            log.debug("{}: dropped {}, older than {}", service, set, arrived);
+            return;
+        }
+        EndpointSet before = arrived;
+        arrived = set;
+        lastResolutionError = null; // discovery resolved: an error it reported before is over
+        health.readinessChanged(before, set);
+        if (pendingApply != null) {
+            return; // the waiting apply will take this newest set
+        }
+        long wait = applied == null ? 0 : coalesceNanos - (scheduler.nanoTime() - appliedAtNanos);
+        if (wait <= 0) {
+            apply();
+        } else {
+            pendingApply = scheduler.schedule(Duration.ofNanos(wait), () -> context.execute(() -> {
+                pendingApply = null;
+                apply();
+            }));
+        }
+    }
+
+    private void apply() {
+        if (closed.get()) {
+            return;
+        }
+        EndpointSet set = arrived;
+        appliedAtNanos = scheduler.nanoTime();
+        boolean changed = applied == null || !set.equals(applied);
+        applied = set;
+        if (!changed) {
+            return;
+        }
+        health.retain(set);
+        Boolean panic = rebuild();
         firstSet.complete(null);
-        notifyListener(l -> l.endpointsChanged(service, set));
-        notifyPanic(panic);
+        announce(l -> l.endpointsChanged(service, set));
+        announcePanic(panic);
     }
 
-    /** Rebuilds after a health change; returns what {@link #rebuild} returns. */
-    private Boolean healthChanged() {
-        synchronized (lock) {
-            return !closed && state.resolved ? rebuild(state.set) : null;
-        }
-    }
-
-    private void notifyPanic(Boolean panic) {
-        if (panic != null) {
-            notifyListener(l -> l.panicChanged(service, panic));
+    private void cancelPendingApply() {
+        if (pendingApply != null) {
+            pendingApply.cancel();
+            pendingApply = null;
         }
     }
 
     /**
-     * Builds the state for {@code set} and the current health. Called with the lock held; returns
-     * the new panic state when it changed, else {@code null}, for the caller to announce unlocked.
+     * Builds the state for the applied set and the current health, on the serial context.
+     * Returns the new panic state when it changed, else {@code null}, for the caller to announce
+     * after the events that caused it.
      */
-    private Boolean rebuild(EndpointSet set) {
+    private Boolean rebuild() {
+        if (applied == null || closed.get()) {
+            return null;
+        }
+        EndpointSet set = applied;
         boolean wasPanic = state.panic;
-        List<Endpoint> candidates = candidates(set);
+        Readiness wanted = set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
+        List<Endpoint> candidates = new ArrayList<>(set.size());
+        List<Endpoint> healthy = new ArrayList<>(set.size());
         Set<InetSocketAddress> ejected = new HashSet<>();
-        List<Endpoint> pickable = new ArrayList<>(candidates.size());
         for (Endpoint e : set.endpoints()) {
-            if (health.isEjected(e.socketAddress())) {
+            boolean out = health.isEjected(e.socketAddress());
+            if (out) {
                 ejected.add(e.socketAddress());
             }
-        }
-        for (Endpoint e : candidates) {
-            if (!ejected.contains(e.socketAddress())) {
-                pickable.add(e);
+            if (e.readiness() == wanted) {
+                candidates.add(e);
+                if (!out) {
+                    healthy.add(e);
+                }
             }
         }
-        boolean panic = pickable.isEmpty() && !candidates.isEmpty();
+        boolean panic = policy.isPanic(healthy.size(), candidates.size());
         State next;
         if (candidates.isEmpty()) {
-            NoEndpointException.Reason reason = set.isEmpty()
-                    ? NoEndpointException.Reason.NONE_DISCOVERED : NoEndpointException.Reason.NONE_READY;
-            String message = set.isEmpty()
-                    ? "no endpoint discovered for service " + service + " by " + resolver.describe()
-                    : "no ready endpoint for service " + service;
-            next = State.failing(this, set, ejected.size(), reason, message);
+            next = set.isEmpty()
+                    ? State.failing(this, set, ejected.size(), NoEndpointException.Reason.NONE_DISCOVERED,
+                            "no endpoint discovered for service " + service + " by " + resolver.describe())
+                    : State.failing(this, set, ejected.size(), NoEndpointException.Reason.NONE_READY,
+                            "no ready endpoint for service " + service);
         } else {
-            PickableEndpoints view = new PickableEndpoints(service, set, panic ? candidates : pickable, ejected, panic);
-            next = new State(set, true, buildPicker(view), view, ejected.size(), view.endpoints().size(), panic);
+            PickableView view = new PickableView(service, set, panic ? candidates : healthy, ejected, panic, health::pod);
+            next = new State(set, true, buildPicker(view), view, List.copyOf(candidates), ejected.size(),
+                    view.endpoints().size(), panic);
         }
-        state = next;
+        publish(next);
         if (panic == wasPanic) {
             return null;
         }
         if (panic) {
-            log.warn("{}: all {} candidate endpoints are ejected; spreading calls over all of them (panic mode)",
-                    service, candidates.size());
+            log.warn("{}: only {} of {} candidate endpoints are healthy (panic below {}%); spreading calls over all of"
+                    + " them (panic mode)", service, healthy.size(), candidates.size(), policy.panicThresholdPercent());
         } else {
-            log.info("{}: {} endpoints pickable again; panic mode over", service, pickable.size());
+            log.info("{}: {} of {} candidate endpoints healthy; panic mode over", service, healthy.size(),
+                    candidates.size());
         }
         return panic;
     }
 
-    private Picker buildPicker(PickableEndpoints view) {
+    /** Makes {@code next} the state picks read, unless the load balancer closed meanwhile. */
+    private void publish(State next) {
+        state = next;
+        // close() sets the flag before its own state: whichever write comes last, closed wins.
+        if (closed.get()) {
+            state = State.closed(this);
+        }
+    }
+
+    private Picker buildPicker(PickableView view) {
         try {
             return pickers.newPicker(view);
         } catch (RuntimeException e) {
@@ -296,24 +423,19 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    /** Ready endpoints; when none is ready, those terminating but still serving. */
-    private static List<Endpoint> candidates(EndpointSet set) {
-        Readiness wanted = set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
-        List<Endpoint> candidates = new ArrayList<>(set.size());
-        for (Endpoint e : set.endpoints()) {
-            if (e.readiness() == wanted) {
-                candidates.add(e);
-            }
-        }
-        return candidates;
-    }
-
+    /** What discovery last said of the pod at {@code address}: the newest set first, since a readmission may come with it. */
     private Endpoint describe(InetSocketAddress address) {
-        Endpoint known = state.set.find(address);
+        Endpoint known = arrived != null ? arrived.find(address) : null;
+        if (known == null) {
+            known = appliedSet().find(address);
+        }
         return known != null ? known : Endpoint.of(address.getAddress(), address.getPort());
     }
 
-    private void notifyListener(Consumer<LoadBalancerListener> event) {
+    private void announce(Consumer<LoadBalancerListener> event) {
+        if (closed.get()) {
+            return;
+        }
         try {
             event.accept(listener);
         } catch (RuntimeException e) {
@@ -321,42 +443,134 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
+    private void announcePanic(Boolean panic) {
+        if (panic != null) {
+            announce(l -> l.panicChanged(service, panic));
+        }
+    }
+
     /**
-     * A load balancer's state at one moment.
-     *
-     * @param resolved            whether discovery has delivered a first set
-     * @param version             the version of the current set
-     * @param known               endpoints discovered, in any state
-     * @param pickable            endpoints a pick can return now
-     * @param panic               whether every candidate is ejected, so ejected ones are picked
-     * @param lastResolutionError the last discovery failure since the last good set, or {@code null}
+     * A load balancer's counts and state at one moment, for health checks and operators.
+     * {@code toString()} gives the line an operator reads:
+     * {@code service backend (dns:///…): v7, 3 known, 3 ready, 0 terminating, 1 ejected, 2 pickable}.
      */
-    public record Status(String service, String resolver, boolean resolved, long version, int known, int ready,
-                         int terminating, int ejected, int pickable, boolean panic, Throwable lastResolutionError) {
+    public static final class Status {
+        private final String service;
+        private final String resolver;
+        private final boolean resolved;
+        private final boolean closed;
+        private final long version;
+        private final int known;
+        private final int ready;
+        private final int terminating;
+        private final int ejected;
+        private final int pickable;
+        private final boolean panic;
+        private final Throwable lastResolutionError;
+
+        Status(String service, String resolver, boolean resolved, boolean closed, long version, int known, int ready,
+               int terminating, int ejected, int pickable, boolean panic, Throwable lastResolutionError) {
+            this.service = service;
+            this.resolver = resolver;
+            this.resolved = resolved;
+            this.closed = closed;
+            this.version = version;
+            this.known = known;
+            this.ready = ready;
+            this.terminating = terminating;
+            this.ejected = ejected;
+            this.pickable = pickable;
+            this.panic = panic;
+            this.lastResolutionError = lastResolutionError;
+        }
+
+        public String service() {
+            return service;
+        }
+
+        /** The resolver's description, usually the target. */
+        public String resolver() {
+            return resolver;
+        }
+
+        /** Whether discovery has delivered a first set. */
+        public boolean resolved() {
+            return resolved;
+        }
+
+        /** Whether the load balancer is closed. */
+        public boolean closed() {
+            return closed;
+        }
+
+        /** The version of the current set. */
+        public long version() {
+            return version;
+        }
+
+        /** Endpoints discovered, in any state. */
+        public int known() {
+            return known;
+        }
+
+        public int ready() {
+            return ready;
+        }
+
+        public int terminating() {
+            return terminating;
+        }
+
+        /** Endpoints of the set ejected now. */
+        public int ejected() {
+            return ejected;
+        }
+
+        /** Endpoints a pick can return now. */
+        public int pickable() {
+            return pickable;
+        }
+
+        /** Whether too few candidates are healthy, so that ejected ones are picked too. */
+        public boolean panic() {
+            return panic;
+        }
+
+        /** The last discovery failure since the last successful resolution, or {@code null}. */
+        public Throwable lastResolutionError() {
+            return lastResolutionError;
+        }
+
         @Override
         public String toString() {
-            return "service " + service + " (" + resolver + "): " + (resolved ? "v" + version + ", " : "not resolved, ")
+            return "service " + service + " (" + resolver + "): " + (closed ? "closed, " : "")
+                    + (resolved ? "v" + version + ", " : "not resolved, ")
                     + known + " known, " + ready + " ready, " + terminating + " terminating, " + ejected + " ejected, "
                     + pickable + " pickable" + (panic ? ", PANIC" : "")
                     + (lastResolutionError == null ? "" : ", last error: " + lastResolutionError);
         }
     }
 
+    /** What picks read: one immutable value, replaced as a whole. */
     private static final class State {
         final EndpointSet set;
         final boolean resolved;
         final Picker picker;
-        final PickableEndpoints pickable;
+        /** {@code null} when nothing can be picked: the picker then says why. */
+        final PickableView pickable;
+        /** Ready endpoints (terminating ones when none is ready), ejected or not. */
+        final List<Endpoint> candidates;
         final int ejected;
         final int pickableCount;
         final boolean panic;
 
-        State(EndpointSet set, boolean resolved, Picker picker, PickableEndpoints pickable, int ejected,
-              int pickableCount, boolean panic) {
+        State(EndpointSet set, boolean resolved, Picker picker, PickableView pickable, List<Endpoint> candidates,
+              int ejected, int pickableCount, boolean panic) {
             this.set = set;
             this.resolved = resolved;
             this.picker = picker;
             this.pickable = pickable;
+            this.candidates = candidates;
             this.ejected = ejected;
             this.pickableCount = pickableCount;
             this.panic = panic;
@@ -367,6 +581,11 @@ public final class LoadBalancer implements AutoCloseable {
             return pickable == null ? picker.pick(request) : pinning.pick(request, pickable, picker);
         }
 
+        NoEndpointException noEndpoint(LoadBalancer lb, NoEndpointException.Reason reason, String message) {
+            return pickable != null ? pickable.noEndpoint(reason, message)
+                    : new NoEndpointException(lb.service, reason, message, set.size(), set.readyCount(), ejected, null);
+        }
+
         static State failing(LoadBalancer lb, EndpointSet set, int ejected, NoEndpointException.Reason reason,
                              String message) {
             Picker fails = request -> {
@@ -374,7 +593,7 @@ public final class LoadBalancer implements AutoCloseable {
                 throw new NoEndpointException(lb.service, reason, message + (error == null ? "" : " (last error: "
                         + error.getMessage() + ")"), set.size(), set.readyCount(), ejected, error);
             };
-            return new State(set, true, fails, null, ejected, 0, false);
+            return new State(set, true, fails, null, List.of(), ejected, 0, false);
         }
 
         static State unresolved(LoadBalancer lb) {
@@ -385,36 +604,52 @@ public final class LoadBalancer implements AutoCloseable {
                                 + " has not resolved" + (error == null ? "" : " (last error: " + error + ")"),
                         0, 0, 0, error);
             };
-            return new State(EndpointSet.empty(), false, fails, null, 0, 0, false);
+            return new State(EndpointSet.empty(), false, fails, null, List.of(), 0, 0, false);
         }
 
         static State closed(LoadBalancer lb) {
             Picker fails = request -> {
-                throw new IllegalStateException("load balancer for service " + lb.service + " is closed");
+                throw lb.closedException();
             };
-            return new State(EndpointSet.empty(), false, fails, null, 0, 0, false);
+            return new State(EndpointSet.empty(), false, fails, null, List.of(), 0, 0, false);
         }
     }
 
+    /**
+     * Discovery's deliveries, made on discovery's threads: each only queues its work on the serial
+     * context, so nothing of the load balancer runs there.
+     */
     private final class ResolverEvents implements Resolver.Listener {
         @Override
         public void onEndpoints(EndpointSet set) {
-            update(set);
+            queue(() -> arrived(set));
         }
 
         @Override
         public void onError(Throwable error) {
-            lastResolutionError = error;
-            if (error instanceof DiscoveryException && ((DiscoveryException) error).isDefinite()) {
-                // An answer such as NXDOMAIN or 403 before any set: awaitReady need not wait it out.
-                firstSet.completeExceptionally(new DefiniteFailure(error));
-            }
-            notifyListener(l -> l.resolutionFailed(service, error));
+            queue(() -> {
+                if (closed.get()) {
+                    return;
+                }
+                lastResolutionError = error;
+                if (applied == null && error instanceof DiscoveryException && ((DiscoveryException) error).isDefinite()) {
+                    // An answer such as NXDOMAIN or 403 before any set: awaitReady need not wait it out.
+                    firstSet.completeExceptionally(new DefiniteFailure(error));
+                }
+                announce(l -> l.resolutionFailed(service, error));
+            });
         }
 
         @Override
         public void onRecovered() {
-            lastResolutionError = null;
+            queue(() -> lastResolutionError = null);
+        }
+
+        private void queue(Runnable task) {
+            context.executeLater(task);
+            if (!starting) {
+                context.drain();
+            }
         }
     }
 
@@ -427,30 +662,31 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    private final class HealthEvents implements HealthTracker.Listener {
+    /** The outlier detector's decisions, on the serial context: rebuild, log, then tell the listener. */
+    private final class HealthEvents implements OutlierDetector.Events {
         @Override
-        public void ejected(InetSocketAddress address, Duration duration, int ejections) {
+        public void ejected(InetSocketAddress address, Duration duration, int ejections, String why) {
             Endpoint endpoint = describe(address);
-            log.warn("{}: ejected {} for {} (ejection {} in a row)", service, endpoint, duration, ejections);
-            Boolean panic = healthChanged();
-            notifyListener(l -> l.ejected(service, endpoint, duration));
-            notifyPanic(panic);
+            log.warn("{}: ejected {} for {} (ejection {} in a row) after {}", service, endpoint, duration, ejections, why);
+            Boolean panic = rebuild();
+            announce(l -> l.ejected(service, endpoint, duration));
+            announcePanic(panic);
         }
 
         @Override
-        public void readmitted(InetSocketAddress address) {
+        public void readmitted(InetSocketAddress address, String why) {
             Endpoint endpoint = describe(address);
-            log.info("{}: ejection of {} ended; picking it again on trial", service, endpoint);
-            Boolean panic = healthChanged();
-            notifyListener(l -> l.readmitted(service, endpoint));
-            notifyPanic(panic);
+            log.info("{}: {} is picked again, on trial: {}", service, endpoint, why);
+            Boolean panic = rebuild();
+            announce(l -> l.readmitted(service, endpoint));
+            announcePanic(panic);
         }
 
         @Override
         public void recovered(InetSocketAddress address) {
             Endpoint endpoint = describe(address);
             log.info("{}: {} is healthy again", service, endpoint);
-            notifyListener(l -> l.recovered(service, endpoint));
+            announce(l -> l.recovered(service, endpoint));
         }
     }
 }

@@ -4,12 +4,15 @@ import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.Resolver;
 import dev.podlb.core.discovery.Target;
 import dev.podlb.core.health.EjectionPolicy;
-import dev.podlb.core.pick.Picker;
+import dev.podlb.core.pick.PickerContext;
+import dev.podlb.core.pick.PickerInstance;
+import dev.podlb.core.pick.PickerPolicy;
 import dev.podlb.core.pick.Pickers;
-import dev.podlb.core.pick.Pinning;
 import dev.podlb.core.pick.WhenPinUnavailable;
 import dev.podlb.core.time.Scheduler;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 
 /**
  * Builds a {@link LoadBalancer}. Only where the endpoints come from is required: a target string
@@ -29,11 +32,16 @@ public final class LoadBalancerBuilder {
     private String target;
     private Resolver resolver;
     private Discovery discovery = Discovery.defaults();
-    private Picker.Factory picker;
-    private WhenPinUnavailable whenPinUnavailable = WhenPinUnavailable.FAIL;
+    private PickerPolicy picker = Pickers.roundRobin();
+    WhenPinUnavailable whenPinUnavailable = WhenPinUnavailable.FAIL;
     EjectionPolicy ejection = EjectionPolicy.defaults();
     Scheduler scheduler = Scheduler.system();
+    Executor executor;
+    Duration coalesce = DEFAULT_COALESCE;
     LoadBalancerListener listener = new LoadBalancerListener() {};
+
+    /** How long discovery changes are gathered into one rebuild by default. */
+    public static final Duration DEFAULT_COALESCE = Duration.ofMillis(50);
 
     LoadBalancerBuilder(String service) {
         this.service = service;
@@ -64,8 +72,8 @@ public final class LoadBalancerBuilder {
         return this;
     }
 
-    /** How an endpoint is chosen. Default: a new {@link Pickers#roundRobin()}. */
-    public LoadBalancerBuilder picker(Picker.Factory picker) {
+    /** How an endpoint is chosen. Default: {@link Pickers#roundRobin()}. */
+    public LoadBalancerBuilder picker(PickerPolicy picker) {
         this.picker = picker;
         return this;
     }
@@ -85,6 +93,27 @@ public final class LoadBalancerBuilder {
     /** Time and delayed work; a {@link dev.podlb.core.time.ManualScheduler} in tests. */
     public LoadBalancerBuilder scheduler(Scheduler scheduler) {
         this.scheduler = scheduler;
+        return this;
+    }
+
+    /**
+     * Where the load balancer applies its changes, one at a time. Default: the scheduler's
+     * {@link Scheduler#executor()}, a small shared pool of podlb threads. Tests give their own to
+     * choose the order in which work from several threads runs.
+     */
+    public LoadBalancerBuilder executor(Executor executor) {
+        this.executor = Objects.requireNonNull(executor, "executor");
+        return this;
+    }
+
+    /**
+     * Discovery changes that arrive within {@code window} of the last one applied are applied
+     * together, as one rebuild, at the end of the window; a change after a quiet window is applied
+     * at once. A rolling restart of a large service sends thousands of changes: this bounds the
+     * rebuilds to one per window. Default 50 ms; zero applies each change as it comes.
+     */
+    public LoadBalancerBuilder coalesceUpdates(Duration window) {
+        this.coalesce = window;
         return this;
     }
 
@@ -109,10 +138,18 @@ public final class LoadBalancerBuilder {
         require("scheduler", scheduler);
         require("listener", listener);
         require("discovery", discovery);
-        Picker.Factory chosen = picker != null ? picker : Pickers.roundRobin();
-        Pinning pinning = new Pinning(whenPinUnavailable);
+        require("picker", picker);
+        if (coalesce == null || coalesce.isNegative()) {
+            throw new IllegalArgumentException("load balancer for service " + service + ": coalesceUpdates is "
+                    + coalesce + "; expected zero or a positive duration such as 50ms");
+        }
+        PickerInstance instance = picker.newInstance(PickerContext.of(service, scheduler));
+        if (instance == null) {
+            throw new IllegalArgumentException("load balancer for service " + service + ": picker " + picker
+                    + " made no instance; expected PickerPolicy.newInstance to return one");
+        }
         if (resolver != null) {
-            return new LoadBalancer(this, resolver, false, chosen, pinning);
+            return new LoadBalancer(this, resolver, false, instance);
         }
         Resolver opened;
         try {
@@ -120,7 +157,12 @@ public final class LoadBalancerBuilder {
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new IllegalArgumentException("load balancer for service " + service + ": " + e.getMessage(), e);
         }
-        return new LoadBalancer(this, opened, true, chosen, pinning);
+        try {
+            return new LoadBalancer(this, opened, true, instance);
+        } catch (RuntimeException | Error e) {
+            opened.close(); // the lease would otherwise keep the shared resolver running
+            throw e;
+        }
     }
 
     private void require(String setting, Object value) {

@@ -4,8 +4,13 @@ import java.time.Duration;
 
 /**
  * Hears what happens inside a {@link LoadBalancer}, for logging and metrics. Every method has an
- * empty default; implement those you need. Called on the thread that caused the change; must not
- * block, and an exception it throws is logged and ignored.
+ * empty default; implement those you need.
+ *
+ * <p>Called from the load balancer's serial context: one call at a time per load balancer, in the
+ * order its state changed, after the change is in effect (a call that hears of an ejection finds
+ * it in {@code status()}), on a podlb thread shared with other load balancers (with a
+ * {@code ManualScheduler}, the thread that caused the change). It must not block; an exception it
+ * throws is logged and ignored. Nothing is called after the load balancer is closed.
  */
 public interface LoadBalancerListener {
     /** Discovery delivered a changed set. */
@@ -23,6 +28,6 @@ public interface LoadBalancerListener {
     /** An endpoint's trial call succeeded; it is healthy again. */
     default void recovered(String service, Endpoint endpoint) {}
 
-    /** Every candidate is ejected, so ejected endpoints are picked ({@code true}), or that ended. */
+    /** Too few candidates are healthy, so ejected endpoints are picked too ({@code true}), or that ended. */
     default void panicChanged(String service, boolean panic) {}
 }

@@ -21,7 +21,9 @@ public final class NoEndpointException extends RuntimeException {
         /** The request was pinned to a known pod that cannot be picked now (ejected, not ready). */
         PINNED_UNAVAILABLE,
         /** The picker failed to build or returned no endpoint: a bug in a user-supplied picker. */
-        PICKER_FAILED
+        PICKER_FAILED,
+        /** The load balancer was closed. */
+        CLOSED
     }
 
     private final String service;

@@ -3,10 +3,14 @@ package dev.podlb.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.PublishingResolver;
 import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.pick.PickRequest;
+import dev.podlb.core.pick.PickerPolicy;
 import dev.podlb.core.pick.Pickers;
+import dev.podlb.core.time.ManualScheduler;
+import java.time.Duration;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +23,8 @@ class LoadBalancerTest {
     private final Endpoint a = Endpoint.builder("10.0.0.1", 8080).podName("backend-a").build();
     private final Endpoint b = Endpoint.builder("10.0.0.2", 8080).podName("backend-b").build();
     private final Endpoint c = Endpoint.builder("10.0.0.3", 8080).podName("backend-c").build();
+
+    private final ManualScheduler time = new ManualScheduler();
 
     private static Set<Endpoint> picks(LoadBalancer lb, int n) {
         Set<Endpoint> seen = new HashSet<>();
@@ -47,9 +53,10 @@ class LoadBalancerTest {
     void terminatingEndpointsServeOnlyWhenNoneIsReady() {
         Endpoint draining = b.toBuilder().readiness(Readiness.TERMINATING).build();
         StaticResolver pods = StaticResolver.of(a, draining);
-        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(pods).build()) {
+        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(pods).scheduler(time).build()) {
             assertThat(picks(lb, 20)).containsExactly(a);
             pods.update(List.of(a.toBuilder().readiness(Readiness.NOT_READY).build(), draining));
+            time.advance(LoadBalancerBuilder.DEFAULT_COALESCE);
             assertThat(picks(lb, 20)).containsExactly(draining);
         }
     }
@@ -77,7 +84,7 @@ class LoadBalancerTest {
     @Test
     void beforeTheFirstSetPicksFailSayingDiscoveryHasNotAnswered() {
         UnresolvedResolver silent = new UnresolvedResolver();
-        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(silent).build()) {
+        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(silent).scheduler(time).build()) {
             assertThatThrownBy(lb::pick).isInstanceOfSatisfying(NoEndpointException.class,
                             e -> assertThat(e.reason()).isEqualTo(NoEndpointException.Reason.NOT_RESOLVED))
                     .hasMessage("no endpoint for service backend yet: silent has not resolved (0 known, 0 ready, 0 ejected)");
@@ -91,7 +98,7 @@ class LoadBalancerTest {
     void aSetEqualToTheCurrentOneIsDropped() {
         StaticResolver pods = StaticResolver.of(a, b);
         List<EndpointSet> seen = new ArrayList<>();
-        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(pods)
+        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(pods).scheduler(time)
                 .listener(new LoadBalancerListener() {
                     @Override
                     public void endpointsChanged(String service, EndpointSet set) {
@@ -100,6 +107,7 @@ class LoadBalancerTest {
                 }).build()) {
             pods.update(List.of(b, a));
             pods.update(List.of(a, b, b));
+            time.advance(Duration.ofSeconds(1));
             assertThat(seen).hasSize(1);
             pods.update(List.of(a, b, c));
             assertThat(seen).hasSize(2);
@@ -112,8 +120,14 @@ class LoadBalancerTest {
         StaticResolver pods = StaticResolver.of(a);
         LoadBalancer lb = LoadBalancer.builder("backend").resolver(pods).build();
         lb.close();
-        assertThatThrownBy(lb::pick).isInstanceOf(IllegalStateException.class)
-                .hasMessage("load balancer for service backend is closed");
+        assertThatThrownBy(lb::pick).isInstanceOfSatisfying(NoEndpointException.class,
+                        e -> assertThat(e.reason()).isEqualTo(NoEndpointException.Reason.CLOSED))
+                .hasMessage("load balancer for service backend is closed (0 known, 0 ready, 0 ejected)");
+        assertThatThrownBy(() -> lb.pickAvoiding(PickRequest.none(), Set.of(a.socketAddress())))
+                .isInstanceOf(NoEndpointException.class);
+        assertThatThrownBy(() -> lb.awaitReady(Duration.ofSeconds(1))).isInstanceOfSatisfying(NoEndpointException.class,
+                e -> assertThat(e.reason()).isEqualTo(NoEndpointException.Reason.CLOSED));
+        assertThat(lb.status().closed()).isTrue();
         try (LoadBalancer again = LoadBalancer.builder("backend").resolver(pods).build()) {
             assertThat(again.pick()).isEqualTo(a);
         }
@@ -122,7 +136,7 @@ class LoadBalancerTest {
     @Test
     void aUserPickerThatReturnsNothingFailsClearly() {
         try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(StaticResolver.of(a))
-                .picker(pickable -> request -> null).build()) {
+                .picker(PickerPolicy.of(pickable -> request -> null)).build()) {
             assertThatThrownBy(lb::pick).isInstanceOfSatisfying(NoEndpointException.class,
                     e -> assertThat(e.reason()).isEqualTo(NoEndpointException.Reason.PICKER_FAILED))
                     .hasMessageContaining("returned no endpoint");
@@ -133,11 +147,11 @@ class LoadBalancerTest {
     void aUserPickerReceivesOnlyPickableEndpoints() {
         List<Integer> sizes = new ArrayList<>();
         StaticResolver pods = StaticResolver.of(a, b.toBuilder().readiness(Readiness.NOT_READY).build());
-        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(pods).picker(pickable -> {
+        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(pods).picker(PickerPolicy.of(pickable -> {
             sizes.add(pickable.endpoints().size());
             Endpoint first = pickable.endpoints().get(0);
             return request -> first;
-        }).build()) {
+        })).build()) {
             assertThat(lb.pick()).isEqualTo(a);
             assertThat(sizes).containsExactly(1);
         }
@@ -153,6 +167,52 @@ class LoadBalancerTest {
             assertThatThrownBy(() -> lb.pick(PickRequest.pinned("10.1.1.1:8080")))
                     .isInstanceOf(NoEndpointException.class).hasMessageContaining("is not an endpoint of service backend");
         }
+    }
+
+    @Test
+    void aRetryTriesEveryCandidateBeforeRepeatingOneAndEjectedOnesLast() {
+        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(StaticResolver.of(a, b, c)).scheduler(time)
+                .build()) {
+            for (int i = 0; i < 5; i++) {
+                lb.report(b, dev.podlb.core.health.Outcome.connectFailure(new java.net.ConnectException("refused")));
+            }
+            assertThat(lb.isEjected(b)).isTrue();
+            for (int i = 0; i < 10; i++) {
+                assertThat(lb.pickAvoiding(PickRequest.none(), Set.of(a.socketAddress()))).isEqualTo(c);
+                assertThat(lb.pickAvoiding(PickRequest.none(), Set.of(a.socketAddress(), c.socketAddress())))
+                        .as("the ejected pod, before trying a or c again").isEqualTo(b);
+                assertThat(lb.pickAvoiding(PickRequest.none(), Set.of(a.socketAddress(), b.socketAddress(),
+                        c.socketAddress()))).as("all tried: the picker's choice").isIn(a, c);
+            }
+        }
+    }
+
+    @Test
+    void aRetryOfAPinnedRequestKeepsItsPod() {
+        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(StaticResolver.of(a, b, c)).build()) {
+            assertThat(lb.pickAvoiding(PickRequest.pinned("backend-b"), Set.of(b.socketAddress()))).isEqualTo(b);
+        }
+    }
+
+    @Test
+    void aLoadBalancerThatFailsToStartReleasesItsResolver() {
+        Discovery discovery = Discovery.builder().kubernetes(target -> new PublishingResolver() {
+            @Override
+            public Subscription subscribe(Listener listener) {
+                throw new IllegalStateException("subscription refused");
+            }
+
+            @Override
+            public String describe() {
+                return "refusing";
+            }
+
+            @Override
+            public void close() {}
+        }).build();
+        assertThatThrownBy(() -> LoadBalancer.builder("backend").target("k8s:///backend.default:http")
+                .discovery(discovery).build()).hasMessage("subscription refused");
+        assertThat(discovery.openResolvers()).isZero();
     }
 
     @Test

@@ -72,6 +72,8 @@ class StickyLoadBalancingTest {
              LoadBalancer newReplica = sticky(StaticResolver.of(shuffled))) {
             early.update(pods.subList(3, 12));
             early.update(pods);
+            time.advance(LoadBalancerBuilder.DEFAULT_COALESCE);
+            assertThat(oldReplica.endpoints().size()).isEqualTo(12);
             assertThat(assign(oldReplica)).containsExactly(assign(newReplica));
         }
     }

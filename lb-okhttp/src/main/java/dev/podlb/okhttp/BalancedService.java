@@ -6,7 +6,7 @@ import dev.podlb.core.LoadBalancerListener;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.pick.AffinityMemory;
-import dev.podlb.core.pick.Picker;
+import dev.podlb.core.pick.PickerPolicy;
 import dev.podlb.core.pick.Pickers;
 import java.util.HashSet;
 import java.util.Locale;
@@ -33,7 +33,7 @@ public final class BalancedService {
     final String name;
     final String target;
     final LoadBalancer givenLoadBalancer;
-    final Picker.Factory picker;
+    final PickerPolicy picker;
     final StickyKey stickyKey;
     final String learnCookie;
     final AffinityMemory affinity;
@@ -100,7 +100,7 @@ public final class BalancedService {
         private String name;
         private String target;
         private LoadBalancer loadBalancer;
-        private Picker.Factory picker;
+        private PickerPolicy picker;
         private StickyKey stickyKey;
         private String learnCookie;
         private AffinityMemory affinity;
@@ -134,7 +134,7 @@ public final class BalancedService {
         }
 
         /** How a pod is chosen. Default: sticky when a sticky key is set, else round-robin. */
-        public Builder picker(Picker.Factory picker) {
+        public Builder picker(PickerPolicy picker) {
             this.picker = picker;
             return this;
         }

@@ -152,7 +152,8 @@ class PodlbAutoConfigurationTest {
     void everythingClosesWithTheContext() {
         LoadBalancer[] lb = new LoadBalancer[1];
         runner.run(context -> lb[0] = context.getBean(PodlbServices.class).loadBalancers().get("backend"));
-        assertThatThrownBy(() -> lb[0].pick()).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> lb[0].pick()).isInstanceOfSatisfying(dev.podlb.core.NoEndpointException.class,
+                e -> assertThat(e.reason()).isEqualTo(dev.podlb.core.NoEndpointException.Reason.CLOSED));
     }
 
     @Test

@@ -1,37 +1,56 @@
 package dev.podlb.core.discovery;
 
 import dev.podlb.core.EndpointSet;
+import dev.podlb.core.internal.SerialContext;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The subscriber bookkeeping every resolver needs: keeps the current set, numbers new sets, drops
- * a set equal to the current one, and hands sets and errors to every subscriber.
+ * The subscriber bookkeeping every resolver needs: keeps the current set, numbers new sets with
+ * growing versions, drops a set equal to the current one, and hands sets and errors to every
+ * subscriber.
+ *
+ * <p>Every subscriber sees the sets in version order, a new subscriber first the set current when
+ * it subscribed, and no lock is held while a subscriber runs: each delivery is queued, under the
+ * bookkeeping lock, on one {@link SerialContext}, and run after unlocking by the thread that
+ * published it (or by the thread already delivering, if another is).
  */
 public abstract class PublishingResolver implements Resolver {
     private static final Logger log = LoggerFactory.getLogger(PublishingResolver.class);
 
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private final Object publishLock = new Object();
+    private final Object lock = new Object();
+    private final SerialContext deliveries = new SerialContext("resolver deliveries", Runnable::run);
+    // Guarded by lock.
+    private final List<Listener> listeners = new ArrayList<>();
+    private long version;
     private volatile EndpointSet current;
     private volatile Throwable lastError;
-    private long version;
 
     @Override
     public Subscription subscribe(Listener listener) {
-        listeners.add(listener);
-        EndpointSet known = current;
-        Throwable error = lastError;
-        if (known != null) {
-            deliver(listener, known);
+        synchronized (lock) {
+            listeners.add(listener);
+            EndpointSet known = current;
+            Throwable error = lastError;
+            deliveries.executeLater(() -> {
+                if (known != null) {
+                    deliver(listener, l -> l.onEndpoints(known), known);
+                }
+                if (error != null) {
+                    // A subscriber that comes after a failure learns of it, as those before it did.
+                    deliver(listener, l -> l.onError(error), error);
+                }
+            });
         }
-        if (error != null) {
-            // A subscriber that comes after a failure learns of it, as those before it did.
-            deliverError(listener, error);
-        }
-        return () -> listeners.remove(listener);
+        deliveries.drain();
+        return () -> {
+            synchronized (lock) {
+                listeners.remove(listener);
+            }
+        };
     }
 
     /** The last set published, or {@code null} before the first. */
@@ -40,62 +59,53 @@ public abstract class PublishingResolver implements Resolver {
     }
 
     /**
-     * Publishes {@code set} under the next version, unless it equals the current set.
+     * Publishes {@code set} under the next version, unless it equals the current set. Either way
+     * resolution succeeded: an error reported before is over.
      *
      * @return whether it was published
      */
     protected boolean publish(EndpointSet set) {
-        EndpointSet numbered;
-        synchronized (publishLock) {
+        boolean published;
+        synchronized (lock) {
             boolean hadError = lastError != null;
-            lastError = null; // resolution succeeded, whether or not the set changed
-            if (set.equals(current)) {
-                if (hadError) {
-                    for (Listener listener : listeners) {
-                        deliverRecovered(listener);
-                    }
-                }
-                return false;
-            }
-            numbered = set.withVersion(++version);
-            current = numbered;
-            // Delivered under the lock, so every subscriber sees the sets in version order.
-            for (Listener listener : listeners) {
-                deliver(listener, numbered);
+            lastError = null;
+            published = !set.equals(current);
+            if (published) {
+                EndpointSet numbered = set.withVersion(++version);
+                current = numbered;
+                queueForAll(l -> l.onEndpoints(numbered), numbered);
+            } else if (hadError) {
+                queueForAll(Listener::onRecovered, "recovery");
             }
         }
-        return true;
+        deliveries.drain();
+        return published;
     }
 
     /** Tells every subscriber, and every later one until a set is published, that resolution failed. */
     protected void publishError(Throwable error) {
-        lastError = error;
-        for (Listener listener : listeners) {
-            deliverError(listener, error);
+        synchronized (lock) {
+            lastError = error;
+            queueForAll(l -> l.onError(error), error);
         }
+        deliveries.drain();
     }
 
-    private void deliverError(Listener listener, Throwable error) {
-        try {
-            listener.onError(error);
-        } catch (RuntimeException e) {
-            log.warn("{}: a subscriber failed on a resolution error", describe(), e);
-        }
+    /** Called with the lock held, so that deliveries queue in the order the bookkeeping changed. */
+    private void queueForAll(Consumer<Listener> event, Object what) {
+        List<Listener> now = List.copyOf(listeners);
+        deliveries.executeLater(() -> {
+            for (Listener listener : now) {
+                deliver(listener, event, what);
+            }
+        });
     }
 
-    private void deliverRecovered(Listener listener) {
+    private void deliver(Listener listener, Consumer<Listener> event, Object what) {
         try {
-            listener.onRecovered();
+            event.accept(listener);
         } catch (RuntimeException e) {
-            log.warn("{}: a subscriber failed on recovery", describe(), e);
-        }
-    }
-
-    private void deliver(Listener listener, EndpointSet set) {
-        try {
-            listener.onEndpoints(set);
-        } catch (RuntimeException e) {
-            log.warn("{}: a subscriber failed on {}", describe(), set, e);
+            log.warn("{}: a subscriber failed on {}", describe(), what, e);
         }
     }
 }

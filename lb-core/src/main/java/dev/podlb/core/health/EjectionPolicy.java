@@ -14,8 +14,19 @@ import java.util.Objects;
  * </ul>
  * An ejection lasts {@code baseEjectionTime} × the number of times the endpoint has been ejected,
  * at most {@code maxEjectionTime} (defaults 30 s and 300 s, as Envoy's outlier detection); each
- * {@code baseEjectionTime} spent healthy takes one off that count. When it ends the endpoint is
- * picked again on trial: one success brings it back, one failure ejects it again.
+ * {@code baseEjectionTime} spent healthy takes one off that count. When it ends, or when discovery
+ * reports the pod ready again after it was not ready or absent, the endpoint is picked again on
+ * trial: one success brings it back, one failure ejects it again.
+ *
+ * <p>Two limits keep ejection from making an outage worse, as in Envoy and gRPC:
+ * <ul>
+ * <li>{@code maxEjectionPercent} (default 10): at most this share of the candidates (ready
+ *     endpoints) is ejected at once, and always at least one may be; a failing pod beyond it stays
+ *     in rotation and is considered again after its next run of failures;</li>
+ * <li>{@code panicThresholdPercent} (default 50): when fewer than this share of the candidates are
+ *     healthy (not ejected), calls spread over all candidates, ejected or not (panic mode); with
+ *     none healthy that happens whatever the threshold.</li>
+ * </ul>
  *
  * <pre>{@code
  * EjectionPolicy.builder().consecutiveFailures(3).failureClassifier(FailureClassifier.gatewayErrors()
@@ -32,6 +43,8 @@ public final class EjectionPolicy {
     private final int failureRateMinimumCalls;
     private final Duration baseEjectionTime;
     private final Duration maxEjectionTime;
+    private final int maxEjectionPercent;
+    private final int panicThresholdPercent;
     private final FailureClassifier failureClassifier;
 
     private EjectionPolicy(Builder b) {
@@ -41,10 +54,15 @@ public final class EjectionPolicy {
         this.failureRateMinimumCalls = b.failureRateMinimumCalls;
         this.baseEjectionTime = b.baseEjectionTime;
         this.maxEjectionTime = b.maxEjectionTime;
+        this.maxEjectionPercent = b.maxEjectionPercent;
+        this.panicThresholdPercent = b.panicThresholdPercent;
         this.failureClassifier = b.failureClassifier;
     }
 
-    /** Five consecutive failures eject for 30 s × ejections, at most 300 s. */
+    /**
+     * Five consecutive failures eject for 30 s × ejections, at most 300 s; at most 10% of the
+     * candidates (at least one) ejected at once; panic below 50% healthy.
+     */
     public static EjectionPolicy defaults() {
         return DEFAULTS;
     }
@@ -89,6 +107,26 @@ public final class EjectionPolicy {
         return maxEjectionTime;
     }
 
+    /** At most this share of the candidates, in percent, is ejected at once; at least one always may be. */
+    public int maxEjectionPercent() {
+        return maxEjectionPercent;
+    }
+
+    /** Below this share of healthy candidates, in percent, calls spread over all of them (panic). */
+    public int panicThresholdPercent() {
+        return panicThresholdPercent;
+    }
+
+    /** How many of {@code candidates} may be ejected at once: {@link #maxEjectionPercent} of them, at least one. */
+    public int maxEjected(int candidates) {
+        return Math.max(1, (int) ((long) candidates * maxEjectionPercent / 100));
+    }
+
+    /** Whether {@code healthy} of {@code candidates} is too few, so that calls spread over all candidates. */
+    public boolean isPanic(int healthy, int candidates) {
+        return candidates > 0 && (healthy == 0 || (long) healthy * 100 < (long) candidates * panicThresholdPercent);
+    }
+
     public FailureClassifier failureClassifier() {
         return failureClassifier;
     }
@@ -107,7 +145,8 @@ public final class EjectionPolicy {
         return "EjectionPolicy{" + (consecutiveFailures > 0 ? consecutiveFailures + " consecutive failures, " : "")
                 + (failureRatePercent > 0 ? failureRatePercent + "% of " + failureRateWindow + " calls (at least "
                 + failureRateMinimumCalls + "), " : "")
-                + "ejection " + baseEjectionTime + " x ejections, at most " + maxEjectionTime + "}";
+                + "ejection " + baseEjectionTime + " x ejections, at most " + maxEjectionTime + ", at most "
+                + maxEjectionPercent + "% ejected, panic below " + panicThresholdPercent + "% healthy}";
     }
 
     /** Builds an {@link EjectionPolicy}; {@link #build()} checks every setting. */
@@ -118,6 +157,8 @@ public final class EjectionPolicy {
         private int failureRateMinimumCalls = 20;
         private Duration baseEjectionTime = Duration.ofSeconds(30);
         private Duration maxEjectionTime = Duration.ofSeconds(300);
+        private int maxEjectionPercent = 10;
+        private int panicThresholdPercent = 50;
         private FailureClassifier failureClassifier = FailureClassifier.defaults();
 
         private Builder() {}
@@ -151,6 +192,25 @@ public final class EjectionPolicy {
             return this;
         }
 
+        /**
+         * At most this share of the candidates, 0 to 100 percent, is ejected at once; at least one
+         * always may be, so 0 means exactly one. Default 10, as Envoy and gRPC.
+         */
+        public Builder maxEjectionPercent(int percent) {
+            this.maxEjectionPercent = percent;
+            return this;
+        }
+
+        /**
+         * When fewer than this share of the candidates, 0 to 100 percent, are healthy, calls spread
+         * over all of them, ejected or not (panic mode). 0 panics only when none is healthy.
+         * Default 50, as Envoy.
+         */
+        public Builder panicThresholdPercent(int percent) {
+            this.panicThresholdPercent = percent;
+            return this;
+        }
+
         /** Which outcomes count as failures. Default: connection failures and any 5xx. */
         public Builder failureClassifier(FailureClassifier failureClassifier) {
             this.failureClassifier = Objects.requireNonNull(failureClassifier, "failureClassifier");
@@ -171,6 +231,14 @@ public final class EjectionPolicy {
                 throw new IllegalArgumentException("ejection failureRate window is " + failureRateWindow
                         + " calls with minimumCalls " + failureRateMinimumCalls
                         + "; expected a window of at least 1 and minimumCalls from 1 to the window");
+            }
+            if (maxEjectionPercent < 0 || maxEjectionPercent > 100) {
+                throw new IllegalArgumentException("ejection maxEjectionPercent is " + maxEjectionPercent
+                        + "; expected 0 to 100 (at least one pod may always be ejected), such as 10");
+            }
+            if (panicThresholdPercent < 0 || panicThresholdPercent > 100) {
+                throw new IllegalArgumentException("ejection panicThresholdPercent is " + panicThresholdPercent
+                        + "; expected 0 (panic only when no pod is healthy) to 100, such as 50");
             }
             Durations.requirePositive("ejection baseEjectionTime", baseEjectionTime, "PT30S");
             Durations.requirePositive("ejection maxEjectionTime", maxEjectionTime, "PT300S");

@@ -1,5 +1,6 @@
 package dev.podlb.core.internal;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -12,6 +13,26 @@ public final class Executors {
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private Executors() {}
+
+    /**
+     * Where load balancers apply their state changes (new sets, ejections, readmissions): a pool
+     * of at most two daemon threads, {@code podlb-update-<n>}, shared by every load balancer and
+     * gone after a second without work. Each load balancer's changes still run one at a time, in
+     * order, through its own {@link SerialContext}; the pool only keeps them off discovery,
+     * timer and request threads.
+     */
+    public static Executor stateUpdates() {
+        return StateUpdates.POOL;
+    }
+
+    private static final class StateUpdates {
+        static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(2, 2, 1, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemonThreads("update"));
+
+        static {
+            POOL.allowCoreThreadTimeOut(true);
+        }
+    }
 
     /**
      * One daemon thread, named {@code podlb-<name>-<n>}, that ends after a second without work:

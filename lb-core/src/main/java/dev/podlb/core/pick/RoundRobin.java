@@ -4,9 +4,9 @@ import dev.podlb.core.Endpoint;
 import java.util.SplittableRandom;
 
 /**
- * Round-robin over the pickable endpoints. The position lives in this factory, not in the pickers
- * it builds, so a change of endpoints neither restarts the rotation at the first endpoint nor
- * skews it.
+ * Round-robin over the pickable endpoints. The position lives in each load balancer's
+ * {@link Instance}, not in the pickers it builds, so a change of endpoints neither restarts the
+ * rotation at the first endpoint nor skews it.
  *
  * <p>One shared atomic counter would make every pick on every thread write the same cache line,
  * which costs more than the pick itself once two threads contend. So the position is striped:
@@ -17,37 +17,16 @@ import java.util.SplittableRandom;
  * cost every pick a few nanoseconds. (The load balancer's volatile read of its state before each
  * pick keeps the compiler from caching a position across picks.)
  */
-final class RoundRobin implements Picker.Factory {
+final class RoundRobin implements PickerPolicy {
+    static final RoundRobin POLICY = new RoundRobin();
+
     private static final int INTS_PER_CACHE_LINE = 16;
 
-    private final int[] positions;
-    private final int stripeMask;
-
-    RoundRobin() {
-        int stripes = Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2;
-        stripes = Math.min(stripes, 64);
-        this.stripeMask = stripes - 1;
-        // Stripe i lives at index (i + 1) * 16: the array's own header, read by every bounds check,
-        // keeps a cache line to itself.
-        this.positions = new int[(stripes + 1) * INTS_PER_CACHE_LINE];
-        SplittableRandom random = new SplittableRandom();
-        for (int i = 0; i < stripes; i++) {
-            positions[slot(i)] = random.nextInt(1 << 30);
-        }
-    }
+    private RoundRobin() {}
 
     @Override
-    public Picker newPicker(PickableEndpoints pickable) {
-        Endpoint[] endpoints = pickable.endpoints().toArray(new Endpoint[0]);
-        if (endpoints.length == 1) {
-            Endpoint only = endpoints[0];
-            return request -> only;
-        }
-        return new RoundRobinPicker(endpoints, positions, stripeMask);
-    }
-
-    private static int slot(int stripe) {
-        return (stripe + 1) * INTS_PER_CACHE_LINE;
+    public PickerInstance newInstance(PickerContext context) {
+        return new Instance();
     }
 
     @Override
@@ -55,7 +34,45 @@ final class RoundRobin implements Picker.Factory {
         return "round-robin";
     }
 
-    /** Holds the factory's positions itself, so a pick is one method with no further call. */
+    private static int slot(int stripe) {
+        return (stripe + 1) * INTS_PER_CACHE_LINE;
+    }
+
+    /** One load balancer's rotation: the striped positions every picker it builds advances. */
+    static final class Instance implements PickerInstance {
+        private final int[] positions;
+        private final int stripeMask;
+
+        Instance() {
+            int stripes = Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2;
+            stripes = Math.min(stripes, 64);
+            this.stripeMask = stripes - 1;
+            // Stripe i lives at index (i + 1) * 16: the array's own header, read by every bounds
+            // check, keeps a cache line to itself.
+            this.positions = new int[(stripes + 1) * INTS_PER_CACHE_LINE];
+            SplittableRandom random = new SplittableRandom();
+            for (int i = 0; i < stripes; i++) {
+                positions[slot(i)] = random.nextInt(1 << 30);
+            }
+        }
+
+        @Override
+        public Picker newPicker(PickableEndpoints pickable) {
+            Endpoint[] endpoints = pickable.endpoints().toArray(new Endpoint[0]);
+            if (endpoints.length == 1) {
+                Endpoint only = endpoints[0];
+                return request -> only;
+            }
+            return new RoundRobinPicker(endpoints, positions, stripeMask);
+        }
+
+        @Override
+        public String toString() {
+            return "round-robin";
+        }
+    }
+
+    /** Holds the instance's positions itself, so a pick is one method with no further call. */
     private static final class RoundRobinPicker implements Picker {
         private final Endpoint[] endpoints;
         private final int[] positions;

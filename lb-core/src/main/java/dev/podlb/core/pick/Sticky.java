@@ -11,38 +11,18 @@ import java.util.List;
  * A key bound in the {@link AffinityMemory} goes to its bound endpoint while that is pickable.
  * Requests without a key are spread round-robin.
  */
-final class Sticky implements Picker.Factory {
+final class Sticky implements PickerPolicy {
+    static final Sticky POLICY = new Sticky(null);
+
     private final AffinityMemory memory;
-    private final RoundRobin keyless = new RoundRobin();
-    /** The last table and the endpoints it was built for: a rebuild for the same ones reuses it. */
-    private volatile Built last;
 
     Sticky(AffinityMemory memory) {
         this.memory = memory;
     }
 
     @Override
-    public Picker newPicker(PickableEndpoints pickable) {
-        List<Endpoint> endpoints = pickable.endpoints();
-        Built built = last;
-        if (built == null || !sameIdentities(built.endpoints, endpoints)) {
-            built = new Built(endpoints, SlotTable.build(endpoints));
-            last = built;
-        }
-        return new StickyPicker(endpoints.toArray(new Endpoint[0]), built.table, pickable, memory,
-                keyless.newPicker(pickable));
-    }
-
-    private static boolean sameIdentities(List<Endpoint> a, List<Endpoint> b) {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        for (int i = 0; i < a.size(); i++) {
-            if (!a.get(i).sameIdentity(b.get(i))) {
-                return false;
-            }
-        }
-        return true;
+    public PickerInstance newInstance(PickerContext context) {
+        return new Instance(memory);
     }
 
     @Override
@@ -50,13 +30,44 @@ final class Sticky implements Picker.Factory {
         return memory == null ? "sticky" : "sticky with " + memory;
     }
 
-    private static final class Built {
-        final List<Endpoint> endpoints;
-        final SlotTable table;
+    /** One load balancer's sticky table, kept from one picker to the next. */
+    private static final class Instance implements PickerInstance {
+        private final AffinityMemory memory;
+        private final RoundRobin.Instance keyless = new RoundRobin.Instance();
+        /** The last table and the endpoints it was built for: a rebuild for the same ones reuses it. */
+        private List<Endpoint> lastEndpoints;
+        private SlotTable lastTable;
 
-        Built(List<Endpoint> endpoints, SlotTable table) {
-            this.endpoints = endpoints;
-            this.table = table;
+        Instance(AffinityMemory memory) {
+            this.memory = memory;
+        }
+
+        @Override
+        public Picker newPicker(PickableEndpoints pickable) {
+            List<Endpoint> endpoints = pickable.endpoints();
+            if (lastTable == null || !sameIdentities(lastEndpoints, endpoints)) {
+                lastTable = SlotTable.build(endpoints);
+                lastEndpoints = endpoints;
+            }
+            return new StickyPicker(endpoints.toArray(new Endpoint[0]), lastTable, pickable, memory,
+                    keyless.newPicker(pickable));
+        }
+
+        private static boolean sameIdentities(List<Endpoint> a, List<Endpoint> b) {
+            if (a.size() != b.size()) {
+                return false;
+            }
+            for (int i = 0; i < a.size(); i++) {
+                if (!a.get(i).sameIdentity(b.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return memory == null ? "sticky" : "sticky with " + memory;
         }
     }
 

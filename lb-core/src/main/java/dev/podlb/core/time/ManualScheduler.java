@@ -2,10 +2,14 @@ package dev.podlb.core.time;
 
 import java.time.Duration;
 import java.util.PriorityQueue;
+import java.util.concurrent.Executor;
 
 /**
  * A {@link Scheduler} whose time moves only when told to, for tests: {@link #advance(Duration)}
- * runs, on the calling thread and in time order, every task that falls due.
+ * runs, on the calling thread and in time order, every task that falls due. Its
+ * {@link #executor()} runs state changes at once on the thread that hands them over, so a test
+ * needs no waiting: when {@code resolver.update(...)} or {@code lb.report(...)} returns, the load
+ * balancer has applied what it caused.
  *
  * <pre>{@code
  * ManualScheduler time = new ManualScheduler();
@@ -36,6 +40,12 @@ public final class ManualScheduler implements Scheduler {
                 tasks.remove(t);
             }
         };
+    }
+
+    /** Runs each task at once, on the calling thread. */
+    @Override
+    public Executor executor() {
+        return Runnable::run;
     }
 
     /** Moves time forward by {@code step}, running each task as its time comes. */

@@ -1,6 +1,8 @@
 package dev.podlb.core.time;
 
+import dev.podlb.core.internal.Executors;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 /**
  * Where podlb reads the time and runs delayed work (an ejection's end, a refresh). Everything that
@@ -13,6 +15,17 @@ public interface Scheduler {
 
     /** Runs {@code task} once, after {@code delay}; the returned handle cancels it. */
     Cancellable schedule(Duration delay, Runnable task);
+
+    /**
+     * Where a load balancer applies the changes other threads hand it (a new set from discovery,
+     * an ejection a report triggered, a timer's readmission), one at a time per load balancer and
+     * never on the thread that handed it over. By default a small pool of podlb daemon threads
+     * shared by every load balancer; a {@link ManualScheduler} runs them on the calling thread, so
+     * that in a test a change has been applied when the call that caused it returns.
+     */
+    default Executor executor() {
+        return Executors.stateUpdates();
+    }
 
     /** Real time, and one shared daemon thread that exists only while work is scheduled. */
     static Scheduler system() {

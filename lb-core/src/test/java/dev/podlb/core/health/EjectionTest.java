@@ -152,7 +152,18 @@ class EjectionTest {
     }
 
     @Test
-    void threePodsWithTwoDeadSendEverythingToTheLiveOne() {
+    void withTheDefaultsASecondDeadPodOfThreeStaysInRotation() {
+        fail(a, 5);
+        fail(c, 5);
+        assertThat(lb.isEjected(a)).isTrue();
+        assertThat(lb.isEjected(c)).as("at most 10% of 3 pods, and always one, may be ejected").isFalse();
+        assertThat(spread(50)).containsOnlyKeys(b, c);
+        assertThat(lb.status().panic()).isFalse();
+    }
+
+    @Test
+    void withoutTheLimitsThreePodsWithTwoDeadSendEverythingToTheLiveOne() {
+        lb = build(EjectionPolicy.builder().maxEjectionPercent(100).panicThresholdPercent(0).build());
         fail(a, 5);
         fail(c, 5);
         assertThat(spread(50)).containsOnlyKeys(b);
@@ -160,14 +171,17 @@ class EjectionTest {
     }
 
     @Test
-    void withEveryPodEjectedCallsSpreadOverAllOfThemVisibly() {
+    void belowThePanicThresholdCallsSpreadOverAllPodsVisibly() {
+        lb = build(EjectionPolicy.builder().maxEjectionPercent(100).build());
         fail(a, 5);
+        assertThat(lb.status().panic()).as("2 of 3 healthy is above 50%").isFalse();
         fail(b, 5);
-        fail(c, 5);
-        assertThat(lb.status().panic()).isTrue();
-        assertThat(lb.status().ejected()).isEqualTo(3);
+        assertThat(lb.status().panic()).as("1 of 3 healthy is below 50%").isTrue();
+        assertThat(lb.status().ejected()).isEqualTo(2);
         assertThat(events).endsWith("panic");
         assertThat(spread(30)).containsOnlyKeys(a, b, c);
+        fail(c, 5);
+        assertThat(lb.status().ejected()).isEqualTo(3);
         time.advance(Duration.ofSeconds(30));
         assertThat(lb.status().panic()).isFalse();
         assertThat(events).contains("panic over");

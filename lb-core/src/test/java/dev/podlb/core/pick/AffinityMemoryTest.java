@@ -17,11 +17,11 @@ class AffinityMemoryTest {
     private final ManualScheduler time = new ManualScheduler();
     private final AffinityMemory memory = AffinityMemory.builder().maximumSize(1000)
             .idleExpiry(Duration.ofMinutes(30)).scheduler(time).build();
-    private final Picker.Factory sticky = Pickers.sticky(memory);
+    private final PickerInstance sticky = Fixtures.instance(Pickers.sticky(memory));
 
     private Picker over(List<Endpoint> endpoints) {
         EndpointSet set = EndpointSet.of(1, endpoints);
-        return sticky.newPicker(new PickableEndpoints("backend", set, set.endpoints(), Set.of(), false));
+        return sticky.newPicker(PickableEndpoints.of("backend", set));
     }
 
     /** An endpoint the hash does not choose for this key, so a binding is visible. */

@@ -2,6 +2,9 @@ package dev.podlb.core.pick;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
+import dev.podlb.core.internal.PickableView;
+import dev.podlb.core.time.ManualScheduler;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -25,11 +28,24 @@ final class Fixtures {
     }
 
     static PickableEndpoints pickable(List<Endpoint> endpoints) {
-        EndpointSet set = EndpointSet.of(1, endpoints);
-        return new PickableEndpoints("backend", set, set.endpoints(), Set.of(), false);
+        return PickableEndpoints.of("backend", EndpointSet.of(1, endpoints));
     }
 
-    static Picker picker(Picker.Factory factory, List<Endpoint> endpoints) {
-        return factory.newPicker(pickable(endpoints));
+    /** {@code pickable} of {@code set}, the {@code ejected} ones out, as a load balancer would hand them. */
+    static PickableEndpoints pickable(EndpointSet set, List<Endpoint> pickable, Set<InetSocketAddress> ejected) {
+        return new PickableView("backend", set, pickable, ejected, false, address -> null);
+    }
+
+    /** The instance one load balancer would make of {@code policy}. */
+    static PickerInstance instance(PickerPolicy policy) {
+        return policy.newInstance(PickerContext.of("backend", new ManualScheduler()));
+    }
+
+    static Picker picker(PickerPolicy policy, List<Endpoint> endpoints) {
+        return picker(instance(policy), endpoints);
+    }
+
+    static Picker picker(PickerInstance instance, List<Endpoint> endpoints) {
+        return instance.newPicker(pickable(endpoints));
     }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.NoEndpointException;
+import dev.podlb.core.internal.Pinning;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
@@ -24,13 +25,12 @@ class PinningTest {
         List<Endpoint> pickable = set.endpoints().stream().filter(e -> !ejected.contains(e)).toList();
         Set<InetSocketAddress> ejectedAddresses = ejected.stream().map(Endpoint::socketAddress)
                 .collect(Collectors.toSet());
-        return pinningOver(Pickers.roundRobin(), when,
-                new PickableEndpoints("backend", set, pickable, ejectedAddresses, false));
+        return pinningOver(Pickers.roundRobin(), when, Fixtures.pickable(set, pickable, ejectedAddresses));
     }
 
     /** Pinning before a normal picker, as a load balancer applies it. */
-    private static Picker pinningOver(Picker.Factory factory, WhenPinUnavailable when, PickableEndpoints pickable) {
-        Picker normal = factory.newPicker(pickable);
+    private static Picker pinningOver(PickerPolicy policy, WhenPinUnavailable when, PickableEndpoints pickable) {
+        Picker normal = Fixtures.instance(policy).newPicker(pickable);
         Pinning pinning = new Pinning(when);
         return request -> request.pin() == null ? normal.pick(request) : pinning.pick(request, pickable, normal);
     }
@@ -91,7 +91,7 @@ class PinningTest {
         List<Endpoint> many = endpoints(20);
         EndpointSet manySet = EndpointSet.of(1, many);
         Picker picker = pinningOver(Pickers.sticky(), WhenPinUnavailable.FAIL,
-                new PickableEndpoints("backend", manySet, manySet.endpoints(), Set.of(), false));
+                Fixtures.pickable(manySet, manySet.endpoints(), Set.of()));
         Endpoint sticky = picker.pick(PickRequest.sticky("session-42"));
         assertThat(picker.pick(PickRequest.sticky("session-42"))).isEqualTo(sticky);
         Endpoint other = many.stream().filter(e -> !e.equals(sticky)).findFirst().orElseThrow();

@@ -40,7 +40,7 @@ class RoundRobinPickerTest {
 
     @Test
     void rotationContinuesAcrossAChangeOfEndpoints() {
-        Picker.Factory roundRobin = Pickers.roundRobin();
+        PickerInstance roundRobin = Fixtures.instance(Pickers.roundRobin());
         List<Endpoint> endpoints = endpoints(4);
         Picker before = picker(roundRobin, endpoints);
         Endpoint last = null;
@@ -53,7 +53,7 @@ class RoundRobinPickerTest {
 
     @Test
     void anEjectedEndpointsShareSpreadsEvenlyOverTheRest() {
-        Picker.Factory roundRobin = Pickers.roundRobin();
+        PickerInstance roundRobin = Fixtures.instance(Pickers.roundRobin());
         List<Endpoint> endpoints = endpoints(4);
         count(picker(roundRobin, endpoints), 10);
         List<Endpoint> rest = new ArrayList<>(endpoints);

@@ -1,7 +1,12 @@
-package dev.podlb.core.pick;
+package dev.podlb.core.internal;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.NoEndpointException;
+import dev.podlb.core.Readiness;
+import dev.podlb.core.pick.PickRequest;
+import dev.podlb.core.pick.PickableEndpoints;
+import dev.podlb.core.pick.Picker;
+import dev.podlb.core.pick.WhenPinUnavailable;
 import java.util.List;
 
 /**
@@ -39,7 +44,18 @@ public final class Pinning {
                     + "; expected a pod name, address:port or address that discovery returned");
         }
         throw pickable.noEndpoint(NoEndpointException.Reason.PINNED_UNAVAILABLE, "pinned pod \"" + pin
-                + "\" of service " + pickable.service() + " is " + pickable.whyNotPickable(named.get(0)));
+                + "\" of service " + pickable.service() + " is " + whyNotPickable(pickable, named.get(0)));
+    }
+
+    /** Why a known endpoint is not pickable: {@code "ejected"}, {@code "not ready"}... */
+    private static String whyNotPickable(PickableEndpoints pickable, Endpoint endpoint) {
+        if (pickable.isEjected(endpoint.socketAddress())) {
+            return "ejected";
+        }
+        if (endpoint.readiness() == Readiness.NOT_READY) {
+            return "not ready";
+        }
+        return endpoint.readiness() == Readiness.TERMINATING ? "terminating" : "not pickable";
     }
 
     @Override

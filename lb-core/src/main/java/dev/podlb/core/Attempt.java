@@ -1,0 +1,89 @@
+package dev.podlb.core;
+
+import dev.podlb.core.health.Outcome;
+import dev.podlb.core.internal.OutlierDetector;
+import dev.podlb.core.internal.PodState;
+import dev.podlb.core.time.Scheduler;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One attempt of a call on one pod, from the moment its request leaves to its outcome: while it
+ * runs it counts among the pod's requests in flight, and when it ends its duration and outcome
+ * reach the pod's live figures and health. End it exactly once, from any thread; later calls are
+ * ignored.
+ *
+ * <pre>{@code
+ * Attempt attempt = lb.start(pod);
+ * try {
+ *     int status = send(pod);
+ *     attempt.end(Outcome.response(status));
+ * } catch (IOException e) {
+ *     attempt.end(Outcome.ioFailure(e));
+ * }
+ * }</pre>
+ */
+public final class Attempt {
+    private static final VarHandle ENDED;
+
+    static {
+        try {
+            ENDED = MethodHandles.lookup().findVarHandle(Attempt.class, "ended", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Endpoint endpoint;
+    /** {@code null} when the pod left the set before the attempt started: nothing then tracks it. */
+    private final PodState pod;
+    private final OutlierDetector detector;
+    private final Scheduler clock;
+    private final long startNanos;
+    @SuppressWarnings("unused") // through ENDED
+    private volatile boolean ended;
+
+    Attempt(Endpoint endpoint, PodState pod, OutlierDetector detector, Scheduler clock) {
+        this.endpoint = endpoint;
+        this.pod = pod;
+        this.detector = detector;
+        this.clock = clock;
+        this.startNanos = clock.nanoTime();
+        if (pod != null) {
+            pod.startAttempt();
+        }
+    }
+
+    /** The pod this attempt went to. */
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** Ends the attempt with how it went, for the pod's health and live figures. */
+    public void end(Outcome outcome) {
+        if (finish()) {
+            long now = clock.nanoTime();
+            pod.endAttempt(now - startNanos, now);
+            detector.report(pod, outcome);
+        }
+    }
+
+    /**
+     * Ends the attempt without an outcome: the application gave up on the call (cancelled it),
+     * which says nothing of the pod. It no longer counts in flight; its health is untouched.
+     */
+    public void cancel() {
+        if (finish()) {
+            pod.cancelAttempt();
+        }
+    }
+
+    private boolean finish() {
+        return ENDED.compareAndSet(this, false, true) && pod != null;
+    }
+
+    @Override
+    public String toString() {
+        return "Attempt{" + endpoint.authority() + (ended ? ", ended" : "") + "}";
+    }
+}

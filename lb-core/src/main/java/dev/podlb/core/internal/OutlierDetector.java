@@ -1,0 +1,315 @@
+package dev.podlb.core.internal;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.EndpointSet;
+import dev.podlb.core.Readiness;
+import dev.podlb.core.health.EjectionPolicy;
+import dev.podlb.core.health.FailureClassifier;
+import dev.podlb.core.health.Outcome;
+import dev.podlb.core.time.Scheduler;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Passive outlier detection for one load balancer: decides, from call outcomes, which pods leave
+ * rotation and when they come back, within the policy's limits.
+ *
+ * <p>Who runs what: {@link #report} runs on request threads, takes no lock and touches only the
+ * pod's atomics; when an outcome may change the pod's state (a run of failures reached the
+ * threshold, a trial call ended) it queues the decision on the load balancer's
+ * {@link SerialContext}. Every other method runs on that context only, as do the timers' tasks
+ * (a timer only queues). So decisions are taken one at a time, in order, with the load balancer's
+ * current set in view, and reported to the {@link Events} from the context.
+ */
+public final class OutlierDetector {
+    private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
+
+    private static final Throwable FAILURE = new Throwable("call outcome classified as failure", null, false, false) {
+        private static final long serialVersionUID = 1L;
+    };
+
+    /** What the detector decided; called on the serial context. */
+    public interface Events {
+        /** The pod left rotation for {@code duration}, its {@code ejections}-th ejection in a row, after {@code why}. */
+        void ejected(InetSocketAddress pod, Duration duration, int ejections, String why);
+
+        /** The pod is picked again, on trial, because {@code why}. */
+        void readmitted(InetSocketAddress pod, String why);
+
+        /** The pod's trial call succeeded. */
+        void recovered(InetSocketAddress pod);
+    }
+
+    private final String service;
+    private final EjectionPolicy policy;
+    private final FailureClassifier classifier;
+    private final int threshold;
+    private final Scheduler scheduler;
+    private final SerialContext context;
+    private final Supplier<EndpointSet> applied;
+    private final Events events;
+    private final CircuitBreakerConfig failureRate;
+    /** Written on the context only; read by request threads. */
+    private final Map<InetSocketAddress, PodState> pods = new ConcurrentHashMap<>();
+    // Serial context only.
+    private final Set<PodState> ejected = new LinkedHashSet<>();
+    private boolean closed;
+
+    /**
+     * @param applied the set the load balancer picks from now: ejection limits count its candidates
+     */
+    public OutlierDetector(String service, EjectionPolicy policy, Scheduler scheduler, SerialContext context,
+                           Supplier<EndpointSet> applied, Events events) {
+        this.service = service;
+        this.policy = policy;
+        this.classifier = policy.failureClassifier();
+        this.threshold = policy.consecutiveFailures();
+        this.scheduler = scheduler;
+        this.context = context;
+        this.applied = applied;
+        this.events = events;
+        this.failureRate = policy.failureRatePercent() > 0 ? CircuitBreakerConfig.custom()
+                .slidingWindow(policy.failureRateWindow(), policy.failureRateMinimumCalls(),
+                        CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .failureRateThreshold(policy.failureRatePercent())
+                // Only the window's arithmetic is resilience4j's: when a pod leaves and comes back is ours.
+                .waitDurationInOpenState(Duration.ofDays(365))
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .writableStackTraceEnabled(false)
+                .build() : null;
+    }
+
+    /** The tracked pod at this address, or {@code null}; any thread. */
+    public PodState pod(InetSocketAddress address) {
+        return pods.get(address);
+    }
+
+    /** Records how an attempt on {@code pod} ended; any thread, no lock. */
+    public void report(PodState pod, Outcome outcome) {
+        if (classifier.isFailure(outcome)) {
+            pod.lastFailure = outcome;
+            int inARow = pod.consecutiveFailures.incrementAndGet();
+            if (pod.onTrial) {
+                context.execute(() -> trialEnded(pod, false));
+            } else if (inARow == threshold) {
+                context.execute(() -> tripped(pod, threshold + " consecutive failures"));
+            }
+            if (pod.failureRate != null) {
+                pod.failureRate.onError(0, TimeUnit.NANOSECONDS, FAILURE);
+            }
+        } else {
+            // Read before writing: with many threads calling one healthy pod, the line stays shared.
+            if (pod.consecutiveFailures.get() != 0) {
+                pod.consecutiveFailures.set(0);
+            }
+            if (pod.onTrial) {
+                context.execute(() -> trialEnded(pod, true));
+            }
+            if (pod.failureRate != null) {
+                pod.failureRate.onSuccess(0, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /** Whether the pod at this address is ejected now; any thread. */
+    public boolean isEjected(InetSocketAddress address) {
+        PodState pod = pods.get(address);
+        return pod != null && pod.ejected;
+    }
+
+    /**
+     * Tracks every pod of {@code set} (a pod present in the set always has its state) and forgets
+     * departed pods that are not ejected; an ejected one is kept until its ejection ends, so that a
+     * pod flapping in and out of discovery does not escape its ejection. Serial context.
+     */
+    public void retain(EndpointSet set) {
+        for (Endpoint e : set.endpoints()) {
+            pods.computeIfAbsent(e.socketAddress(), this::track);
+        }
+        pods.values().removeIf(pod -> set.find(pod.address) == null && !pod.ejected);
+    }
+
+    /**
+     * Ends, on trial, the ejection of each pod that {@code before} did not have ready and
+     * {@code after} has: Kubernetes has just seen it pass its readiness probe. A set that
+     * re-publishes a pod already ready keeps its ejection. Serial context.
+     */
+    public void readinessChanged(EndpointSet before, EndpointSet after) {
+        if (ejected.isEmpty()) {
+            return;
+        }
+        for (PodState pod : new ArrayList<>(ejected)) {
+            if (!isReady(before, pod.address) && isReady(after, pod.address)) {
+                readmit(pod, "discovery reports it ready again");
+            }
+        }
+    }
+
+    private static boolean isReady(EndpointSet set, InetSocketAddress address) {
+        Endpoint e = set == null ? null : set.find(address);
+        return e != null && e.readiness() == Readiness.READY;
+    }
+
+    /** The pods ejected now, in the order they were ejected. Serial context. */
+    public List<InetSocketAddress> ejected() {
+        List<InetSocketAddress> addresses = new ArrayList<>(ejected.size());
+        for (PodState pod : ejected) {
+            addresses.add(pod.address);
+        }
+        return addresses;
+    }
+
+    /** Cancels every pending readmission; no event follows. Serial context. */
+    public void close() {
+        closed = true;
+        for (PodState pod : ejected) {
+            cancelReadmission(pod);
+        }
+    }
+
+    private PodState track(InetSocketAddress address) {
+        CircuitBreaker breaker = null;
+        if (failureRate != null) {
+            breaker = CircuitBreaker.of(service + "/" + address, failureRate);
+        }
+        PodState pod = new PodState(address, breaker);
+        if (breaker != null) {
+            breaker.getEventPublisher().onStateTransition(event -> {
+                if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                    context.execute(() -> tripped(pod, "a failure rate of " + policy.failureRatePercent() + "% or more"));
+                }
+            });
+        }
+        return pod;
+    }
+
+    /** A detector fired for {@code pod}: eject it unless that would break the policy's limits. */
+    private void tripped(PodState pod, String why) {
+        if (closed || pod.ejected || pods.get(pod.address) != pod) {
+            resetDetectors(pod);
+            return;
+        }
+        EndpointSet set = applied.get();
+        if (!isCandidate(set, pod.address)) {
+            resetDetectors(pod); // not picked anyway: discovery already keeps it out
+            return;
+        }
+        int candidates = candidates(set);
+        int ejectedCandidates = ejectedCandidates(set);
+        if (ejectedCandidates >= policy.maxEjected(candidates)) {
+            if (!pod.capNoticed) {
+                pod.capNoticed = true;
+                log.warn("{}: {} is failing ({}, last {}) but stays in rotation: {} of {} candidates are ejected already,"
+                                + " the most that maxEjectionPercent {} allows", service,
+                        InetAddresses.toUriHost(pod.address.getAddress()) + ":" + pod.address.getPort(), why, pod.lastFailure,
+                        ejectedCandidates, candidates, policy.maxEjectionPercent());
+            }
+            resetDetectors(pod);
+            return;
+        }
+        eject(pod, why);
+    }
+
+    private void eject(PodState pod, String why) {
+        long now = scheduler.nanoTime();
+        if (pod.healthySinceNanos != Long.MIN_VALUE) {
+            long healthyPeriods = (now - pod.healthySinceNanos) / policy.baseEjectionTime().toNanos();
+            pod.ejections = (int) Math.max(0, pod.ejections - healthyPeriods);
+        }
+        pod.healthySinceNanos = Long.MIN_VALUE;
+        pod.ejections++;
+        Duration duration = policy.ejectionTime(pod.ejections);
+        pod.ejected = true;
+        pod.onTrial = false;
+        pod.capNoticed = false;
+        resetDetectors(pod);
+        ejected.add(pod);
+        pod.readmission = scheduler.schedule(duration, () -> context.execute(
+                () -> readmit(pod, "its ejection of " + duration + " ended")));
+        events.ejected(pod.address, duration, pod.ejections, why + ", last " + pod.lastFailure);
+    }
+
+    private void readmit(PodState pod, String why) {
+        if (closed || !pod.ejected) {
+            return;
+        }
+        cancelReadmission(pod);
+        ejected.remove(pod);
+        pod.ejected = false;
+        resetDetectors(pod);
+        if (applied.get().find(pod.address) == null) {
+            pods.remove(pod.address, pod); // it left discovery while ejected: nothing to try
+        } else {
+            pod.onTrial = true;
+        }
+        events.readmitted(pod.address, why);
+    }
+
+    private void trialEnded(PodState pod, boolean success) {
+        if (closed || !pod.onTrial || pods.get(pod.address) != pod) {
+            return;
+        }
+        pod.onTrial = false;
+        if (success) {
+            pod.healthySinceNanos = scheduler.nanoTime();
+            events.recovered(pod.address);
+        } else {
+            tripped(pod, "its trial call failed");
+        }
+    }
+
+    private void resetDetectors(PodState pod) {
+        pod.consecutiveFailures.set(0);
+        if (pod.failureRate != null) {
+            pod.failureRate.reset();
+        }
+    }
+
+    private static void cancelReadmission(PodState pod) {
+        if (pod.readmission != null) {
+            pod.readmission.cancel();
+            pod.readmission = null;
+        }
+    }
+
+    /** Ready endpoints are the candidates; when none is ready, the terminating ones that still serve. */
+    private static Readiness candidateReadiness(EndpointSet set) {
+        return set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
+    }
+
+    private static boolean isCandidate(EndpointSet set, InetSocketAddress address) {
+        Endpoint e = set.find(address);
+        return e != null && e.readiness() == candidateReadiness(set);
+    }
+
+    private static int candidates(EndpointSet set) {
+        return set.readyCount() > 0 ? set.readyCount() : set.terminatingCount();
+    }
+
+    private int ejectedCandidates(EndpointSet set) {
+        int count = 0;
+        for (PodState pod : ejected) {
+            if (isCandidate(set, pod.address)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public String toString() {
+        return "OutlierDetector{" + service + ", " + pods.size() + " tracked, " + policy + "}";
+    }
+}

@@ -1,0 +1,108 @@
+package dev.podlb.core.internal;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs tasks one at a time, in the order they were submitted, the role gRPC-java's
+ * {@code SynchronizationContext} plays: whatever thread submits a task, no two tasks of one
+ * context ever run at once, so the state they touch needs no lock.
+ *
+ * <p>Tasks run on the {@code runner} given at construction: a pool thread for a load balancer,
+ * the submitting thread itself when the runner is {@code Runnable::run}. Only one drain runs at a
+ * time; a task submitted while another runs (from any thread, or from that task itself) is queued
+ * and run by the drain in progress, after the tasks before it. No lock is held while a task runs.
+ * A task that throws is logged and the drain goes on.
+ */
+public final class SerialContext implements Executor {
+    private static final Logger log = LoggerFactory.getLogger(SerialContext.class);
+
+    private final String name;
+    private final Executor runner;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** True from the moment a drain is handed to the runner until that drain finds the queue empty. */
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private volatile Thread drainingThread;
+
+    /**
+     * @param name   what the context serializes, for logs: {@code "load balancer backend"}
+     * @param runner where drains run; it must run each given task eventually
+     */
+    public SerialContext(String name, Executor runner) {
+        this.name = name;
+        this.runner = runner;
+    }
+
+    /** Queues {@code task} and makes sure a drain will run it. */
+    @Override
+    public void execute(Runnable task) {
+        executeLater(task);
+        drain();
+    }
+
+    /**
+     * Queues {@code task} without starting a drain: a caller that must queue under its own lock
+     * (to fix the order of tasks) calls this there, and {@link #drain()} after unlocking.
+     */
+    public void executeLater(Runnable task) {
+        tasks.add(task);
+    }
+
+    /** Starts a drain on the runner unless one is under way; that one will reach every queued task. */
+    public void drain() {
+        if (!tasks.isEmpty() && draining.compareAndSet(false, true)) {
+            try {
+                runner.execute(this::runQueued);
+            } catch (RejectedExecutionException e) {
+                // The shared pool refuses only while the JVM shuts down: run here rather than lose the tasks.
+                runQueued();
+            }
+        }
+    }
+
+    /**
+     * Runs the queued tasks on the calling thread, unless a drain is under way elsewhere (which
+     * will run them): for a caller that must see its queued work applied before it goes on.
+     */
+    public void drainHere() {
+        if (!tasks.isEmpty() && draining.compareAndSet(false, true)) {
+            runQueued();
+        }
+    }
+
+    /** Whether the calling thread is running one of this context's tasks now. */
+    public boolean isCurrentThread() {
+        return drainingThread == Thread.currentThread();
+    }
+
+    private void runQueued() {
+        while (true) {
+            drainingThread = Thread.currentThread();
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                try {
+                    task.run();
+                } catch (Throwable t) {
+                    log.error("{}: a state update failed; later updates still run", name, t);
+                }
+            }
+            drainingThread = null;
+            draining.set(false);
+            // A task queued after the last poll and before the flag cleared found the flag set and
+            // left the work to this drain: take it back unless another drain already has.
+            if (tasks.isEmpty() || !draining.compareAndSet(false, true)) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SerialContext{" + name + ", " + tasks.size() + " queued}";
+    }
+}
