@@ -20,7 +20,8 @@ import org.springframework.util.unit.DataSize;
  *       picker: sticky
  *       sticky: { header: X-Session-Id }
  *       pin-header: X-Pod
- *       ejection: { consecutive-failures: 5, base-ejection-time: 30s, max-ejection-time: 300s }
+ *       ejection: { consecutive-failures: 5, base-ejection-time: 30s, max-ejection-time: 300s,
+ *                   max-ejection-percent: 10, panic-threshold-percent: 50 }
  *       retry: { max-attempts: 3, on-status: [503], buffer-responses-up-to: 64KB }
  *   routes:
  *     - host: myapp
@@ -168,11 +169,33 @@ public class PodlbProperties {
         /** Failures in a row that eject a pod; 0 turns ejection off. */
         private int consecutiveFailures = 5;
 
-        /** How long a first ejection lasts; each ejection in a row doubles it. */
+        /** How long a first ejection lasts; the n-th ejection in a row lasts n times as long. */
         private Duration baseEjectionTime = Duration.ofSeconds(30);
 
         /** The longest an ejection lasts. */
         private Duration maxEjectionTime = Duration.ofMinutes(5);
+
+        /** At most this share of the ready pods, in percent, is ejected at once; one always may be. */
+        private int maxEjectionPercent = 10;
+
+        /** Below this share of healthy (not ejected) ready pods, in percent, calls spread over all of them. */
+        private int panicThresholdPercent = 50;
+
+        public int getMaxEjectionPercent() {
+            return maxEjectionPercent;
+        }
+
+        public void setMaxEjectionPercent(int maxEjectionPercent) {
+            this.maxEjectionPercent = maxEjectionPercent;
+        }
+
+        public int getPanicThresholdPercent() {
+            return panicThresholdPercent;
+        }
+
+        public void setPanicThresholdPercent(int panicThresholdPercent) {
+            this.panicThresholdPercent = panicThresholdPercent;
+        }
 
         public int getConsecutiveFailures() {
             return consecutiveFailures;

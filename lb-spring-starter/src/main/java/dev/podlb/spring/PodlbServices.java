@@ -95,11 +95,15 @@ public final class PodlbServices implements AutoCloseable {
         }
         PodlbProperties.Ejection ejection = service.getEjection();
         builder.ejection(check(prefix + ".ejection", "consecutive-failures=" + ejection.getConsecutiveFailures()
-                + ", base-ejection-time=" + ejection.getBaseEjectionTime() + ", max-ejection-time=" + ejection.getMaxEjectionTime(),
+                + ", base-ejection-time=" + ejection.getBaseEjectionTime() + ", max-ejection-time=" + ejection.getMaxEjectionTime()
+                + ", max-ejection-percent=" + ejection.getMaxEjectionPercent()
+                + ", panic-threshold-percent=" + ejection.getPanicThresholdPercent(),
                 () -> EjectionPolicy.builder()
                         .consecutiveFailures(ejection.getConsecutiveFailures())
                         .baseEjectionTime(ejection.getBaseEjectionTime())
                         .maxEjectionTime(ejection.getMaxEjectionTime())
+                        .maxEjectionPercent(ejection.getMaxEjectionPercent())
+                        .panicThresholdPercent(ejection.getPanicThresholdPercent())
                         .build()));
         for (Integer status : service.getRetry().getOnStatus()) {
             check(prefix + ".retry.on-status", status, () -> builder.retryOnStatus(status));

@@ -48,6 +48,8 @@ class PodlbAutoConfigurationTest {
                         "podlb.services.backend.retry.max-attempts=2", "podlb.services.backend.retry.on-status=503,502",
                         "podlb.services.backend.ejection.consecutive-failures=3",
                         "podlb.services.backend.ejection.base-ejection-time=10s",
+                        "podlb.services.backend.ejection.max-ejection-percent=34",
+                        "podlb.services.backend.ejection.panic-threshold-percent=20",
                         "podlb.services.backend.retry.buffer-responses-up-to=1MB")
                 .run(context -> {
                     PodlbProperties.Service backend = context.getBean(PodlbProperties.class).getServices().get("backend");
@@ -55,6 +57,8 @@ class PodlbAutoConfigurationTest {
                     assertThat(backend.getRetry().getOnStatus()).containsExactly(503, 502);
                     assertThat(backend.getRetry().getBufferResponsesUpTo()).isEqualTo(DataSize.ofMegabytes(1));
                     assertThat(backend.getEjection().getBaseEjectionTime()).isEqualTo(Duration.ofSeconds(10));
+                    assertThat(backend.getEjection().getMaxEjectionPercent()).isEqualTo(34);
+                    assertThat(backend.getEjection().getPanicThresholdPercent()).isEqualTo(20);
                     assertThat(context.getBean(PodlbServices.class).loadBalancers().get("backend").toString())
                             .contains("sticky");
                 });
@@ -97,6 +101,9 @@ class PodlbAutoConfigurationTest {
                         + " podlb.services.backend.retry.buffer-responses-up-to = -1B: bufferResponsesUpTo of service"));
         runner.withPropertyValues("podlb.services.backend.ejection.base-ejection-time=0s").run(context ->
                 assertThat(find(context.getStartupFailure()).getProperty()).isEqualTo("podlb.services.backend.ejection"));
+        runner.withPropertyValues("podlb.services.backend.ejection.max-ejection-percent=150").run(context ->
+                assertThat(find(context.getStartupFailure())).hasMessageContaining("max-ejection-percent=150")
+                        .hasMessageContaining("ejection maxEjectionPercent is 150; expected 0 to 100"));
         runner.withPropertyValues("podlb.routes[0].host=myapp", "podlb.routes[0].paths[0].path=/ui",
                 "podlb.routes[0].paths[0].service=frontend").run(context ->
                 assertThat(find(context.getStartupFailure())).hasMessage("podlb property podlb.routes[0].paths[0].service ="
