@@ -176,7 +176,7 @@ public final class LoadBalancer implements AutoCloseable {
      * requests in flight until {@link Attempt#end} tells how it went. No lock is taken.
      */
     public Attempt start(Endpoint endpoint) {
-        return new Attempt(endpoint, health.pod(endpoint.socketAddress()), health, scheduler);
+        return new Attempt(endpoint, health.pod(endpoint), health, scheduler);
     }
 
     /**
@@ -185,7 +185,7 @@ public final class LoadBalancer implements AutoCloseable {
      * hands the decision to the load balancer's serial context.
      */
     public void report(Endpoint endpoint, Outcome outcome) {
-        PodState pod = health.pod(endpoint.socketAddress());
+        PodState pod = health.pod(endpoint);
         if (pod != null) {
             health.report(pod, outcome);
         }
@@ -193,7 +193,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** The live load figures of the endpoint at this address and port, or {@code null} when it is not in the set. */
     public EndpointStats stats(Endpoint endpoint) {
-        return health.pod(endpoint.socketAddress());
+        return health.pod(endpoint);
     }
 
     /**

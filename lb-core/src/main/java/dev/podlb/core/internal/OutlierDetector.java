@@ -63,6 +63,8 @@ public final class OutlierDetector {
     private final CircuitBreakerConfig failureRate;
     /** Written on the context only; read by request threads. */
     private final Map<InetSocketAddress, PodState> pods = new ConcurrentHashMap<>();
+    /** The pods of the set last retained, by endpoint object: what picks return, found without hashing. */
+    private volatile PodIndex index = PodIndex.EMPTY;
     // Serial context only.
     private final Set<PodState> ejected = new LinkedHashSet<>();
     private boolean closed;
@@ -94,6 +96,12 @@ public final class OutlierDetector {
     /** The tracked pod at this address, or {@code null}; any thread. */
     public PodState pod(InetSocketAddress address) {
         return pods.get(address);
+    }
+
+    /** The tracked pod of this endpoint, or {@code null}; any thread, fastest for an endpoint a pick returned. */
+    public PodState pod(Endpoint endpoint) {
+        PodState pod = index.get(endpoint);
+        return pod != null ? pod : pods.get(endpoint.socketAddress());
     }
 
     /** Records how an attempt on {@code pod} ended; any thread, no lock. */
@@ -139,6 +147,7 @@ public final class OutlierDetector {
             pods.computeIfAbsent(e.socketAddress(), this::track);
         }
         pods.values().removeIf(pod -> set.find(pod.address) == null && !pod.ejected);
+        index = PodIndex.of(set.endpoints(), e -> pods.get(e.socketAddress()));
     }
 
     /**

@@ -1,0 +1,300 @@
+package dev.podlb.benchmarks;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.EndpointSet;
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.LoadBalancerListener;
+import dev.podlb.core.Readiness;
+import dev.podlb.core.discovery.Discovery;
+import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
+import dev.podlb.core.pick.PickerPolicy;
+import dev.podlb.core.pick.Pickers;
+import dev.podlb.core.testing.KubernetesApi;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A rolling restart of a 5,000-pod service, watched by one podlb client: how much CPU the client
+ * spends, and how far its load balancer's set lags the API server's.
+ *
+ * <p>The API server (fabric8's mock, CRUD mode) and the rollout run in a child JVM, so that the
+ * client's CPU time is the client's alone. The service has 50 EndpointSlices of 100 pods; every pod
+ * is replaced once, as a Deployment's rollout does it: the new pod is added ready, the old one
+ * becomes terminating, then it is removed — three slice writes per pod, 15,000 in all, as fast as
+ * the server takes them. The child timestamps each write with {@code System.nanoTime()}, the same
+ * monotonic clock in both JVMs on one Linux machine; the client timestamps each set its load
+ * balancer applies and finds, per write, the first set that shows it. A write whose state the set
+ * never showed because a later write to the same pod came within the same batch (terminating,
+ * then gone) counts as arriving with that later state.
+ *
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.podlb.benchmarks.LargeRollout [round-robin|sticky] [coalesce-ms]</pre>
+ */
+public final class LargeRollout {
+    static final int SLICES = 50;
+    static final int PER_SLICE = 100;
+    private static final String NAMESPACE = "default";
+    private static final String SERVICE = "big";
+
+    private LargeRollout() {}
+
+    /** One client run's figures. */
+    record Result(String picker, Duration coalesce, int writes, double rolloutSeconds, double clientCpuSeconds,
+                  double podlbCpuSeconds, double medianLagMillis, double maxLagMillis, int unseen) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%s, coalesce %d ms: %d writes in %.1f s; client CPU %.2f s (podlb threads"
+                            + " %.2f s); lag median %.1f ms, max %.1f ms; %d writes never seen", picker, coalesce.toMillis(),
+                    writes, rolloutSeconds, clientCpuSeconds, podlbCpuSeconds, medianLagMillis, maxLagMillis, unseen);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("server")) {
+            serve();
+            return;
+        }
+        String picker = args.length > 0 ? args[0] : "round-robin";
+        Duration coalesce = Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 50);
+        System.out.println(run(picker, coalesce));
+        System.exit(0);
+    }
+
+    /** Runs the child API server and one client over it. */
+    static Result run(String picker, Duration coalesce) throws Exception {
+        String launcher = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        Process server = new ProcessBuilder(launcher, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+                LargeRollout.class.getName(), "server").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (BufferedReader from = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+             PrintWriter to = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8)) {
+            String url = expect(from, "URL ").substring(4);
+            expect(from, "READY");
+            KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url)
+                    .withTrustCerts(true).withNamespace(NAMESPACE).build()).build();
+            SetHistory history = new SetHistory();
+            PickerPolicy policy = picker.equals("sticky") ? Pickers.sticky() : Pickers.roundRobin();
+            try (Discovery discovery = Discovery.builder().kubernetes(KubernetesDiscovery.using(client)).build();
+                 LoadBalancer lb = LoadBalancer.builder(SERVICE).target("k8s:///" + SERVICE + "." + NAMESPACE + ":http")
+                         .discovery(discovery).picker(policy).coalesceUpdates(coalesce).listener(history).build()) {
+                lb.awaitReady(Duration.ofSeconds(30));
+                waitFor(() -> lb.endpoints().readyCount() == SLICES * PER_SLICE, Duration.ofSeconds(30), "all pods ready");
+                long cpuBefore = processCpuNanos();
+                long podlbBefore = podlbThreadsCpuNanos();
+                long start = System.nanoTime();
+                to.println("go");
+                List<Write> writes = new ArrayList<>();
+                for (String line = from.readLine(); !"DONE".equals(line); line = from.readLine()) {
+                    if (line == null) {
+                        throw new IllegalStateException("the API server process ended early");
+                    }
+                    writes.add(Write.parse(line));
+                }
+                waitFor(() -> rolledOver(lb.endpoints()), Duration.ofSeconds(60), "the last write reaching the set");
+                long end = System.nanoTime();
+                long cpu = processCpuNanos() - cpuBefore;
+                long podlb = podlbThreadsCpuNanos() - podlbBefore;
+                List<Double> lags = new ArrayList<>();
+                int unseen = 0;
+                for (Write write : writes) {
+                    Long seen = history.firstShowing(write);
+                    if (seen == null) {
+                        unseen++;
+                    } else {
+                        lags.add(Math.max(0, seen - write.nanos) / 1e6);
+                    }
+                }
+                to.println("quit");
+                client.close();
+                return new Result(picker, coalesce, writes.size(), (end - start) / 1e9, cpu / 1e9, podlb / 1e9,
+                        Propagation.median(lags), lags.stream().mapToDouble(Double::doubleValue).max().orElse(0), unseen);
+            }
+        } finally {
+            server.destroy();
+            server.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Every old pod gone and every new one ready. */
+    private static boolean rolledOver(EndpointSet set) {
+        if (set.size() != SLICES * PER_SLICE || set.readyCount() != SLICES * PER_SLICE) {
+            return false;
+        }
+        for (Endpoint e : set.endpoints()) {
+            if (!e.address().getHostAddress().startsWith("10.2.")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The child: the API server, the service's slices, and on "go" the rollout, one line per write. */
+    private static void serve() throws IOException {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        // The mock server logs every request at INFO through java.util.logging, on this process's stderr (discarded).
+        KubernetesClient client = KubernetesApi.client();
+        out.println("URL " + client.getMasterUrl());
+        List<List<String[]>> slices = new ArrayList<>();
+        for (int s = 0; s < SLICES; s++) {
+            List<String[]> endpoints = new ArrayList<>();
+            for (int e = 1; e <= PER_SLICE; e++) {
+                endpoints.add(new String[] {"10.1." + s + "." + e, "ready"});
+            }
+            slices.add(endpoints);
+            write(client, s, endpoints);
+        }
+        out.println("READY");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        if (!"go".equals(in.readLine())) {
+            return;
+        }
+        for (int e = 1; e <= PER_SLICE; e++) {
+            for (int s = 0; s < SLICES; s++) {
+                List<String[]> endpoints = slices.get(s);
+                String old = "10.1." + s + "." + e;
+                String fresh = "10.2." + s + "." + e;
+                endpoints.add(new String[] {fresh, "ready"});
+                write(client, s, endpoints);
+                out.println("W ADDED " + fresh + " " + System.nanoTime());
+                endpoints.replaceAll(pod -> pod[0].equals(old) ? new String[] {old, "terminating"} : pod);
+                write(client, s, endpoints);
+                out.println("W TERMINATING " + old + " " + System.nanoTime());
+                endpoints.removeIf(pod -> pod[0].equals(old));
+                write(client, s, endpoints);
+                out.println("W REMOVED " + old + " " + System.nanoTime());
+            }
+        }
+        out.println("DONE");
+        in.readLine();
+        System.exit(0);
+    }
+
+    private static void write(KubernetesClient client, int slice, List<String[]> endpoints) {
+        EndpointSliceBuilder builder = new EndpointSliceBuilder()
+                .withNewMetadata().withName(SERVICE + "-" + slice).withNamespace(NAMESPACE)
+                .addToLabels("kubernetes.io/service-name", SERVICE).endMetadata()
+                .withAddressType("IPv4")
+                .addNewPort().withName("http").withPort(8080).withProtocol("TCP").endPort();
+        for (String[] pod : endpoints) {
+            boolean ready = pod[1].equals("ready");
+            builder.addNewEndpoint().withAddresses(pod[0]).withNewConditions().withReady(ready).withServing(true)
+                    .withTerminating(!ready).endConditions().endEndpoint();
+        }
+        EndpointSlice built = builder.build();
+        client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(built).createOr(existing -> existing.update());
+    }
+
+    /** A write the rollout made: what it did to which pod, and when. */
+    record Write(String kind, String address, long nanos) {
+        static Write parse(String line) {
+            String[] parts = line.split(" ");
+            return new Write(parts[1], parts[2], Long.parseLong(parts[3]));
+        }
+    }
+
+    /** Each change between consecutive applied sets, with the time it was applied. */
+    private static final class SetHistory implements LoadBalancerListener {
+        private record Change(String kind, long nanos) {}
+
+        private final ConcurrentLinkedQueue<Object[]> log = new ConcurrentLinkedQueue<>();
+        private EndpointSet previous;
+        private Map<String, List<Change>> byAddress;
+
+        @Override
+        public void endpointsChanged(String service, EndpointSet set) {
+            long now = System.nanoTime();
+            EndpointSet before = previous;
+            previous = set;
+            if (before == null) {
+                return;
+            }
+            for (Endpoint e : set.endpoints()) {
+                Endpoint was = before.find(e.socketAddress());
+                if (was == null) {
+                    log.add(new Object[] {"ADDED", e.address().getHostAddress(), now});
+                } else if (was.readiness() != e.readiness() && e.readiness() == Readiness.TERMINATING) {
+                    log.add(new Object[] {"TERMINATING", e.address().getHostAddress(), now});
+                }
+            }
+            for (Endpoint e : before.endpoints()) {
+                if (set.find(e.socketAddress()) == null) {
+                    log.add(new Object[] {"REMOVED", e.address().getHostAddress(), now});
+                }
+            }
+        }
+
+        /** When the load balancer first applied a set showing {@code write}, or {@code null}. */
+        Long firstShowing(Write write) {
+            if (byAddress == null) {
+                byAddress = new HashMap<>();
+                for (Object[] entry : log) {
+                    byAddress.computeIfAbsent((String) entry[1], k -> new ArrayList<>())
+                            .add(new Change((String) entry[0], (Long) entry[2]));
+                }
+            }
+            List<Change> changes = byAddress.getOrDefault(write.address(), List.of());
+            for (Change change : changes) {
+                if (change.kind().equals(write.kind())
+                        || (write.kind().equals("TERMINATING") && change.kind().equals("REMOVED"))) {
+                    return change.nanos();
+                }
+            }
+            return null;
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** CPU time of podlb's own threads (state updates, DNS, checks), beside the informer's and the JVM's. */
+    private static long podlbThreadsCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (long id : threads.getAllThreadIds()) {
+            java.lang.management.ThreadInfo info = threads.getThreadInfo(id);
+            if (info != null && info.getThreadName().startsWith("podlb-")) {
+                total += Math.max(0, threads.getThreadCpuTime(id));
+            }
+        }
+        return total;
+    }
+
+    private static String expect(BufferedReader from, String prefix) throws IOException {
+        for (String line = from.readLine(); line != null; line = from.readLine()) {
+            if (line.startsWith(prefix)) {
+                return line;
+            }
+        }
+        throw new IllegalStateException("the API server process ended before printing " + prefix.strip());
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, Duration timeout, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(what + " did not happen within " + timeout);
+            }
+            Thread.sleep(5);
+        }
+    }
+}

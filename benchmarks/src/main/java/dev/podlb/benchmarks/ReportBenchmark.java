@@ -1,0 +1,86 @@
+package dev.podlb.benchmarks;
+
+import dev.podlb.benchmarks.peers.Peers;
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.health.Outcome;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What telling a load balancer how a call went costs on the request path, beside one shared
+ * {@code AtomicInteger} increment (the baseline) and beside what the first release did on every
+ * report: a resilience4j circuit breaker's {@code onSuccess} (its locks and event). Every call
+ * reports a success on one of 10 pods in turn; with two threads both report on the same pods.
+ * {@code attempt} is the interceptor's path: {@code start} (requests in flight) and {@code end}.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class ReportBenchmark {
+    private static final Outcome OK = Outcome.response(200);
+
+    @State(Scope.Benchmark)
+    public static class Shared {
+        final AtomicInteger counter = new AtomicInteger();
+        LoadBalancer lb;
+        Endpoint[] pods;
+        final CircuitBreaker breaker = CircuitBreaker.of("first-release", CircuitBreakerConfig.custom()
+                .slidingWindow(5, 5, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .failureRateThreshold(100f).build());
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            List<Endpoint> list = Peers.podlbEndpoints(Peers.addresses(10));
+            pods = list.toArray(new Endpoint[0]);
+            lb = Peers.podlbBalancer(list, false);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            lb.close();
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class Turn {
+        int next;
+    }
+
+    @Benchmark
+    public int baselineAtomicIncrement(Shared shared) {
+        return shared.counter.incrementAndGet();
+    }
+
+    @Benchmark
+    public void report(Shared shared, Turn turn) {
+        shared.lb.report(shared.pods[turn.next++ % shared.pods.length], OK);
+    }
+
+    @Benchmark
+    public void attempt(Shared shared, Turn turn) {
+        shared.lb.start(shared.pods[turn.next++ % shared.pods.length]).end(OK);
+    }
+
+    @Benchmark
+    public void firstReleaseResilience4jOnSuccess(Shared shared) {
+        shared.breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+    }
+}
