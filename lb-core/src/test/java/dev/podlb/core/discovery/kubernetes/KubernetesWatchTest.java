@@ -11,6 +11,7 @@ import dev.podlb.core.time.ManualScheduler;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -141,13 +142,13 @@ class KubernetesWatchTest {
         apply("backend-2", "10.0.0.2");
         resolver(new ControlledInformers(false));
         waiting().until(() -> authorities().size() == 2);
-        Endpoint first = last().find(new java.net.InetSocketAddress("10.0.0.1", 8080));
-        Endpoint second = last().find(new java.net.InetSocketAddress("10.0.0.2", 8080));
+        Endpoint first = last().find(new InetSocketAddress("10.0.0.1", 8080));
+        Endpoint second = last().find(new InetSocketAddress("10.0.0.2", 8080));
 
         apply("backend-2", "10.0.0.2", "10.0.0.3");
         waiting().until(() -> authorities().size() == 3);
 
-        assertThat(last().find(new java.net.InetSocketAddress("10.0.0.1", 8080))).isSameAs(first);
-        assertThat(last().find(new java.net.InetSocketAddress("10.0.0.2", 8080))).isNotSameAs(second).isEqualTo(second);
+        assertThat(last().find(new InetSocketAddress("10.0.0.1", 8080))).isSameAs(first);
+        assertThat(last().find(new InetSocketAddress("10.0.0.2", 8080))).isNotSameAs(second).isEqualTo(second);
     }
 }
