@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -24,7 +26,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * cannot close, and timed out now and then (10 s and a failed test).
  */
 public final class KubernetesApi {
+    /** A namespace whose EndpointSlices the server refuses to anyone, as without a Role granting them (403). */
+    public static final String FORBIDDEN_NAMESPACE = "forbidden";
+
     private static final Duration WATCH_WAIT = Duration.ofSeconds(10);
+    private static final String FORBIDDEN_PATH = "/apis/discovery.k8s.io/v1/namespaces/" + FORBIDDEN_NAMESPACE
+            + "/endpointslices";
+    private static final AtomicInteger FORBIDDEN_ANSWERS = new AtomicInteger();
     private static KubernetesMockServer server;
     private static KubernetesClient client;
 
@@ -33,7 +41,7 @@ public final class KubernetesApi {
     public static synchronized KubernetesMockServer server() {
         if (server == null) {
             server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                    new KubernetesCrudDispatcher(), true);
+                    new ForbiddingDispatcher(), true);
             try {
                 server.init(InetAddress.getByName("127.0.0.1"), 0);
             } catch (UnknownHostException e) {
@@ -48,6 +56,11 @@ public final class KubernetesApi {
     public static synchronized KubernetesClient client() {
         server();
         return client;
+    }
+
+    /** How many requests the server has refused with 403 in {@link #FORBIDDEN_NAMESPACE}. */
+    public static int forbiddenAnswers() {
+        return FORBIDDEN_ANSWERS.get();
     }
 
     /** Deletes every EndpointSlice, so that a test starts from an empty cluster. */
@@ -95,5 +108,22 @@ public final class KubernetesApi {
 
     private static boolean hasProbe(LoadBalancer lb) {
         return lb.endpoints().endpoints().stream().anyMatch(e -> e.address().getHostAddress().startsWith("10.255.255."));
+    }
+
+    /** The CRUD server, but for EndpointSlices in {@link #FORBIDDEN_NAMESPACE}, which it refuses as the API server does without RBAC. */
+    private static final class ForbiddingDispatcher extends KubernetesCrudDispatcher {
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            if (request.getPath() == null || !request.getPath().startsWith(FORBIDDEN_PATH)) {
+                return super.dispatch(request);
+            }
+            FORBIDDEN_ANSWERS.incrementAndGet();
+            return new MockResponse().setResponseCode(403).setHeader("Content-Type", "application/json").setBody("{"
+                    + "\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                    + "\"message\":\"endpointslices.discovery.k8s.io is forbidden: User \\\"system:serviceaccount:test:app\\\""
+                    + " cannot list resource \\\"endpointslices\\\" in API group \\\"discovery.k8s.io\\\" in the namespace"
+                    + " \\\"" + FORBIDDEN_NAMESPACE + "\\\"\",\"reason\":\"Forbidden\","
+                    + "\"details\":{\"group\":\"discovery.k8s.io\",\"kind\":\"endpointslices\"},\"code\":403}");
+        }
     }
 }

@@ -6,47 +6,54 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import dev.podlb.core.internal.Executors;
 import dev.podlb.core.internal.Futures;
 import java.net.InetSocketAddress;
-import java.time.Duration;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
-import org.xbill.DNS.lookup.LookupSession;
-import org.xbill.DNS.lookup.NoSuchDomainException;
-import org.xbill.DNS.lookup.NoSuchRRSetException;
+import org.xbill.DNS.WireParseException;
 
 /**
- * Asks DNS, through one dnsjava {@link LookupSession} and one cache of answers shared by every
- * resolver of a {@link dev.podlb.core.discovery.Discovery}: two targets naming the same host
- * share its answer until the records' TTL runs out.
+ * Asks DNS, with dnsjava's resolvers (UDP, and TCP when an answer comes back truncated), and keeps
+ * every answer in one cache shared by every resolver of a {@link DnsDiscovery}: two targets naming
+ * the same host share its answer, positive or negative, until its TTL runs out.
+ *
+ * <p>Every future this returns completes on its own {@code podlb-dns} thread, or at once on the
+ * caller's thread when the cache holds the answer; never on dnsjava's selector thread, which would
+ * stall every other query of the JVM while a subscriber works.
  */
 final class DnsLookups implements AutoCloseable {
     private final DnsSettings settings;
     private final ExecutorService executor;
-    private final LookupSession session;
-    private final AsyncCache<Question, Answer> cache;
+    private final Executor answers;
+    private final Resolver resolver;
+    private final SearchList searchList;
+    private final AsyncCache<Question, DnsAnswer> cache;
 
     DnsLookups(DnsSettings settings) {
         this.settings = settings;
         // Answers are handled in microseconds; after the last resolver closes, the thread ends.
         this.executor = Executors.singleIdleThread("dns");
-        List<Name> search = new ArrayList<>();
-        for (String domain : settings.searchDomains()) {
-            search.add(absolute(domain));
-        }
-        this.session = LookupSession.builder()
-                .resolver(resolver(settings))
-                .executor(executor)
-                .searchPath(search)
-                .ndots(settings.ndots())
-                .clearCaches()
-                .build();
+        this.answers = task -> {
+            try {
+                executor.execute(task);
+            } catch (RejectedExecutionException closed) {
+                // An answer arriving after close has nobody left to hear it.
+            }
+        };
+        this.resolver = resolver(settings);
+        this.searchList = new SearchList(settings.searchDomains(), settings.ndots());
         this.cache = Caffeine.newBuilder()
                 .maximumSize(settings.cacheSize())
                 .expireAfter(new TtlExpiry())
@@ -75,118 +82,107 @@ final class DnsLookups implements AutoCloseable {
     }
 
     /**
-     * The records of {@code type} for {@code name}, expanded through the search domains unless it
-     * is absolute. A name that does not exist, or has no such records, gives an empty answer;
-     * anything else that goes wrong fails the future.
+     * The records of {@code type} for {@code host}, asked under the names {@link SearchList} gives
+     * until one has records; a negative answer when none has. A failure to get an answer (no
+     * answer in time, SERVFAIL, REFUSED, garbage) fails the future with a {@link DnsQueryException}.
      */
-    CompletableFuture<Answer> lookup(String name, int type) {
-        return cache.get(new Question(name, type), (question, unused) -> query(question))
-                .thenCompose(answer -> answer.failure == null ? CompletableFuture.completedFuture(answer)
-                        : CompletableFuture.failedFuture(answer.failure));
-    }
-
-    private CompletableFuture<Answer> query(Question question) {
-        Name name;
+    CompletableFuture<DnsAnswer> lookup(String host, int type) {
+        List<Name> names;
         try {
-            name = Name.fromString(question.name());
+            names = searchList.candidates(host);
         } catch (TextParseException e) {
-            return CompletableFuture.failedFuture(e);
+            return CompletableFuture.failedFuture(new DnsQueryException("\"" + host + "\" is not a valid name: "
+                    + e.getMessage(), true, e));
         }
-        return session.lookupAsync(name, question.type()).toCompletableFuture()
-                .handle((result, error) -> {
-                    if (error == null) {
-                        return Answer.of(result.getRecords(), settings.scheduler().nanoTime(), settings.maxRefresh());
-                    }
-                    Throwable cause = Futures.unwrap(error);
-                    if (cause instanceof NoSuchDomainException) {
-                        return Answer.NO_SUCH_NAME;
-                    }
-                    if (cause instanceof NoSuchRRSetException) {
-                        return Answer.NO_RECORDS;
-                    }
-                    // A failure is an answer the cache does not keep, rather than a failed future,
-                    // which Caffeine would log at every attempt: the resolver logs once per outage.
-                    return Answer.failed(cause);
-                });
+        return firstWithRecords(names, 0, type).thenCompose(answer -> answer.failure() == null
+                ? CompletableFuture.completedFuture(answer) : CompletableFuture.failedFuture(answer.failure()));
     }
 
-    private static Name absolute(String domain) {
+    private CompletableFuture<DnsAnswer> firstWithRecords(List<Name> names, int index, int type) {
+        return ask(names.get(index), type, 0).thenCompose(answer -> answer.isNegative() && index + 1 < names.size()
+                ? firstWithRecords(names, index + 1, type) : CompletableFuture.completedFuture(answer));
+    }
+
+    /** One name, from the cache or the server, with the CNAME it points at followed when its answer stops there. */
+    private CompletableFuture<DnsAnswer> ask(Name name, int type, int aliases) {
+        Question question = new Question(name, type);
+        CompletableFuture<DnsAnswer> cached = cache.get(question, (q, unused) -> query(q));
+        if (cached.isDone() && cached.join().remainingNanos(settings.scheduler().nanoTime()) == 0) {
+            // The cache hears of a completed query just after the resolver that asked it: until then it still
+            // holds that answer though it may have expired, or be a failure, which it never keeps.
+            cache.asMap().remove(question, cached);
+            cached = cache.get(question, (q, unused) -> query(q));
+        }
+        return cached.thenCompose(answer -> {
+            if (answer.alias() == null) {
+                return CompletableFuture.completedFuture(answer);
+            }
+            if (aliases == DnsAnswer.MAX_ALIASES) {
+                return CompletableFuture.completedFuture(DnsAnswer.failed(new DnsQueryException(name
+                        + " is an alias more than " + DnsAnswer.MAX_ALIASES + " CNAMEs deep", true, null)));
+            }
+            return ask(answer.alias(), type, aliases + 1).thenApply(target -> target.reachedThrough(answer));
+        });
+    }
+
+    private CompletableFuture<DnsAnswer> query(Question question) {
+        Message query = Message.newQuery(Record.newRecord(question.name(), question.type(), DClass.IN));
+        CompletableFuture<Message> sent;
         try {
-            return Name.fromString(domain, Name.root);
-        } catch (TextParseException e) {
-            throw new IllegalArgumentException("DNS search domain \"" + domain + "\" is not a valid name: " + e.getMessage(), e);
+            sent = resolver.sendAsync(query, answers).toCompletableFuture();
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
         }
+        // dnsjava completes failures (timeouts above all) on its selector thread: move off it.
+        return sent.handleAsync((response, error) -> error == null
+                ? DnsAnswer.read(question.name(), question.type(), response, settings.scheduler().nanoTime(),
+                        settings.maxRefresh())
+                : DnsAnswer.failed(failure(Futures.unwrap(error))), answers);
     }
 
-    /** Stops the callback thread; resolvers using these lookups must be closed first. */
+    private DnsQueryException failure(Throwable cause) {
+        if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException) {
+            return new DnsQueryException("no answer within " + settings.queryTimeout(), false, cause);
+        }
+        if (cause instanceof WireParseException) {
+            return new DnsQueryException("the answer is malformed (" + cause.getMessage() + ")", false, cause);
+        }
+        return new DnsQueryException(cause.toString(), false, cause);
+    }
+
+    /** Stops the answer thread; resolvers using these lookups must be closed first. */
     @Override
     public void close() {
         executor.shutdown();
         cache.synchronous().invalidateAll();
     }
 
-    private record Question(String name, int type) {}
-
-    /**
-     * The records of one answer, the shortest TTL among them and when it was received (so that a
-     * resolver reading it from the cache later knows how long it has left); empty when there were none.
-     */
-    static final class Answer {
-        static final Answer NO_SUCH_NAME = new Answer(List.of(), 0, 0, true, null);
-        static final Answer NO_RECORDS = new Answer(List.of(), 0, 0, false, null);
-
-        final List<Record> records;
-        /** How long the answer is used: its shortest TTL, but no longer than the maximum refresh. */
-        final long lifetimeNanos;
-        final long receivedNanos;
-        final boolean noSuchName;
-        /** Why the query failed, or {@code null} when DNS answered. */
-        final Throwable failure;
-
-        private Answer(List<Record> records, long lifetimeNanos, long receivedNanos, boolean noSuchName, Throwable failure) {
-            this.records = records;
-            this.lifetimeNanos = lifetimeNanos;
-            this.receivedNanos = receivedNanos;
-            this.noSuchName = noSuchName;
-            this.failure = failure;
-        }
-
-        static Answer failed(Throwable failure) {
-            return new Answer(List.of(), 0, 0, false, failure);
-        }
-
-        static Answer of(List<Record> records, long receivedNanos, Duration maxLifetime) {
-            if (records.isEmpty()) {
-                return NO_RECORDS;
-            }
-            long ttl = Long.MAX_VALUE;
-            for (Record record : records) {
-                ttl = Math.min(ttl, record.getTTL());
-            }
-            long lifetime = Math.min(Duration.ofSeconds(ttl).toNanos(), maxLifetime.toNanos());
-            return new Answer(List.copyOf(records), lifetime, receivedNanos, false, null);
-        }
-
-        /** Nanoseconds until this answer expires; 0 for an empty one. */
-        long remainingNanos(long nowNanos) {
-            return records.isEmpty() ? 0 : Math.max(0, receivedNanos + lifetimeNanos - nowNanos);
-        }
+    @Override
+    public String toString() {
+        return "DnsLookups{" + settings.servers() + ", " + searchList + "}";
     }
 
-    /** A positive answer lives as long as its TTL; an empty or failed one is not kept. */
-    private static final class TtlExpiry implements Expiry<Question, Answer> {
+    private record Question(Name name, int type) {}
+
+    /**
+     * An answer lives as long as its TTL (a negative one, its SOA minimum) from when it came; a
+     * failure is not kept. Counted from its arrival, not from when the cache learns of it: the
+     * cache hears of a completed query after the resolver that asked it, by which time a test's
+     * clock may have moved on.
+     */
+    private static final class TtlExpiry implements Expiry<Question, DnsAnswer> {
         @Override
-        public long expireAfterCreate(Question key, Answer answer, long currentTime) {
-            return answer.lifetimeNanos;
+        public long expireAfterCreate(Question key, DnsAnswer answer, long currentTime) {
+            return answer.remainingNanos(currentTime);
         }
 
         @Override
-        public long expireAfterUpdate(Question key, Answer answer, long currentTime, long currentDuration) {
+        public long expireAfterUpdate(Question key, DnsAnswer answer, long currentTime, long currentDuration) {
             return expireAfterCreate(key, answer, currentTime);
         }
 
         @Override
-        public long expireAfterRead(Question key, Answer answer, long currentTime, long currentDuration) {
+        public long expireAfterRead(Question key, DnsAnswer answer, long currentTime, long currentDuration) {
             return currentDuration;
         }
     }

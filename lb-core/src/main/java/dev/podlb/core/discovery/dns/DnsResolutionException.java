@@ -8,8 +8,13 @@ public final class DnsResolutionException extends DiscoveryException {
 
     private final boolean noSuchName;
 
-    DnsResolutionException(String message, boolean noSuchName, Throwable cause) {
-        super(message, noSuchName, cause);
+    /**
+     * @param noSuchName DNS answered that the name has no records (NXDOMAIN or an empty answer)
+     * @param definite   the failure is an answer that asking again soon will not change: no
+     *                   records, or the server refused the query (REFUSED, NOTIMP, NOTAUTH)
+     */
+    DnsResolutionException(String message, boolean noSuchName, boolean definite, Throwable cause) {
+        super(message, definite, cause);
         this.noSuchName = noSuchName;
     }
 

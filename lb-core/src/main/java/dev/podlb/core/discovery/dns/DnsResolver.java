@@ -6,7 +6,6 @@ import dev.podlb.core.discovery.PublishingResolver;
 import dev.podlb.core.internal.Futures;
 import dev.podlb.core.time.Scheduler;
 import java.net.InetAddress;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,34 +13,41 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xbill.DNS.ARecord;
 import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Type;
-import org.xbill.DNS.WireParseException;
-import org.xbill.DNS.lookup.ServerFailedException;
 
 /**
  * Resolves a headless Service's DNS records into endpoints, and again whenever they may have
- * changed: at the records' TTL, clamped to the configured bounds and jittered so that a fleet of
- * clients does not query in step.
+ * changed: at the answer's TTL (a negative answer's SOA minimum), clamped to the configured bounds
+ * and jittered so that a fleet of clients does not query in step.
  *
- * <p>When DNS fails (no answer, SERVFAIL, garbage), the last good set keeps serving for the
- * configured maximum staleness while queries are retried with exponential backoff; a failure is
- * logged when it starts and when it ends, not at every attempt. A name that does not exist, or has
- * no records, is how Kubernetes says a Service has no ready pod: before the first good set it is
- * reported as an error naming the name asked; after it, the set empties until pods return.
+ * <p>NXDOMAIN and empty answers are how Kubernetes says a Service has no ready pod: answers, not
+ * failures. Before the first set they are reported as a definite error naming the name asked;
+ * after it, the set empties, and the name is asked again at the answer's negative TTL, so that
+ * pods coming back are seen as soon as DNS may show them.
+ *
+ * <p>When DNS fails (no answer, SERVFAIL, REFUSED, garbage), the last good set keeps serving,
+ * for as long as DNS fails unless a maximum staleness is set, while queries are retried with
+ * exponential backoff up to max(TTL, 5 s): once DNS answers again the set follows within that.
+ * A failure is logged when it starts and when it ends, not at every attempt.
+ *
+ * <p>Threads: a refresh starts on the scheduler's thread; its answers are handled, and subscribers
+ * called, on the discovery's {@code podlb-dns} thread, or on the scheduler's when every answer was
+ * cached. One resolver's refreshes never overlap: the next is planned when one ends.
  */
 public final class DnsResolver extends PublishingResolver {
     private static final Logger log = LoggerFactory.getLogger(DnsResolver.class);
 
     private static final long MAX_JITTER_NANOS = Duration.ofMillis(500).toNanos();
+    /** Retries after failures come at least this often, unless the last answer's TTL is longer. */
+    private static final long RETRY_CEILING_NANOS = Duration.ofSeconds(5).toNanos();
 
-    private enum Health { STARTING, GOOD, FAILING, NO_SUCH_NAME, STALE }
+    private enum Health { STARTING, GOOD, NO_RECORDS, FAILING, DROPPED }
 
     private final DnsTarget target;
     private final DnsLookups lookups;
@@ -49,8 +55,11 @@ public final class DnsResolver extends PublishingResolver {
     private final Scheduler scheduler;
     private final Object lock = new Object();
     private Health health = Health.STARTING;
-    private long lastGoodNanos;
+    private long lastAnswerNanos;
+    /** How long the last answer was used for (its TTL, clamped); 0 before any answer. */
+    private long lastRefreshNanos;
     private int failuresInARow;
+    /** Read and written by one refresh at a time only (see the class comment). */
     private String lastMissingSrvTargets = "";
     private Scheduler.Cancellable next;
     private boolean closed;
@@ -95,7 +104,7 @@ public final class DnsResolver extends PublishingResolver {
                 if (error != null) {
                     failed(Futures.unwrap(error));
                 } else if (result.endpoints.isEmpty()) {
-                    noSuchName(result);
+                    noRecords(result);
                 } else {
                     resolved(result);
                 }
@@ -107,14 +116,18 @@ public final class DnsResolver extends PublishingResolver {
     }
 
     private void resolved(Resolution result) {
+        long refreshNanos = clamp(result.remainingNanos);
         Health was;
         synchronized (lock) {
             was = health;
             health = Health.GOOD;
             failuresInARow = 0;
-            lastGoodNanos = scheduler.nanoTime();
+            lastAnswerNanos = scheduler.nanoTime();
+            lastRefreshNanos = refreshNanos;
         }
-        if (was != Health.GOOD && was != Health.STARTING) {
+        if (was == Health.NO_RECORDS) {
+            log.info("{}: {} has records again ({} endpoints)", target, target.name(), result.endpoints.size());
+        } else if (was != Health.GOOD && was != Health.STARTING) {
             log.info("{}: DNS answers again ({} endpoints)", target, result.endpoints.size());
         }
         if (!result.missingSrvTargets.equals(lastMissingSrvTargets)) {
@@ -124,27 +137,32 @@ public final class DnsResolver extends PublishingResolver {
             }
         }
         // Scheduled before publishing, so that whoever sees the set also finds the next refresh planned.
-        scheduleNext(jitter(clamp(result.remainingNanos)));
+        scheduleNext(jitter(refreshNanos));
+        // Published whether or not the set changed: an unchanged set after a failure clears the failure.
         publish(EndpointSet.of(0, result.endpoints));
     }
 
-    private void noSuchName(Resolution result) {
+    private void noRecords(Resolution result) {
         String what = target.isSrv() ? "SRV" : addressTypes();
         DnsResolutionException error = new DnsResolutionException(target + ": " + target.name() + " has no " + what
                 + " records (" + (result.noSuchName ? "NXDOMAIN" : "empty answer") + "); a headless Service answers so"
                 + " when it has no ready pod, or when the name is wrong: expected <service>.<namespace>.svc.<cluster-domain>",
-                true, null);
+                true, true, null);
+        long refreshNanos = clamp(result.remainingNanos);
         Health was;
         synchronized (lock) {
             was = health;
-            health = Health.NO_SUCH_NAME;
-            failuresInARow++;
+            health = Health.NO_RECORDS;
+            failuresInARow = 0;
+            lastAnswerNanos = scheduler.nanoTime();
+            lastRefreshNanos = refreshNanos;
         }
-        if (was != Health.NO_SUCH_NAME) {
-            log.warn("{}", error.getMessage());
+        if (was != Health.NO_RECORDS) {
+            log.warn("{}; asking again in {}", error.getMessage(), Duration.ofNanos(refreshNanos));
         }
-        scheduleNext(backoff());
-        if (current() != null) {
+        scheduleNext(jitter(refreshNanos));
+        EndpointSet known = current();
+        if (known != null && !known.isEmpty()) {
             // Once resolved, no records means no pods: calls fail with a clear error until they return.
             publish(EndpointSet.empty());
         }
@@ -152,25 +170,30 @@ public final class DnsResolver extends PublishingResolver {
     }
 
     private void failed(Throwable cause) {
+        boolean definite = cause instanceof DnsQueryException && ((DnsQueryException) cause).isDefinite();
+        String reason = cause instanceof DnsQueryException ? cause.getMessage() : cause.toString();
         DnsResolutionException error = new DnsResolutionException(target + ": asking " + settings.servers() + " for "
-                + target.name() + " failed: " + explain(cause), false, cause);
+                + target.name() + " failed: " + reason, false, definite, cause);
         Health was;
-        boolean tooStale;
+        boolean drop;
         synchronized (lock) {
             was = health;
             failuresInARow++;
-            tooStale = (was == Health.GOOD || was == Health.FAILING)
-                    && scheduler.nanoTime() - lastGoodNanos > settings.maxStaleness().toNanos();
-            health = tooStale || was == Health.STALE ? Health.STALE : was == Health.GOOD ? Health.FAILING : was;
+            drop = was != Health.DROPPED && settings.maxStaleness().isPresent() && current() != null
+                    && !current().isEmpty()
+                    && scheduler.nanoTime() - lastAnswerNanos > settings.maxStaleness().get().toNanos();
+            health = drop || was == Health.DROPPED ? Health.DROPPED : was == Health.STARTING ? was : Health.FAILING;
         }
         if (was == Health.GOOD) {
-            log.warn("{}; serving the last good set for up to {} while retrying", error.getMessage(), settings.maxStaleness());
-        } else if (was == Health.STARTING && failuresInARow == 1) {
+            log.warn("{}; serving the last good set{} while retrying", error.getMessage(),
+                    settings.maxStaleness().map(limit -> " for up to " + limit).orElse(""));
+        } else if (was == Health.NO_RECORDS || (was == Health.STARTING && failuresInARow == 1)) {
             log.warn("{}; retrying", error.getMessage());
         }
         scheduleNext(backoff());
-        if (tooStale) {
-            log.warn("{}: DNS has failed for longer than {}; dropping the last good set", target, settings.maxStaleness());
+        if (drop) {
+            log.warn("{}: DNS has failed for longer than {}; dropping the last good set", target,
+                    settings.maxStaleness().get());
             publish(EndpointSet.empty());
         }
         publishError(error);
@@ -191,42 +214,53 @@ public final class DnsResolver extends PublishingResolver {
     /**
      * Up to 10% later, and at most half a second: a fleet that started together spreads out, the
      * cached answer has expired when the query comes, and a change still arrives within its TTL
-     * plus a second.
+     * plus half a second.
      */
     private static long jitter(long nanos) {
         long spread = Math.min(nanos / 10, MAX_JITTER_NANOS);
         return nanos + (spread > 0 ? ThreadLocalRandom.current().nextLong(spread + 1) : 0);
     }
 
-    /** The minimum refresh doubled per failure in a row, up to the maximum, with half of it random. */
+    /**
+     * The minimum refresh doubled per failure in a row, with half of it random, up to the longer of
+     * the last answer's refresh and 5 s (within the refresh bounds): an outage's backoff never
+     * delays the recovery by more than that.
+     */
     private long backoff() {
         int doublings;
+        long ceiling;
         synchronized (lock) {
-            // Past 20 doublings the maximum refresh has long been reached; the cap keeps the shift in range.
+            // Past 20 doublings the ceiling has long been reached; the cap keeps the shift in range.
             doublings = Math.max(0, Math.min(failuresInARow - 1, 20));
+            ceiling = Math.max(settings.minRefresh().toNanos(),
+                    Math.min(settings.maxRefresh().toNanos(), Math.max(lastRefreshNanos, RETRY_CEILING_NANOS)));
         }
-        long base = clamp(settings.minRefresh().toNanos() << doublings);
+        long base = Math.min(ceiling, settings.minRefresh().toNanos() << doublings);
         return base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
     }
 
     private CompletableFuture<Resolution> resolveSrv() {
         return lookups.lookup(target.name(), Type.SRV).thenCompose(answer -> {
-            if (answer.records.isEmpty()) {
-                return CompletableFuture.completedFuture(Resolution.none(answer.noSuchName));
+            long now = scheduler.nanoTime();
+            if (answer.isNegative()) {
+                return CompletableFuture.completedFuture(Resolution.none(answer.isNoSuchName(), answer.remainingNanos(now)));
             }
             Map<String, SRVRecord> byTargetAndPort = new LinkedHashMap<>();
-            for (Record record : answer.records) {
-                if (record instanceof SRVRecord) {
-                    SRVRecord srv = (SRVRecord) record;
-                    byTargetAndPort.putIfAbsent(srv.getTarget() + ":" + srv.getPort(), srv);
-                }
+            for (Record record : answer.records()) {
+                SRVRecord srv = (SRVRecord) record;
+                byTargetAndPort.putIfAbsent(srv.getTarget() + ":" + srv.getPort(), srv);
             }
             List<SRVRecord> records = new ArrayList<>(byTargetAndPort.values());
             List<CompletableFuture<Resolution>> parts = new ArrayList<>();
             for (SRVRecord srv : records) {
-                parts.add(resolveAddresses(srv.getTarget().toString(), srv.getPort(), podName(srv), srv.getWeight()));
+                List<Record> given = wanted(answer.additionalFor(srv.getTarget()));
+                // CoreDNS sends the targets' addresses along: asking for them again would cost 2 queries a pod.
+                parts.add(given.isEmpty()
+                        ? resolveAddresses(srv.getTarget().toString(), srv.getPort(), podName(srv), srv.getWeight())
+                        : CompletableFuture.completedFuture(new Resolution(
+                                endpoints(given, srv.getPort(), podName(srv), srv.getWeight()), Long.MAX_VALUE, false, "")));
             }
-            long remaining = answer.remainingNanos(scheduler.nanoTime());
+            long remaining = answer.remainingNanos(now);
             return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(unused -> {
                 List<Endpoint> endpoints = new ArrayList<>();
                 List<String> missing = new ArrayList<>();
@@ -245,6 +279,17 @@ public final class DnsResolver extends PublishingResolver {
         });
     }
 
+    /** The records of the families asked for. */
+    private List<Record> wanted(List<Record> addresses) {
+        List<Record> wanted = new ArrayList<>();
+        for (Record record : addresses) {
+            if (record.getType() == Type.A ? settings.ipFamily().wantsV4() : settings.ipFamily().wantsV6()) {
+                wanted.add(record);
+            }
+        }
+        return wanted;
+    }
+
     /** The first label of an SRV target: Kubernetes names it after the pod's hostname. */
     private static String podName(SRVRecord srv) {
         return srv.getTarget().labels() > 1 ? srv.getTarget().getLabelString(0) : null;
@@ -252,33 +297,40 @@ public final class DnsResolver extends PublishingResolver {
 
     private CompletableFuture<Resolution> resolveAddresses(String host, int port, String podName, int weight) {
         IpFamily family = settings.ipFamily();
-        CompletableFuture<DnsLookups.Answer> v4 = family.wantsV4()
-                ? lookups.lookup(host, Type.A) : CompletableFuture.completedFuture(DnsLookups.Answer.NO_RECORDS);
-        CompletableFuture<DnsLookups.Answer> v6 = family.wantsV6()
-                ? lookups.lookup(host, Type.AAAA) : CompletableFuture.completedFuture(DnsLookups.Answer.NO_RECORDS);
+        CompletableFuture<DnsAnswer> v4 = family.wantsV4() ? lookups.lookup(host, Type.A) : CompletableFuture.completedFuture(null);
+        CompletableFuture<DnsAnswer> v6 = family.wantsV6() ? lookups.lookup(host, Type.AAAA) : CompletableFuture.completedFuture(null);
         return v4.thenCombine(v6, (a, aaaa) -> {
             long now = scheduler.nanoTime();
-            List<Endpoint> endpoints = new ArrayList<>();
+            List<Record> records = new ArrayList<>();
             long remaining = Long.MAX_VALUE;
-            for (DnsLookups.Answer answer : List.of(a, aaaa)) {
-                for (Record record : answer.records) {
-                    InetAddress address = record instanceof ARecord ? ((ARecord) record).getAddress()
-                            : record instanceof AAAARecord ? ((AAAARecord) record).getAddress() : null;
-                    if (address != null) {
-                        Endpoint.Builder endpoint = Endpoint.builder(address, port).podName(podName);
-                        if (weight >= 0) {
-                            endpoint.weight(weight);
-                        }
-                        endpoints.add(endpoint.build());
-                    }
-                }
-                if (!answer.records.isEmpty()) {
+            boolean noSuchName = false;
+            for (DnsAnswer answer : new DnsAnswer[] {a, aaaa}) {
+                if (answer != null) {
+                    records.addAll(answer.records());
+                    // A negative answer counts too: the family it lacked may have records when it expires.
                     remaining = Math.min(remaining, answer.remainingNanos(now));
+                    noSuchName |= answer.isNoSuchName();
                 }
             }
-            return endpoints.isEmpty() ? Resolution.none(a.noSuchName || aaaa.noSuchName)
-                    : new Resolution(endpoints, remaining, false, "");
+            List<Endpoint> endpoints = endpoints(records, port, podName, weight);
+            return endpoints.isEmpty() ? Resolution.none(noSuchName, remaining) : new Resolution(endpoints, remaining, false, "");
         });
+    }
+
+    private static List<Endpoint> endpoints(List<Record> records, int port, String podName, int weight) {
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (Record record : records) {
+            InetAddress address = record instanceof ARecord ? ((ARecord) record).getAddress()
+                    : record instanceof AAAARecord ? ((AAAARecord) record).getAddress() : null;
+            if (address != null) {
+                Endpoint.Builder endpoint = Endpoint.builder(address, port).podName(podName);
+                if (weight >= 0) {
+                    endpoint.weight(weight);
+                }
+                endpoints.add(endpoint.build());
+            }
+        }
+        return endpoints;
     }
 
     private String addressTypes() {
@@ -292,19 +344,6 @@ public final class DnsResolver extends PublishingResolver {
         }
     }
 
-    private String explain(Throwable cause) {
-        if (cause instanceof ServerFailedException) {
-            return "the server answered SERVFAIL";
-        }
-        if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException) {
-            return "no answer within " + settings.queryTimeout();
-        }
-        if (cause instanceof WireParseException) {
-            return "the answer is malformed (" + cause.getMessage() + ")";
-        }
-        return cause.toString();
-    }
-
     @Override
     public String toString() {
         synchronized (lock) {
@@ -312,7 +351,10 @@ public final class DnsResolver extends PublishingResolver {
         }
     }
 
-    /** The endpoints of one round of queries, and how long until the soonest of their records expires. */
+    /**
+     * The endpoints of one round of queries, and how long until the soonest of the answers they
+     * came from expires (a negative answer's, when there are none).
+     */
     private static final class Resolution {
         final List<Endpoint> endpoints;
         final long remainingNanos;
@@ -326,8 +368,8 @@ public final class DnsResolver extends PublishingResolver {
             this.missingSrvTargets = missingSrvTargets;
         }
 
-        static Resolution none(boolean noSuchName) {
-            return new Resolution(List.of(), 0, noSuchName, "");
+        static Resolution none(boolean noSuchName, long remainingNanos) {
+            return new Resolution(List.of(), remainingNanos, noSuchName, "");
         }
     }
 }

@@ -2,24 +2,29 @@ package dev.podlb.core.discovery.dns;
 
 import dev.podlb.core.internal.Durations;
 import dev.podlb.core.time.Scheduler;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.ResolverConfig;
 
 /**
  * How {@code dns:///} targets are resolved. The defaults read {@code /etc/resolv.conf} (servers,
  * search domains, ndots) as the system resolver does, so short names such as {@code backend} or
- * {@code backend.default} expand inside a pod as they would for {@code curl}.
+ * {@code backend.default} expand inside a pod as they would for {@code curl}; the record types
+ * asked follow the pod's own addresses.
  *
  * <pre>{@code
  * DnsSettings dns = DnsSettings.builder()
- *         .ipFamily(IpFamily.IPV4)
+ *         .ipFamily(IpFamily.IPV4)                                  // default: the families the pod has
  *         .refresh(Duration.ofSeconds(1), Duration.ofSeconds(30))   // clamp of the records' TTL
- *         .maxStaleness(Duration.ofMinutes(5))                      // last good set kept this long
+ *         .maxStaleness(Duration.ofMinutes(5))                      // default: the last good set is kept
  *         .build();
  * }</pre>
  */
@@ -28,6 +33,7 @@ public final class DnsSettings {
     private final List<String> searchDomains;
     private final int ndots;
     private final IpFamily ipFamily;
+    private final boolean ipFamilyFromLocalAddresses;
     private final Duration queryTimeout;
     private final Duration minRefresh;
     private final Duration maxRefresh;
@@ -35,11 +41,12 @@ public final class DnsSettings {
     private final long cacheSize;
     private final Scheduler scheduler;
 
-    private DnsSettings(Builder b) {
+    private DnsSettings(Builder b, IpFamily ipFamily) {
         this.servers = List.copyOf(b.servers);
         this.searchDomains = List.copyOf(b.searchDomains);
         this.ndots = b.ndots;
-        this.ipFamily = b.ipFamily;
+        this.ipFamily = ipFamily;
+        this.ipFamilyFromLocalAddresses = b.ipFamily == null;
         this.queryTimeout = b.queryTimeout;
         this.minRefresh = b.minRefresh;
         this.maxRefresh = b.maxRefresh;
@@ -70,6 +77,7 @@ public final class DnsSettings {
         return ndots;
     }
 
+    /** The record types asked: as set, else from the local addresses when these settings were built. */
     public IpFamily ipFamily() {
         return ipFamily;
     }
@@ -86,8 +94,9 @@ public final class DnsSettings {
         return maxRefresh;
     }
 
-    public Duration maxStaleness() {
-        return maxStaleness;
+    /** How long the last good set serves while DNS fails; empty when it serves for as long as DNS fails. */
+    public Optional<Duration> maxStaleness() {
+        return Optional.ofNullable(maxStaleness);
     }
 
     public long cacheSize() {
@@ -101,19 +110,21 @@ public final class DnsSettings {
     @Override
     public String toString() {
         return "DnsSettings{servers=" + servers + ", search=" + searchDomains + ", ndots=" + ndots + ", " + ipFamily
-                + ", timeout=" + queryTimeout + ", refresh=[" + minRefresh + ", " + maxRefresh + "], maxStaleness="
-                + maxStaleness + "}";
+                + (ipFamilyFromLocalAddresses ? " (from the local addresses)" : "") + ", timeout=" + queryTimeout
+                + ", refresh=[" + minRefresh + ", " + maxRefresh + "], maxStaleness="
+                + (maxStaleness == null ? "none (the last good set serves while DNS fails)" : maxStaleness) + "}";
     }
 
     public static final class Builder {
         private List<InetSocketAddress> servers;
         private List<String> searchDomains;
         private int ndots;
-        private IpFamily ipFamily = IpFamily.BOTH;
+        private IpFamily ipFamily;
+        private Supplier<? extends Collection<InetAddress>> localAddresses = LocalAddresses::ofUpInterfaces;
         private Duration queryTimeout = Duration.ofSeconds(2);
         private Duration minRefresh = Duration.ofSeconds(1);
         private Duration maxRefresh = Duration.ofSeconds(30);
-        private Duration maxStaleness = Duration.ofMinutes(5);
+        private Duration maxStaleness;
         private long cacheSize = 10_000;
         private Scheduler scheduler = Scheduler.system();
 
@@ -144,15 +155,29 @@ public final class DnsSettings {
             return this;
         }
 
-        /** Names with fewer dots than this try the search domains first. Default: resolv.conf's {@code ndots}. */
+        /**
+         * Names with fewer dots than this try the search domains first. Default: resolv.conf's
+         * {@code ndots}. A name already under one of the search domains, or under
+         * {@code svc.cluster.local}, is asked as it is whatever its dots.
+         */
         public Builder ndots(int ndots) {
             this.ndots = ndots;
             return this;
         }
 
-        /** A, AAAA or both. Default: both. */
+        /**
+         * A, AAAA or both. Default: the families of this host's addresses (loopback and link-local
+         * ones aside), which in a pod are the pod's: A only in an IPv4 cluster, AAAA only in an
+         * IPv6 one, both in a dual-stack one, and both when the addresses cannot be read.
+         */
         public Builder ipFamily(IpFamily ipFamily) {
-            this.ipFamily = ipFamily;
+            this.ipFamily = Objects.requireNonNull(ipFamily, "DNS ipFamily is null; expected IPV4, IPV6 or BOTH");
+            return this;
+        }
+
+        /** Where the default {@link #ipFamily} comes from: the host's addresses; others in tests. */
+        Builder localAddresses(Supplier<? extends Collection<InetAddress>> localAddresses) {
+            this.localAddresses = Objects.requireNonNull(localAddresses, "local addresses");
             return this;
         }
 
@@ -169,9 +194,14 @@ public final class DnsSettings {
             return this;
         }
 
-        /** How long the last good set keeps serving while DNS fails. Default: 5 min. */
+        /**
+         * How long the last good set keeps serving while DNS fails; after that it is dropped and
+         * calls fail, naming the DNS failure. Default: it serves for as long as DNS fails, as gRPC
+         * and Envoy do: a DNS outage is no reason to stop calling pods that answer.
+         */
         public Builder maxStaleness(Duration maxStaleness) {
-            this.maxStaleness = maxStaleness;
+            this.maxStaleness = Objects.requireNonNull(maxStaleness, "DNS maxStaleness is null; expected a positive"
+                    + " duration such as 5m, or no maxStaleness to keep the last good set while DNS fails");
             return this;
         }
 
@@ -198,11 +228,12 @@ public final class DnsSettings {
             if (ndots < 0 || ndots > 15) {
                 throw new IllegalArgumentException("DNS ndots is " + ndots + "; expected 0 to 15 (Kubernetes pods use 5)");
             }
-            Objects.requireNonNull(ipFamily, "DNS ipFamily is null; expected IPV4, IPV6 or BOTH");
             Durations.requirePositive("DNS queryTimeout", queryTimeout, "2s");
             Durations.requirePositive("DNS minRefresh", minRefresh, "1s");
             Durations.requirePositive("DNS maxRefresh", maxRefresh, "30s");
-            Durations.requirePositive("DNS maxStaleness", maxStaleness, "5m");
+            if (maxStaleness != null) {
+                Durations.requirePositive("DNS maxStaleness", maxStaleness, "5m");
+            }
             if (minRefresh.compareTo(maxRefresh) > 0) {
                 throw new IllegalArgumentException("DNS minRefresh " + minRefresh + " is above maxRefresh " + maxRefresh
                         + "; expected min <= max, such as 1s and 30s");
@@ -217,7 +248,7 @@ public final class DnsSettings {
                             + " default.svc.cluster.local");
                 }
             }
-            return new DnsSettings(this);
+            return new DnsSettings(this, ipFamily != null ? ipFamily : IpFamily.of(localAddresses.get()));
         }
     }
 }

@@ -1,14 +1,9 @@
 package dev.podlb.core.discovery.kubernetes;
 
-import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
-import dev.podlb.core.Readiness;
 import dev.podlb.core.discovery.PublishingResolver;
 import dev.podlb.core.internal.Futures;
-import dev.podlb.core.internal.InetAddresses;
 import dev.podlb.core.time.Scheduler;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceList;
@@ -18,34 +13,41 @@ import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.net.InetAddress;
-import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Watches the EndpointSlices of one Service (label {@code kubernetes.io/service-name}, never the
- * whole namespace) and publishes the endpoints of all of its slices, IPv4 and IPv6, as one set.
+ * whole namespace) and publishes the endpoints of all of its slices, IPv4 and IPv6, as one set,
+ * once per informer event.
  *
  * <p>The first set is published only once the informer's initial list has synced, so it is never
  * partial. When the watch drops or the API server restarts, the informer lists again and the last
  * good set serves meanwhile; because every set is rebuilt from the informer's whole store, nothing
- * is duplicated or lost afterwards.
+ * is duplicated or lost afterwards. Each slice is read once per resourceVersion.
+ *
+ * <p>Threads: informer events and the informer's start arrive on fabric8's threads and rebuild the
+ * set under this resolver's lock, so subscribers are called on those threads, one set at a time.
+ * Freshness checks run on the discovery's {@code podlb-k8s-check} thread, planned on the scheduler.
  */
 final class KubernetesResolver extends PublishingResolver {
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
     private static final Logger log = LoggerFactory.getLogger(KubernetesResolver.class);
     private static final Duration STOP_WAIT = Duration.ofSeconds(2);
+
+    /** An informer over the Service's slices, not yet started. */
+    private static final Function<FilterWatchListDeletable<EndpointSlice, EndpointSliceList, Resource<EndpointSlice>>,
+            SharedIndexInformer<EndpointSlice>> INFORMER = slices -> slices.runnableInformer(0);
 
     private final KubernetesTarget target;
     private final String namespace;
@@ -54,23 +56,13 @@ final class KubernetesResolver extends PublishingResolver {
     private final Scheduler scheduler;
     private final Executor checks;
     private final Runnable onClose;
+    private final Function<FilterWatchListDeletable<EndpointSlice, EndpointSliceList, Resource<EndpointSlice>>,
+            SharedIndexInformer<EndpointSlice>> informers;
     private final Object lock = new Object();
-    private final ResourceEventHandler<EndpointSlice> events = new ResourceEventHandler<>() {
-        @Override
-        public void onAdd(EndpointSlice slice) {
-            rebuild();
-        }
-
-        @Override
-        public void onUpdate(EndpointSlice before, EndpointSlice after) {
-            rebuild();
-        }
-
-        @Override
-        public void onDelete(EndpointSlice slice, boolean finalStateUnknown) {
-            rebuild();
-        }
-    };
+    private final SliceEndpoints sliceEndpoints;
+    /** Used by the freshness checks only, which run one at a time. */
+    private final WatchFreshness freshness = new WatchFreshness();
+    /** The informer whose events count; set before it starts, so that its first events find it. */
     private volatile SharedIndexInformer<EndpointSlice> informer;
     private Scheduler.Cancellable nextCheck;
     private boolean closed;
@@ -79,6 +71,14 @@ final class KubernetesResolver extends PublishingResolver {
 
     KubernetesResolver(KubernetesTarget target, KubernetesClient client, Duration freshnessCheck, Scheduler scheduler,
                        Executor checks, Runnable onClose) {
+        this(target, client, freshnessCheck, scheduler, checks, onClose, INFORMER);
+    }
+
+    /** With {@code informers} making each informer from the Service's slices: tests wrap the real ones. */
+    KubernetesResolver(KubernetesTarget target, KubernetesClient client, Duration freshnessCheck, Scheduler scheduler,
+                       Executor checks, Runnable onClose,
+                       Function<FilterWatchListDeletable<EndpointSlice, EndpointSliceList, Resource<EndpointSlice>>,
+                               SharedIndexInformer<EndpointSlice>> informers) {
         this.checks = checks;
         this.target = target;
         this.client = client;
@@ -86,25 +86,52 @@ final class KubernetesResolver extends PublishingResolver {
         this.freshnessCheck = freshnessCheck;
         this.scheduler = scheduler;
         this.onClose = onClose;
-        this.informer = startInformer();
+        this.informers = informers;
+        this.sliceEndpoints = new SliceEndpoints(target);
+        SharedIndexInformer<EndpointSlice> first = newInformer();
+        this.informer = first;
+        start(first);
         scheduleFreshnessCheck();
     }
 
-    private SharedIndexInformer<EndpointSlice> startInformer() {
-        SharedIndexInformer<EndpointSlice> started = slices().runnableInformer(0);
-        started.addEventHandler(events);
-        started.exceptionHandler((isStarted, error) -> {
-            watchFailed(error);
-            return true;
-        });
-        started.start().whenComplete((unused, error) -> {
-            if (error != null) {
-                watchFailed(error);
-            } else {
-                rebuild();
+    /** An informer whose events rebuild the set while it is the current one. */
+    private SharedIndexInformer<EndpointSlice> newInformer() {
+        SharedIndexInformer<EndpointSlice> created = informers.apply(slices());
+        created.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(EndpointSlice slice) {
+                rebuild(created);
+            }
+
+            @Override
+            public void onUpdate(EndpointSlice before, EndpointSlice after) {
+                rebuild(created);
+            }
+
+            @Override
+            public void onDelete(EndpointSlice slice, boolean finalStateUnknown) {
+                rebuild(created);
             }
         });
-        return started;
+        created.exceptionHandler((isStarted, error) -> {
+            if (created == informer) {
+                watchFailed(error);
+            }
+            return true;
+        });
+        return created;
+    }
+
+    private void start(SharedIndexInformer<EndpointSlice> started) {
+        started.start().whenComplete((unused, error) -> {
+            if (error != null) {
+                if (started == informer) {
+                    watchFailed(error);
+                }
+            } else {
+                rebuild(started);
+            }
+        });
     }
 
     private FilterWatchListDeletable<EndpointSlice, EndpointSliceList, Resource<EndpointSlice>> slices() {
@@ -115,8 +142,9 @@ final class KubernetesResolver extends PublishingResolver {
      * A watch can die without the client noticing (seen with the JDK HTTP transport when the API
      * server's connection drops): the informer then waits forever while the set goes stale. So
      * every {@code freshnessCheck} the slices are listed (from the API server's cache) and compared
-     * with the informer's; when they differ, a new informer lists and watches from scratch. The
-     * check blocks on the API server, so it runs on its own thread, never the shared scheduler's.
+     * with the informer's; when the informer has stayed behind for a whole interval
+     * ({@link WatchFreshness}), a new informer lists and watches from scratch. The check blocks on
+     * the API server, so it runs on its own thread, never the shared scheduler's.
      */
     private void checkFreshness() {
         try {
@@ -129,20 +157,29 @@ final class KubernetesResolver extends PublishingResolver {
     private void checkFreshnessNow() {
         SharedIndexInformer<EndpointSlice> current = informer;
         try {
-            if (current.hasSynced()) {
-                Map<String, String> listed = versions(slices().list(new ListOptionsBuilder().withResourceVersion("0").build())
-                        .getItems());
-                if (!listed.equals(versions(current.getStore().list()))) {
-                    log.warn("{}: the watch missed changes (its connection died unnoticed); listing and watching again", target);
-                    synchronized (lock) {
-                        if (closed) {
-                            return;
-                        }
-                        informer = startInformer();
-                    }
-                    current.stop();
-                }
+            if (!current.hasSynced()) {
+                freshness.reset();
+                return;
             }
+            Map<String, String> listed = versions(slices().list(new ListOptionsBuilder().withResourceVersion("0").build())
+                    .getItems());
+            if (!freshness.isStale(listed, versions(current.getStore().list()))) {
+                if (freshness.hasDifference()) {
+                    log.debug("{}: the watch is behind the API server's list; an event may be on its way", target);
+                }
+                return;
+            }
+            log.warn("{}: the watch missed changes for {} (its connection died unnoticed); listing and watching again",
+                    target, freshnessCheck);
+            SharedIndexInformer<EndpointSlice> replacement = newInformer();
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                informer = replacement;
+            }
+            start(replacement);
+            current.stop();
         } catch (RuntimeException unreachable) {
             log.debug("{}: freshness check could not list EndpointSlices; the last good set serves", target, unreachable);
         } finally {
@@ -194,130 +231,44 @@ final class KubernetesResolver extends PublishingResolver {
         onClose.run();
     }
 
-    /** Rebuilds the set from the informer's store; a slice podlb cannot read never stops later updates. */
-    private void rebuild() {
+    /**
+     * Rebuilds the set from {@code source}'s store, if it is still the current informer (a replaced
+     * one's events are no news); a slice podlb cannot read never stops later updates.
+     */
+    private void rebuild(SharedIndexInformer<EndpointSlice> source) {
         try {
-            rebuildFromStore();
+            synchronized (lock) {
+                if (!closed && source == informer && source.hasSynced()) {
+                    rebuildFrom(source.getStore().list());
+                }
+            }
         } catch (RuntimeException e) {
             log.error("{}: reading the EndpointSlices failed; the last good set serves", target, e);
             publishError(new KubernetesDiscoveryException(target + ": reading the EndpointSlices failed: " + e, false, e));
         }
     }
 
-    private void rebuildFromStore() {
-        SharedIndexInformer<EndpointSlice> informer = this.informer;
-        if (informer == null || !informer.hasSynced()) {
+    /** Called with the lock held. */
+    private void rebuildFrom(List<EndpointSlice> slices) {
+        if (failing) {
+            failing = false;
+            log.info("{}: watching EndpointSlices again", target);
+        }
+        if (slices.isEmpty() && current() == null) {
+            publishError(new KubernetesDiscoveryException(target + ": service " + target.service() + " in namespace "
+                    + namespace + " has no EndpointSlice; expected an existing Service with a selector (is the name"
+                    + " or the namespace wrong?)", true));
             return;
         }
-        List<EndpointSlice> slices = new ArrayList<>(informer.getStore().list());
-        slices.sort(Comparator.comparing(slice -> slice.getMetadata() == null ? "" : String.valueOf(slice.getMetadata().getName())));
-        synchronized (lock) {
-            if (failing) {
-                failing = false;
-                log.info("{}: watching EndpointSlices again", target);
-            }
-            if (slices.isEmpty() && current() == null) {
-                publishError(new KubernetesDiscoveryException(target + ": service " + target.service() + " in namespace "
-                        + namespace + " has no EndpointSlice; expected an existing Service with a selector (is the name"
-                        + " or the namespace wrong?)", true));
-                return;
-            }
-            List<Endpoint> endpoints = new ArrayList<>();
-            List<String> skipped = new ArrayList<>();
-            for (EndpointSlice slice : slices) {
-                addEndpoints(slice, endpoints, skipped);
-            }
-            String skippedText = String.join("; ", skipped);
-            if (!skippedText.equals(lastSkipped)) {
-                lastSkipped = skippedText;
-                if (!skipped.isEmpty()) {
-                    log.warn("{}: left out: {}", target, skippedText);
-                }
-            }
-            publish(EndpointSet.of(0, endpoints));
-        }
-    }
-
-    private void addEndpoints(EndpointSlice slice, List<Endpoint> into, List<String> skipped) {
-        String sliceName = slice.getMetadata() == null ? "?" : slice.getMetadata().getName();
-        String type = slice.getAddressType();
-        if (!"IPv4".equals(type) && !"IPv6".equals(type)) {
-            skipped.add("slice " + sliceName + " has address type " + type + " (expected IPv4 or IPv6)");
-            return;
-        }
-        int port = port(slice);
-        if (port < 0) {
-            skipped.add("slice " + sliceName + " has no port " + target.portText() + " (it has " + ports(slice) + ")");
-            return;
-        }
-        if (slice.getEndpoints() == null) {
-            return;
-        }
-        for (io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e : slice.getEndpoints()) {
-            if (e == null || e.getAddresses() == null) {
-                continue;
-            }
-            Readiness readiness = readiness(e.getConditions());
-            String pod = e.getTargetRef() != null ? e.getTargetRef().getName() : e.getHostname();
-            for (String address : e.getAddresses()) {
-                InetAddress parsed = address == null ? null : InetAddresses.parseLiteral(address);
-                if (parsed == null) {
-                    skipped.add("slice " + sliceName + " address \"" + address + "\" is not an IP address");
-                    continue;
-                }
-                try {
-                    into.add(Endpoint.builder(parsed, port)
-                            .podName(pod)
-                            .nodeName(e.getNodeName())
-                            .zone(e.getZone())
-                            .readiness(readiness)
-                            .build());
-                } catch (IllegalArgumentException bad) {
-                    skipped.add("slice " + sliceName + " address \"" + address + "\": " + bad.getMessage());
-                }
+        SliceEndpoints.Read read = sliceEndpoints.read(slices);
+        String skippedText = String.join("; ", read.skipped);
+        if (!skippedText.equals(lastSkipped)) {
+            lastSkipped = skippedText;
+            if (!read.skipped.isEmpty()) {
+                log.warn("{}: left out: {}", target, skippedText);
             }
         }
-    }
-
-    /**
-     * The EndpointSlice conditions as the Kubernetes documentation reads them: an absent
-     * {@code ready} or {@code serving} means true, an absent {@code terminating} false.
-     */
-    static Readiness readiness(EndpointConditions conditions) {
-        boolean ready = conditions == null || conditions.getReady() == null || conditions.getReady();
-        boolean serving = conditions == null || conditions.getServing() == null ? ready : conditions.getServing();
-        boolean terminating = conditions != null && Boolean.TRUE.equals(conditions.getTerminating());
-        if (ready && !terminating) {
-            return Readiness.READY;
-        }
-        return serving && terminating ? Readiness.TERMINATING : Readiness.NOT_READY;
-    }
-
-    private int port(EndpointSlice slice) {
-        if (target.portName().isEmpty()) {
-            return target.portNumber();
-        }
-        if (slice.getPorts() != null) {
-            for (EndpointPort port : slice.getPorts()) {
-                if (port != null && target.portName().get().equals(port.getName()) && port.getPort() != null) {
-                    return port.getPort();
-                }
-            }
-        }
-        return -1;
-    }
-
-    private static String ports(EndpointSlice slice) {
-        List<String> names = new ArrayList<>();
-        if (slice.getPorts() != null) {
-            for (EndpointPort port : slice.getPorts()) {
-                if (port != null) {
-                    names.add((port.getName() == null || port.getName().isEmpty() ? "(unnamed)" : port.getName()) + "="
-                            + port.getPort());
-                }
-            }
-        }
-        return names.isEmpty() ? "no ports" : String.join(", ", names);
+        publish(EndpointSet.of(0, read.endpoints));
     }
 
     private void watchFailed(Throwable error) {

@@ -24,6 +24,7 @@ import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TextParseException;
@@ -31,9 +32,11 @@ import org.xbill.DNS.Type;
 
 /**
  * An authoritative DNS server for tests, over real UDP and TCP on 127.0.0.1, built on dnsjava's
- * wire classes. Its records and its behaviour (answer, SERVFAIL, silence, garbage, a wrong query
- * id) change at run time. UDP answers larger than the client's buffer are truncated, as a real
- * server truncates them, so that clients must retry over TCP.
+ * wire classes. Its records and its behaviour (answer, SERVFAIL, REFUSED, silence, garbage, a wrong
+ * query id) change at run time. UDP answers larger than the client's buffer are truncated, as a
+ * real server truncates them, so that clients must retry over TCP. Negative answers carry a zone's
+ * SOA when one is set ({@link #soa}), and SRV answers their targets' addresses in the additional
+ * section when asked to ({@link #additionalForSrv}), as CoreDNS sends them for a headless Service.
  */
 public final class TestDnsServer implements AutoCloseable {
     public enum Mode { ANSWER, SERVFAIL, REFUSED, SILENT, GARBAGE, WRONG_ID }
@@ -42,6 +45,9 @@ public final class TestDnsServer implements AutoCloseable {
     private final ServerSocket tcp;
     private final Map<Name, List<Record>> records = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> queries = new ConcurrentHashMap<>();
+    private final Map<Name, Long> negativeTtls = new ConcurrentHashMap<>();
+    private final AtomicInteger allQueries = new AtomicInteger();
+    private volatile boolean additionalForSrv;
     private final AtomicInteger udpQueries = new AtomicInteger();
     private final AtomicInteger tcpQueries = new AtomicInteger();
     private volatile Mode mode = Mode.ANSWER;
@@ -77,16 +83,23 @@ public final class TestDnsServer implements AutoCloseable {
         return new InetSocketAddress(udp.getLocalAddress(), udp.getLocalPort());
     }
 
-    /** Settings that ask only this server, with no search domains. */
+    /**
+     * Settings that ask only this server, with no search domains, and both address families by
+     * default whatever the test machine's own addresses are.
+     */
     public DnsSettings.Builder settings() {
-        return DnsSettings.builder().server(address()).searchDomains(List.of()).ndots(1);
+        return DnsSettings.builder().server(address()).searchDomains(List.of()).ndots(1)
+                .localAddresses(() -> List.of(parse("10.0.0.100"), parse("fd00::100")));
     }
 
     public void mode(Mode mode) {
         this.mode = mode;
     }
 
-    /** Replaces the A records of {@code name} (absolute, without the final dot). */
+    /**
+     * Replaces the A records of {@code name} (absolute, without the final dot). With no address
+     * the name still exists: an A query gets an empty answer (NOERROR), not NXDOMAIN.
+     */
     public void a(String name, long ttl, String... addresses) {
         List<Record> list = new ArrayList<>();
         for (String address : addresses) {
@@ -119,9 +132,39 @@ public final class TestDnsServer implements AutoCloseable {
         records.remove(name(name));
     }
 
+    /**
+     * Makes negative answers (NXDOMAIN, and empty answers) for names at or under {@code zone} carry
+     * the zone's SOA, whose minimum, {@code negativeTtl} seconds, is how long they may be cached
+     * (RFC 2308). Without one, negative answers carry no SOA.
+     */
+    public void soa(String zone, long negativeTtl) {
+        negativeTtls.put(name(zone), negativeTtl);
+    }
+
+    /** Whether SRV answers carry the A and AAAA records of their targets in the additional section. */
+    public void additionalForSrv(boolean include) {
+        this.additionalForSrv = include;
+    }
+
     public int queries(String name, int type) {
         AtomicInteger n = queries.get(name(name) + "/" + Type.string(type));
         return n == null ? 0 : n.get();
+    }
+
+    /** Every query received, whatever its name and type. */
+    public int queries() {
+        return allQueries.get();
+    }
+
+    /** Queries received of {@code type}, whatever their name. */
+    public int queries(int type) {
+        int n = 0;
+        for (Map.Entry<String, AtomicInteger> entry : queries.entrySet()) {
+            if (entry.getKey().endsWith("/" + Type.string(type))) {
+                n += entry.getValue().get();
+            }
+        }
+        return n;
     }
 
     public int udpQueries() {
@@ -219,6 +262,7 @@ public final class TestDnsServer implements AutoCloseable {
         Record question = query.getQuestion();
         queries.computeIfAbsent(question.getName() + "/" + Type.string(question.getType()), k -> new AtomicInteger())
                 .incrementAndGet();
+        allQueries.incrementAndGet();
         Mode now = mode;
         if (now == Mode.SILENT) {
             return null;
@@ -242,12 +286,19 @@ public final class TestDnsServer implements AutoCloseable {
         List<Record> known = records.get(question.getName());
         if (known == null) {
             response.getHeader().setRcode(Rcode.NXDOMAIN);
+            addSoa(response, question.getName());
             return response.toWire();
         }
         for (Record record : known) {
             if (record.getType() == question.getType()) {
                 response.addRecord(record, Section.ANSWER);
+                if (record instanceof SRVRecord && additionalForSrv) {
+                    addAddresses(response, ((SRVRecord) record).getTarget());
+                }
             }
+        }
+        if (response.getSection(Section.ANSWER).isEmpty()) {
+            addSoa(response, question.getName());
         }
         byte[] wire = response.toWire();
         OPTRecord opt = query.getOPT();
@@ -261,6 +312,29 @@ public final class TestDnsServer implements AutoCloseable {
             return truncated.toWire();
         }
         return wire;
+    }
+
+    /** The SOA of the closest zone set with {@link #soa} that holds {@code name}, in the authority section. */
+    private void addSoa(Message response, Name name) {
+        for (Name zone = name; zone.labels() > 1; zone = new Name(zone, 1)) {
+            Long ttl = negativeTtls.get(zone);
+            if (ttl != null) {
+                response.addRecord(new SOARecord(zone, DClass.IN, ttl, name("ns.dns." + zone), name("hostmaster." + zone),
+                        1, 7200, 1800, 86400, ttl), Section.AUTHORITY);
+                return;
+            }
+        }
+    }
+
+    private void addAddresses(Message response, Name target) {
+        List<Record> known = records.get(target);
+        if (known != null) {
+            for (Record record : known) {
+                if (record.getType() == Type.A || record.getType() == Type.AAAA) {
+                    response.addRecord(record, Section.ADDITIONAL);
+                }
+            }
+        }
     }
 
     @Override

@@ -219,6 +219,20 @@ class KubernetesResolverTest {
     }
 
     @Test
+    @Timeout(20)
+    void forbiddenEndpointSlicesFailAwaitReadyAtOnceNamingTheMissingRole() {
+        int refusedBefore = KubernetesApi.forbiddenAnswers();
+        LoadBalancer lb = balancer("k8s:///backend." + KubernetesApi.FORBIDDEN_NAMESPACE + ":http");
+
+        // A 403 is an answer: awaitReady fails on it rather than waiting out its minute.
+        assertThatThrownBy(() -> lb.awaitReady(Duration.ofMinutes(1)))
+                .isInstanceOf(NoEndpointException.class)
+                .hasMessageContaining("listing EndpointSlices in namespace forbidden was denied (403 Forbidden); expected a"
+                        + " Role granting get, list and watch on endpointslices");
+        assertThat(KubernetesApi.forbiddenAnswers()).isGreaterThan(refusedBefore);
+    }
+
+    @Test
     void loadBalancersOnOneTargetShareOneInformer() {
         apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false"));
         LoadBalancer first = balancer("k8s:///backend.default:http").awaitReady(WAIT);
