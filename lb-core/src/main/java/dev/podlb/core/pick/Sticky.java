@@ -14,8 +14,8 @@ import java.util.List;
 final class Sticky implements Picker.Factory {
     private final AffinityMemory memory;
     private final RoundRobin keyless = new RoundRobin();
-    /** The last table and the endpoints it was built for: a rebuild for the same ones reuses it. */
-    private volatile Built last;
+    /** The last table built: the next one is derived from it, touching only the slots of pods that came or went. */
+    private volatile SlotTable last;
 
     Sticky(AffinityMemory memory) {
         this.memory = memory;
@@ -24,25 +24,10 @@ final class Sticky implements Picker.Factory {
     @Override
     public Picker newPicker(PickableEndpoints pickable) {
         List<Endpoint> endpoints = pickable.endpoints();
-        Built built = last;
-        if (built == null || !sameIdentities(built.endpoints, endpoints)) {
-            built = new Built(endpoints, SlotTable.build(endpoints));
-            last = built;
-        }
-        return new StickyPicker(endpoints.toArray(new Endpoint[0]), built.table, pickable, memory,
-                keyless.newPicker(pickable));
-    }
-
-    private static boolean sameIdentities(List<Endpoint> a, List<Endpoint> b) {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        for (int i = 0; i < a.size(); i++) {
-            if (!a.get(i).sameIdentity(b.get(i))) {
-                return false;
-            }
-        }
-        return true;
+        SlotTable previous = last;
+        SlotTable table = previous == null ? SlotTable.of(endpoints) : previous.update(endpoints);
+        last = table;
+        return new StickyPicker(table, pickable, memory, keyless.newPicker(pickable));
     }
 
     @Override
@@ -50,26 +35,13 @@ final class Sticky implements Picker.Factory {
         return memory == null ? "sticky" : "sticky with " + memory;
     }
 
-    private static final class Built {
-        final List<Endpoint> endpoints;
-        final SlotTable table;
-
-        Built(List<Endpoint> endpoints, SlotTable table) {
-            this.endpoints = endpoints;
-            this.table = table;
-        }
-    }
-
     private static final class StickyPicker implements Picker {
-        private final Endpoint[] endpoints;
         private final SlotTable table;
         private final PickableEndpoints pickable;
         private final AffinityMemory memory;
         private final Picker keyless;
 
-        StickyPicker(Endpoint[] endpoints, SlotTable table, PickableEndpoints pickable, AffinityMemory memory,
-                     Picker keyless) {
-            this.endpoints = endpoints;
+        StickyPicker(SlotTable table, PickableEndpoints pickable, AffinityMemory memory, Picker keyless) {
             this.table = table;
             this.pickable = pickable;
             this.memory = memory;
@@ -89,12 +61,12 @@ final class Sticky implements Picker.Factory {
                     return endpoint;
                 }
             }
-            return endpoints[table.ownerOf(Hashing.ofKey(key))];
+            return table.ownerOf(Hashing.ofKey(key));
         }
 
         @Override
         public String toString() {
-            return "sticky over " + endpoints.length + " endpoints";
+            return "sticky over " + pickable.endpoints().size() + " endpoints";
         }
     }
 }
