@@ -35,9 +35,9 @@ import java.util.List;
  * be run backwards: each endpoint lists only its top-ranked slots, enough that nearly every slot
  * hears from someone, and only the rare slot nobody listed ranks every endpoint. That is about
  * 2^b × (2 + ln N) permutation steps rather than 2^b × N, and a block's best ranks so far fit in
- * cache while it is built. A slot keeps how far its owner's rank is below the block's top (its
- * deficit), so a joining endpoint checks only its own top slots and the few whose owner ranks low;
- * a leaving endpoint's slots rank the endpoints that remain, and no other slot is touched.
+ * cache while it is built. A slot keeps roughly how far its owner's rank is below the block's top,
+ * so a joining endpoint checks only its own top slots and the few whose owner ranks low; a leaving
+ * endpoint's slots rank the endpoints that remain, and no other slot is touched.
  */
 final class SlotTable {
     private static final int BASE_BITS = 18;
@@ -47,8 +47,6 @@ final class SlotTable {
     private static final int[] MOST_ENDPOINTS = {256, 384, 768, 1536};
     /** Owners are chars while every endpoint index fits one. */
     private static final int CHAR_OWNERS = 1 << 16;
-    /** A deficit this large means "at least this": the owner's rank must be computed to compare. */
-    private static final int SATURATED = Character.MAX_VALUE;
 
     private final int bits;
     /** In identity order ({@link #compareIdentity}): a slot's owner is an index here. */
@@ -56,15 +54,18 @@ final class SlotTable {
     /** Endpoint indexes by slot: chars for up to 65,536 endpoints, ints beyond. */
     private final char[] smallOwners;
     private final int[] largeOwners;
-    /** By slot: the top rank of the slot's block minus its owner's rank, saturating. */
-    private final char[] deficits;
+    /**
+     * By slot: the bit length of how far its owner's rank is below the top of the slot's block, so
+     * that a joining endpoint finds the slots whose owner it may outrank without listing them.
+     */
+    private final byte[] lowness;
 
-    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners, char[] deficits) {
+    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners, byte[] lowness) {
         this.bits = bits;
         this.endpoints = endpoints;
         this.smallOwners = smallOwners;
         this.largeOwners = largeOwners;
-        this.deficits = deficits;
+        this.lowness = lowness;
     }
 
     /** A table over {@code endpoints}, given in any order; two of them may not share an address and port. */
@@ -81,7 +82,7 @@ final class SlotTable {
         Endpoint[] next = inIdentityOrder(endpoints);
         Changes changes = new Changes(this.endpoints, next);
         if (changes.removed == 0 && changes.added == 0) {
-            return changes.replaced ? new SlotTable(bits, next, smallOwners, largeOwners, deficits) : this;
+            return changes.replaced ? new SlotTable(bits, next, smallOwners, largeOwners, lowness) : this;
         }
         if (bitsFor(next.length) != bits || (next.length > CHAR_OWNERS) != (smallOwners == null)
                 || !changes.cheaperThanBuilding()) {
@@ -89,7 +90,9 @@ final class SlotTable {
         }
         Draft draft = copyFor(next, changes.newIndexOf);
         draft.rankEverywhere(draft.orphans);
-        draft.join(changes.joining);
+        if (changes.added > 0) {
+            draft.join(changes.joining);
+        }
         return draft.table();
     }
 
@@ -106,7 +109,7 @@ final class SlotTable {
     /** The bytes of the arrays this table holds (not of the endpoints), with 4-byte references. */
     long memoryBytes() {
         long ownerBytes = smallOwners != null ? Character.BYTES : Integer.BYTES;
-        return 3 * 16L + (long) slots() * (ownerBytes + Character.BYTES) + 4L * endpoints.length;
+        return 3 * 16L + (long) slots() * (ownerBytes + Byte.BYTES) + 4L * endpoints.length;
     }
 
     /** Equal tables have equal endpoints (all their fields) and equal slots. */
@@ -118,7 +121,7 @@ final class SlotTable {
         SlotTable that = (SlotTable) o;
         return bits == that.bits && Arrays.equals(endpoints, that.endpoints)
                 && Arrays.equals(smallOwners, that.smallOwners) && Arrays.equals(largeOwners, that.largeOwners)
-                && Arrays.equals(deficits, that.deficits);
+                && Arrays.equals(lowness, that.lowness);
     }
 
     @Override
@@ -132,7 +135,7 @@ final class SlotTable {
     }
 
     /** The table size for {@code n} endpoints, as a power of two. */
-    static int bitsFor(int n) {
+    private static int bitsFor(int n) {
         for (int i = 0; i < MOST_ENDPOINTS.length; i++) {
             if (n <= MOST_ENDPOINTS[i]) {
                 return BASE_BITS + i;
@@ -215,11 +218,14 @@ final class SlotTable {
 
     /**
      * How many top slots of a block each of {@code n} endpoints lists: a slot then hears from
-     * nobody with probability about e^(-n depth / size) = 1/n. At most {@link #SATURATED}, so that
-     * an owner whose deficit saturated ranks below every listed slot.
+     * nobody with probability about e^(-n depth / size) = 1/n.
      */
     private static int listingDepth(int size, int n) {
-        return (int) Math.min(Math.min(size, SATURATED), Math.ceil(size * Math.log(n) / n) + 1);
+        return (int) Math.min(size, Math.ceil(size * Math.log(n) / n) + 1);
+    }
+
+    private static int bitLength(int value) {
+        return 32 - Integer.numberOfLeadingZeros(value);
     }
 
     private static SlotTable build(Endpoint[] endpoints) {
@@ -261,7 +267,7 @@ final class SlotTable {
      */
     private Draft copyFor(Endpoint[] next, int[] newIndexOf) {
         Draft draft = new Draft(bits, next, smallOwners != null);
-        System.arraycopy(deficits, 0, draft.deficits, 0, deficits.length);
+        System.arraycopy(lowness, 0, draft.lowness, 0, lowness.length);
         if (smallOwners != null) {
             char[] to = draft.smallOwners;
             for (int slot = 0; slot < to.length; slot++) {
@@ -342,7 +348,7 @@ final class SlotTable {
         final Endpoint[] endpoints;
         final char[] smallOwners;
         final int[] largeOwners;
-        final char[] deficits;
+        final byte[] lowness;
         final Slots orphans = new Slots();
         private Ranking[] rankings;
 
@@ -351,7 +357,7 @@ final class SlotTable {
             this.endpoints = endpoints;
             this.smallOwners = small ? new char[1 << bits] : null;
             this.largeOwners = small ? null : new int[1 << bits];
-            this.deficits = new char[1 << bits];
+            this.lowness = new byte[1 << bits];
         }
 
         /** The endpoints' rankings, derived on first use. */
@@ -375,7 +381,7 @@ final class SlotTable {
             } else {
                 largeOwners[slot] = endpoint;
             }
-            deficits[slot] = (char) Math.min(SATURATED, deficit);
+            lowness[slot] = (byte) bitLength(deficit);
         }
 
         /** Gives each of {@code slots} to its top-ranked endpoint, ranking every endpoint. */
@@ -407,77 +413,73 @@ final class SlotTable {
 
         /**
          * Lets each joining endpoint take the slots it ranks above their owner: its top-listed
-         * slots, and the slots whose owner ranks too low for the listing to be sure of. Joining
-         * endpoints only raise owners' ranks, so the low slots found before the first join hold
-         * every low slot of the later ones.
+         * slots, and the slots whose owner may rank below the listing. Joining endpoints only
+         * raise owners' ranks, so the low slots found before the first join hold every low slot
+         * of the later ones.
          */
         void join(boolean[] joining) {
             int n = endpoints.length;
-            int baseDepth = listingDepth(blockSize(0), n);
-            int depth = listingDepth(blockSize(1), n);
+            int baseDepth = joinDepth(blockSize(0), n);
+            int depth = joinDepth(blockSize(1), n);
             int baseMask = (1 << (bits - BASE_BITS)) - 1;
+            // An owner ranked at least 2^k below its block's top has a lowness of at least k + 1.
+            int baseLow = bitLength(baseDepth);
+            int low = bitLength(depth);
             Slots lowSlots = new Slots();
-            for (int slot = 0; slot < deficits.length; slot++) {
-                if (deficits[slot] >= ((slot & baseMask) == 0 ? baseDepth : depth)) {
+            for (int slot = 0; slot < lowness.length; slot++) {
+                if (lowness[slot] >= ((slot & baseMask) == 0 ? baseLow : low)) {
                     lowSlots.add(slot);
                 }
             }
-            ByBlock low = new ByBlock(bits, lowSlots);
-            BlockRanking[][] ownerRankings = new BlockRanking[low.blocks][];
+            ByBlock lowByBlock = new ByBlock(bits, lowSlots);
             for (int p = 0; p < n; p++) {
                 if (!joining[p]) {
                     continue;
                 }
                 Ranking joiner = new Ranking(endpoints[p].identityHash());
-                for (int block = 0; block < low.blocks; block++) {
+                for (int block = 0; block < lowByBlock.blocks; block++) {
                     int size = blockSize(block);
                     int listed = block == 0 ? baseDepth : depth;
-                    int from = low.start[block];
-                    int to = low.start[block + 1];
+                    int from = lowByBlock.start[block];
+                    int to = lowByBlock.start[block + 1];
                     BlockRanking ranking = joiner.of(block, listed + to - from);
                     for (int rank = size - 1; rank >= size - listed; rank--) {
                         int offset = ranking.offsetAt(rank);
-                        challenge(slotOf(bits, block, offset), block, offset, p, rank, ownerRankings);
+                        challenge(slotOf(bits, block, offset), block, offset, p, rank);
                     }
                     for (int i = from; i < to; i++) {
-                        int rank = ranking.rankOf(low.offsets[i]);
+                        int rank = ranking.rankOf(lowByBlock.offsets[i]);
                         if (rank < size - listed) {
-                            challenge(low.slots[i], block, low.offsets[i], p, rank, ownerRankings);
+                            challenge(lowByBlock.slots[i], block, lowByBlock.offsets[i], p, rank);
                         }
                     }
                 }
             }
         }
 
+        /**
+         * How many top slots of a block a joining endpoint lists: a build's listing depth rounded
+         * up to a power of two, so that the slots whose owner ranks below it are those of a
+         * lowness at least its bit length, no more.
+         */
+        private static int joinDepth(int size, int n) {
+            return Math.min(size, Integer.highestOneBit(listingDepth(size, n)) << 1);
+        }
+
         /** Gives the slot to endpoint {@code p}, which ranks it {@code rank}, if that beats its owner. */
-        private void challenge(int slot, int block, int offset, int p, int rank, BlockRanking[][] ownerRankings) {
+        private void challenge(int slot, int block, int offset, int p, int rank) {
             int owner = owner(slot);
             if (owner == p) {
                 return;
             }
-            int top = blockSize(block) - 1;
-            int deficit = deficits[slot];
-            int ownerRank;
-            if (deficit < SATURATED) {
-                ownerRank = top - deficit;
-            } else {
-                if (ownerRankings[block] == null) {
-                    ownerRankings[block] = new BlockRanking[endpoints.length];
-                }
-                BlockRanking ranking = ownerRankings[block][owner];
-                if (ranking == null) {
-                    ranking = new Ranking(endpoints[owner].identityHash()).of(block, 1);
-                    ownerRankings[block][owner] = ranking;
-                }
-                ownerRank = ranking.rankOf(offset);
-            }
+            int ownerRank = rankings()[owner].of(block, 1).rankOf(offset);
             if (rank > ownerRank || rank == ownerRank && p > owner) {
-                own(slot, p, top - rank);
+                own(slot, p, blockSize(block) - 1 - rank);
             }
         }
 
         SlotTable table() {
-            return new SlotTable(bits, endpoints, smallOwners, largeOwners, deficits);
+            return new SlotTable(bits, endpoints, smallOwners, largeOwners, lowness);
         }
     }
 

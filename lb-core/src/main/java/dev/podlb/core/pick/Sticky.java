@@ -14,7 +14,10 @@ import java.util.List;
 final class Sticky implements Picker.Factory {
     private final AffinityMemory memory;
     private final RoundRobin keyless = new RoundRobin();
-    /** The last table built: the next one is derived from it, touching only the slots of pods that came or went. */
+    /**
+     * The last table built: the next is derived from it, touching only the slots of pods that came
+     * or went. An update equals a fresh build whichever table it starts from, so this only saves work.
+     */
     private volatile SlotTable last;
 
     Sticky(AffinityMemory memory) {
