@@ -330,8 +330,8 @@ final class SlotTable {
         }
 
         /**
-         * Whether updating ranks fewer than half the endpoints a build ranks, which leaves room for
-         * the copy and the scans of an update. A build makes about 2^b (2 + ln N) rankings; each
+         * Whether an update makes fewer than half the rankings a build makes, which leaves room
+         * for the copy and the scans of an update. A build makes about 2^b (2 + ln N) rankings; each
          * removed endpoint's slots (a 1/N share) rank all N endpoints, and each added endpoint
          * ranks about 2^b (1 + ln N) / N slots.
          */
@@ -375,6 +375,7 @@ final class SlotTable {
             return smallOwners != null ? smallOwners[slot] : largeOwners[slot];
         }
 
+        /** Gives the slot to the endpoint, which ranks it {@code deficit} below its block's top. */
         void own(int slot, int endpoint, int deficit) {
             if (smallOwners != null) {
                 smallOwners[slot] = (char) endpoint;
