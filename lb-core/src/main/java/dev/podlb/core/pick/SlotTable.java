@@ -6,136 +6,575 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A table of 2^18 slots, each owned by one endpoint, filled by rendezvous hashing: a slot belongs
- * to the endpoint that ranks it highest. A sticky key hashes to a slot; its owner is the pick.
+ * A table of slots, each owned by one endpoint, filled by rendezvous hashing: a slot belongs to
+ * the endpoint that ranks it highest. A sticky key hashes to a slot; its owner is the pick. An
+ * immutable value: {@link #update} returns a new table and leaves this one valid for the pickers
+ * still reading it. Any thread may read a table; {@link #of} and {@link #update} run on the thread
+ * that builds pickers and take no lock.
  *
- * <p>Why this shape (asserted in {@code StickyPickerTest}):
+ * <p>Why this shape (asserted in {@code SlotTableTest} and {@code StickyPickerTest}):
  * <ul>
- * <li>A slot's owner depends only on which endpoints exist, never on the order of updates, so
- *     every client replica builds the same table.</li>
+ * <li>The table is a function of the set of endpoint identities (address and port) only, never
+ *     of their order or of the updates that led to it, so every client replica builds the same.</li>
  * <li>Removing an endpoint hands each of its slots to that slot's next-ranked endpoint and touches
  *     no other slot; adding one takes only the slots it now ranks first. So only the keys of the
- *     pod that left move, and a new pod takes keys from every other pod evenly. Maglev's table,
- *     by contrast, reshuffles slots between survivors; jump hash over a list index moves far more.</li>
- * <li>Each endpoint owns a binomial share of 2^18 slots: over a million keys the busiest endpoint
- *     holds 0.5% more than the mean at 10 endpoints, 4.4% at 100, 16.5% at 1000. A pick is one
- *     hash and one array read.</li>
+ *     pod that left move, and a new pod takes keys from every other pod evenly.</li>
+ * <li>Each endpoint owns a binomial share of the slots, so the table grows with the endpoint
+ *     count: 2^18 slots up to 256 endpoints (at least 1,024 each, the mapping every release has
+ *     used), then one bit more per size class, each holding at least 1,365 slots per endpoint
+ *     (2^19 up to 384, 2^20 up to 768, 2^21 up to 1,536), and 2^22 beyond.</li>
+ * <li>Slots nest across classes: at 2^b slots, an even slot s is slot s/2 of the 2^(b-1) table,
+ *     and only odd slots are new. Crossing one class keeps the owner of every even slot (but for
+ *     those a joining endpoint takes), so about half the keys stay where a fresh table would
+ *     keep 1/N of them.</li>
  * </ul>
  *
- * <p>Building it naively ranks every endpoint for every slot, 2^18 × N hashes. Instead each
- * endpoint's ranking is a keyed permutation of the slots (a Feistel network), which can be run
- * backwards: each endpoint lists only its top slots, enough that nearly every slot hears from
- * someone, and only the rare slot nobody listed ranks every endpoint. That is about
- * 2^18 × (1 + ln N) permutation steps whatever N is.
+ * <p>Slots are ranked in blocks, each its own rendezvous: block 0 holds the 2^18 slots of the
+ * smallest table, ranked as every release has; the new slots of each larger class come in blocks
+ * of 2^16. Each endpoint's ranking of a block is a keyed permutation (a Feistel network), which can
+ * be run backwards: each endpoint lists only its top-ranked slots, enough that nearly every slot
+ * hears from someone, and only the rare slot nobody listed ranks every endpoint. That is about
+ * 2^b × (2 + ln N) permutation steps rather than 2^b × N, and a block's best ranks so far fit in
+ * cache while it is built. A slot keeps roughly how far its owner's rank is below the block's top,
+ * so a joining endpoint checks only its own top slots and the few whose owner ranks low; a leaving
+ * endpoint's slots rank the endpoints that remain, and no other slot is touched.
  */
 final class SlotTable {
-    static final int BITS = 18;
-    private static final int SIZE = 1 << BITS;
-    private static final int HALF_BITS = BITS / 2;
-    private static final int HALF_MASK = (1 << HALF_BITS) - 1;
-    private static final int ROUNDS = 4;
+    private static final int BASE_BITS = 18;
+    private static final int BLOCK_BITS = 16;
+    private static final int MAX_BITS = 22;
+    /** The most endpoints a table of 2^(18 + i) slots serves; more get 2^22 slots. */
+    private static final int[] MOST_ENDPOINTS = {256, 384, 768, 1536};
+    /** Owners are chars while every endpoint index fits one. */
+    private static final int CHAR_OWNERS = 1 << 16;
 
+    private final int bits;
+    /** In identity order ({@link #compareIdentity}): a slot's owner is an index here. */
+    private final Endpoint[] endpoints;
     /** Endpoint indexes by slot: chars for up to 65,536 endpoints, ints beyond. */
     private final char[] smallOwners;
     private final int[] largeOwners;
+    /**
+     * By slot: the bit length of how far its owner's rank is below the top of the slot's block, so
+     * that a joining endpoint finds the slots whose owner it may outrank without listing them.
+     */
+    private final byte[] lowness;
 
-    private SlotTable(char[] smallOwners, int[] largeOwners) {
+    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners, byte[] lowness) {
+        this.bits = bits;
+        this.endpoints = endpoints;
         this.smallOwners = smallOwners;
         this.largeOwners = largeOwners;
+        this.lowness = lowness;
     }
 
-    /** The index, in {@code endpoints}, of the owner of the slot this key hash falls in. */
-    int ownerOf(long keyHash) {
-        int slot = (int) (keyHash >>> (64 - BITS));
-        return smallOwners != null ? smallOwners[slot] : largeOwners[slot];
-    }
-
-    static SlotTable build(List<Endpoint> endpoints) {
-        int n = endpoints.size();
-        int[] owner = new int[SIZE];
-        if (n > 1) {
-            fill(endpoints, owner);
-        }
-        if (n <= 1 << 16) {
-            char[] small = new char[SIZE];
-            for (int i = 0; i < SIZE; i++) {
-                small[i] = (char) owner[i];
-            }
-            return new SlotTable(small, null);
-        }
-        return new SlotTable(null, owner);
-    }
-
-    private static void fill(List<Endpoint> endpoints, int[] owner) {
-        int n = endpoints.size();
-        long[] tieBreak = new long[n];
-        for (int e = 0; e < n; e++) {
-            tieBreak[e] = endpoints.get(e).identityHash();
-        }
-        int[] best = new int[SIZE];
-        Arrays.fill(best, -1);
-        // With each endpoint listing its top t slots, a slot hears from nobody with probability
-        // about e^(-n t / SIZE); t = SIZE ln(n) / n leaves about SIZE / n slots to rank in full.
-        int top = (int) Math.min(SIZE, Math.ceil(SIZE * Math.log(n) / n) + 1);
-        for (int e = 0; e < n; e++) {
-            Ranking ranking = new Ranking(tieBreak[e], top);
-            for (int rank = SIZE - 1; rank >= SIZE - top; rank--) {
-                int slot = ranking.slotAt(rank);
-                if (beats(rank, tieBreak[e], best[slot], owner[slot], tieBreak)) {
-                    best[slot] = rank;
-                    owner[slot] = e;
-                }
-            }
-        }
-        // A slot nobody listed: every endpoint ranks it below SIZE - top, so rank them all, one
-        // endpoint at a time so that its round tables stay in cache.
-        int[] unlisted = new int[SIZE];
-        int count = 0;
-        for (int slot = 0; slot < SIZE; slot++) {
-            if (best[slot] < 0) {
-                unlisted[count++] = slot;
-            }
-        }
-        for (int e = 0; e < n && count > 0; e++) {
-            Ranking ranking = new Ranking(tieBreak[e], count);
-            for (int i = 0; i < count; i++) {
-                int slot = unlisted[i];
-                int rank = ranking.rankOf(slot);
-                if (beats(rank, tieBreak[e], best[slot], owner[slot], tieBreak)) {
-                    best[slot] = rank;
-                    owner[slot] = e;
-                }
-            }
-        }
-    }
-
-    /** Ranks compare first; equal ranks go to the greater identity hash, so order never matters. */
-    private static boolean beats(int rank, long tie, int bestRank, int bestOwner, long[] tieBreak) {
-        return rank > bestRank || (rank == bestRank && tie > tieBreak[bestOwner]);
+    /** A table over {@code endpoints}, given in any order; two of them may not share an address and port. */
+    static SlotTable of(List<Endpoint> endpoints) {
+        return build(inIdentityOrder(endpoints));
     }
 
     /**
-     * One endpoint's ranking of the slots: a 4-round Feistel network keyed by its identity hash,
-     * so a keyed permutation of 0..2^18-1 that runs both ways. When the endpoint will rank many
-     * slots, its round functions (9 bits to 9 bits) are tabulated first; the results are the same.
+     * The table {@link #of} would build over {@code endpoints}. When only a few identities came or
+     * went, it is derived from this one, touching only their slots; endpoints whose identity stays
+     * but whose other fields changed replace their former selves.
+     */
+    SlotTable update(List<Endpoint> endpoints) {
+        Endpoint[] next = inIdentityOrder(endpoints);
+        Changes changes = new Changes(this.endpoints, next);
+        if (changes.removed == 0 && changes.added == 0) {
+            return changes.replaced ? new SlotTable(bits, next, smallOwners, largeOwners, lowness) : this;
+        }
+        if (bitsFor(next.length) != bits || (next.length > CHAR_OWNERS) != (smallOwners == null)
+                || !changes.cheaperThanBuilding()) {
+            return build(next);
+        }
+        Draft draft = copyFor(next, changes.newIndexOf);
+        draft.rankEverywhere(draft.orphans);
+        if (changes.added > 0) {
+            draft.join(changes.joining);
+        }
+        return draft.table();
+    }
+
+    /** The endpoint owning the slot that this key hash falls in. Allocates nothing. */
+    Endpoint ownerOf(long keyHash) {
+        int slot = (int) (keyHash >>> (64 - bits));
+        return endpoints[smallOwners != null ? smallOwners[slot] : largeOwners[slot]];
+    }
+
+    int slots() {
+        return 1 << bits;
+    }
+
+    /** The bytes of the arrays this table holds (not of the endpoints), with 4-byte references. */
+    long memoryBytes() {
+        long ownerBytes = smallOwners != null ? Character.BYTES : Integer.BYTES;
+        return 3 * 16L + (long) slots() * (ownerBytes + Byte.BYTES) + 4L * endpoints.length;
+    }
+
+    /** Equal tables have equal endpoints (all their fields) and equal slots. */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof SlotTable)) {
+            return false;
+        }
+        SlotTable that = (SlotTable) o;
+        return bits == that.bits && Arrays.equals(endpoints, that.endpoints)
+                && Arrays.equals(smallOwners, that.smallOwners) && Arrays.equals(largeOwners, that.largeOwners)
+                && Arrays.equals(lowness, that.lowness);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * bits + Arrays.hashCode(endpoints);
+    }
+
+    @Override
+    public String toString() {
+        return "slot table of " + slots() + " slots over " + endpoints.length + " endpoints";
+    }
+
+    /** The table size for {@code n} endpoints, as a power of two. */
+    private static int bitsFor(int n) {
+        for (int i = 0; i < MOST_ENDPOINTS.length; i++) {
+            if (n <= MOST_ENDPOINTS[i]) {
+                return BASE_BITS + i;
+            }
+        }
+        return MAX_BITS;
+    }
+
+    private static Endpoint[] inIdentityOrder(List<Endpoint> endpoints) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("a slot table needs at least one endpoint; none was given");
+        }
+        Endpoint[] sorted = endpoints.toArray(new Endpoint[0]);
+        Arrays.sort(sorted, SlotTable::compareIdentity);
+        for (int i = 1; i < sorted.length; i++) {
+            if (sorted[i].sameIdentity(sorted[i - 1])) {
+                throw new IllegalArgumentException("endpoint " + sorted[i].authority()
+                        + " is given twice; expected each address and port once");
+            }
+        }
+        return sorted;
+    }
+
+    /**
+     * By identity hash, so that a rank tie goes to the greater hash, as every release has done.
+     * Distinct identities with one hash (a 2^-64 chance per pair) are ordered by address and port,
+     * so that the order stays a function of the set.
+     */
+    private static int compareIdentity(Endpoint a, Endpoint b) {
+        int byHash = Long.compare(a.identityHash(), b.identityHash());
+        if (byHash != 0 || a.sameIdentity(b)) {
+            return byHash;
+        }
+        int byAddress = Arrays.compareUnsigned(a.address().getAddress(), b.address().getAddress());
+        return byAddress != 0 ? byAddress : Integer.compare(a.port(), b.port());
+    }
+
+    // Blocks. At 2^bits slots, a slot drops its trailing zero bits, at most bits - 18 of them; the
+    // bits left are its level, and a level above 18 ends in a one, which it drops too. Level 18 is
+    // block 0, its 2^18 slots; each level above has 2^(level - 1) slots, cut into blocks of 2^16
+    // numbered on from 1, so that a block's number and its slots' offsets in it never depend on
+    // the table size.
+
+    private static int blockCount(int bits) {
+        return (1 << (bits - BLOCK_BITS)) - 3;
+    }
+
+    private static int blockSize(int block) {
+        return block == 0 ? 1 << BASE_BITS : 1 << BLOCK_BITS;
+    }
+
+    /** The first block of a level above 18 is 2^(level - 17) - 3. */
+    private static int levelOfBlock(int block) {
+        return 17 + 31 - Integer.numberOfLeadingZeros(block + 3);
+    }
+
+    private static int levelOf(int bits, int slot) {
+        return bits - Integer.numberOfTrailingZeros(slot | 1 << (bits - BASE_BITS));
+    }
+
+    private static int blockOf(int bits, int slot) {
+        int level = levelOf(bits, slot);
+        return level == BASE_BITS ? 0 : (1 << (level - 17)) - 3 + (slot >>> (bits - level + 1 + BLOCK_BITS));
+    }
+
+    private static int offsetOf(int bits, int slot) {
+        int level = levelOf(bits, slot);
+        return level == BASE_BITS ? slot >>> (bits - BASE_BITS)
+                : slot >>> (bits - level + 1) & (1 << BLOCK_BITS) - 1;
+    }
+
+    private static int slotOf(int bits, int block, int offset) {
+        if (block == 0) {
+            return offset << (bits - BASE_BITS);
+        }
+        int level = levelOfBlock(block);
+        int index = (block + 3 - (1 << (level - 17))) << BLOCK_BITS | offset;
+        return (index << 1 | 1) << (bits - level);
+    }
+
+    /**
+     * How many top slots of a block each of {@code n} endpoints lists: a slot then hears from
+     * nobody with probability about e^(-n depth / size) = 1/n.
+     */
+    private static int listingDepth(int size, int n) {
+        return (int) Math.min(size, Math.ceil(size * Math.log(n) / n) + 1);
+    }
+
+    private static int bitLength(int value) {
+        return 32 - Integer.numberOfLeadingZeros(value);
+    }
+
+    private static SlotTable build(Endpoint[] endpoints) {
+        int n = endpoints.length;
+        int bits = bitsFor(n);
+        Draft draft = new Draft(bits, endpoints, n <= CHAR_OWNERS);
+        Slots unlisted = new Slots();
+        // A block's best (rank, endpoint index) so far, packed so that one comparison orders both.
+        long[] best = new long[1 << BASE_BITS];
+        Ranking[] rankings = draft.rankings();
+        for (int block = 0; block < blockCount(bits); block++) {
+            int size = blockSize(block);
+            int depth = listingDepth(size, n);
+            Arrays.fill(best, 0, size, -1);
+            for (int e = 0; e < n; e++) {
+                BlockRanking ranking = rankings[e].of(block, depth);
+                for (int rank = size - 1; rank >= size - depth; rank--) {
+                    int offset = ranking.offsetAt(rank);
+                    best[offset] = Math.max(best[offset], (long) rank << 32 | e);
+                }
+            }
+            for (int offset = 0; offset < size; offset++) {
+                int slot = slotOf(bits, block, offset);
+                if (best[offset] < 0) {
+                    unlisted.add(slot);
+                } else {
+                    draft.own(slot, (int) best[offset], size - 1 - (int) (best[offset] >>> 32));
+                }
+            }
+        }
+        // A slot nobody listed: every endpoint ranks it below its block's listing depth.
+        draft.rankEverywhere(unlisted);
+        return draft.table();
+    }
+
+    /**
+     * A copy of this table for {@code next}, owners renumbered; the slots of endpoints that left
+     * are the draft's orphans, still to be ranked.
+     */
+    private Draft copyFor(Endpoint[] next, int[] newIndexOf) {
+        Draft draft = new Draft(bits, next, smallOwners != null);
+        System.arraycopy(lowness, 0, draft.lowness, 0, lowness.length);
+        if (smallOwners != null) {
+            char[] to = draft.smallOwners;
+            for (int slot = 0; slot < to.length; slot++) {
+                int owner = newIndexOf[smallOwners[slot]];
+                if (owner < 0) {
+                    draft.orphans.add(slot);
+                }
+                to[slot] = (char) owner;
+            }
+        } else {
+            int[] to = draft.largeOwners;
+            for (int slot = 0; slot < to.length; slot++) {
+                int owner = newIndexOf[largeOwners[slot]];
+                if (owner < 0) {
+                    draft.orphans.add(slot);
+                }
+                to[slot] = owner;
+            }
+        }
+        return draft;
+    }
+
+    /** What differs between two endpoint arrays in identity order. */
+    private static final class Changes {
+        /** By old index: the new index of the same identity, or -1 when it left. */
+        final int[] newIndexOf;
+        /** By new index: whether the identity is new. */
+        final boolean[] joining;
+        final int removed;
+        final int added;
+        /** Whether an identity that stays has other fields now. */
+        final boolean replaced;
+        private final int before;
+
+        Changes(Endpoint[] old, Endpoint[] next) {
+            newIndexOf = new int[old.length];
+            joining = new boolean[next.length];
+            int gone = 0;
+            boolean changed = false;
+            int j = 0;
+            for (int i = 0; i < old.length; i++) {
+                while (j < next.length && compareIdentity(next[j], old[i]) < 0) {
+                    joining[j++] = true;
+                }
+                if (j < next.length && next[j].sameIdentity(old[i])) {
+                    changed |= !next[j].equals(old[i]);
+                    newIndexOf[i] = j++;
+                } else {
+                    gone++;
+                    newIndexOf[i] = -1;
+                }
+            }
+            while (j < next.length) {
+                joining[j++] = true;
+            }
+            removed = gone;
+            added = next.length - (old.length - gone);
+            replaced = changed;
+            before = old.length;
+        }
+
+        /**
+         * Whether an update makes fewer than half the rankings a build makes, which leaves room
+         * for the copy and the scans of an update. A build makes about 2^b (2 + ln N) rankings; each
+         * removed endpoint's slots (a 1/N share) rank all N endpoints, and each added endpoint
+         * ranks about 2^b (1 + ln N) / N slots.
+         */
+        boolean cheaperThanBuilding() {
+            int n = before - removed + added;
+            double perSlot = (double) removed * n / before + added * (1 + Math.log(n)) / n;
+            return perSlot < (2 + Math.log(n)) / 2;
+        }
+    }
+
+    /** A table being filled; {@link #table()} freezes it. */
+    private static final class Draft {
+        final int bits;
+        final Endpoint[] endpoints;
+        final char[] smallOwners;
+        final int[] largeOwners;
+        final byte[] lowness;
+        final Slots orphans = new Slots();
+        private Ranking[] rankings;
+
+        Draft(int bits, Endpoint[] endpoints, boolean small) {
+            this.bits = bits;
+            this.endpoints = endpoints;
+            this.smallOwners = small ? new char[1 << bits] : null;
+            this.largeOwners = small ? null : new int[1 << bits];
+            this.lowness = new byte[1 << bits];
+        }
+
+        /** The endpoints' rankings, derived on first use. */
+        Ranking[] rankings() {
+            if (rankings == null) {
+                rankings = new Ranking[endpoints.length];
+                for (int e = 0; e < endpoints.length; e++) {
+                    rankings[e] = new Ranking(endpoints[e].identityHash());
+                }
+            }
+            return rankings;
+        }
+
+        int owner(int slot) {
+            return smallOwners != null ? smallOwners[slot] : largeOwners[slot];
+        }
+
+        /** Gives the slot to the endpoint, which ranks it {@code deficit} below its block's top. */
+        void own(int slot, int endpoint, int deficit) {
+            if (smallOwners != null) {
+                smallOwners[slot] = (char) endpoint;
+            } else {
+                largeOwners[slot] = endpoint;
+            }
+            lowness[slot] = (byte) bitLength(deficit);
+        }
+
+        /** Gives each of {@code slots} to its top-ranked endpoint, ranking every endpoint. */
+        void rankEverywhere(Slots slots) {
+            ByBlock groups = new ByBlock(bits, slots);
+            long[] best = new long[slots.size];
+            Arrays.fill(best, -1);
+            Ranking[] rankings = rankings();
+            // One endpoint at a time, so that its rankings stay in cache.
+            for (int e = 0; e < endpoints.length; e++) {
+                for (int block = 0; block < groups.blocks; block++) {
+                    int from = groups.start[block];
+                    int to = groups.start[block + 1];
+                    if (from == to) {
+                        continue;
+                    }
+                    BlockRanking ranking = rankings[e].of(block, to - from);
+                    for (int i = from; i < to; i++) {
+                        best[i] = Math.max(best[i], (long) ranking.rankOf(groups.offsets[i]) << 32 | e);
+                    }
+                }
+            }
+            for (int block = 0; block < groups.blocks; block++) {
+                for (int i = groups.start[block]; i < groups.start[block + 1]; i++) {
+                    own(groups.slots[i], (int) best[i], blockSize(block) - 1 - (int) (best[i] >>> 32));
+                }
+            }
+        }
+
+        /**
+         * Lets each joining endpoint take the slots it ranks above their owner: its top-listed
+         * slots, and the slots whose owner may rank below the listing. Joining endpoints only
+         * raise owners' ranks, so the low slots found before the first join hold every low slot
+         * of the later ones.
+         */
+        void join(boolean[] joining) {
+            int n = endpoints.length;
+            int baseDepth = joinDepth(blockSize(0), n);
+            int depth = joinDepth(blockSize(1), n);
+            int baseMask = (1 << (bits - BASE_BITS)) - 1;
+            // An owner ranked at least 2^k below its block's top has a lowness of at least k + 1.
+            int baseLow = bitLength(baseDepth);
+            int low = bitLength(depth);
+            Slots lowSlots = new Slots();
+            for (int slot = 0; slot < lowness.length; slot++) {
+                if (lowness[slot] >= ((slot & baseMask) == 0 ? baseLow : low)) {
+                    lowSlots.add(slot);
+                }
+            }
+            ByBlock lowByBlock = new ByBlock(bits, lowSlots);
+            for (int p = 0; p < n; p++) {
+                if (!joining[p]) {
+                    continue;
+                }
+                Ranking joiner = new Ranking(endpoints[p].identityHash());
+                for (int block = 0; block < lowByBlock.blocks; block++) {
+                    int size = blockSize(block);
+                    int listed = block == 0 ? baseDepth : depth;
+                    int from = lowByBlock.start[block];
+                    int to = lowByBlock.start[block + 1];
+                    BlockRanking ranking = joiner.of(block, listed + to - from);
+                    for (int rank = size - 1; rank >= size - listed; rank--) {
+                        int offset = ranking.offsetAt(rank);
+                        challenge(slotOf(bits, block, offset), block, offset, p, rank);
+                    }
+                    for (int i = from; i < to; i++) {
+                        int rank = ranking.rankOf(lowByBlock.offsets[i]);
+                        if (rank < size - listed) {
+                            challenge(lowByBlock.slots[i], block, lowByBlock.offsets[i], p, rank);
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * How many top slots of a block a joining endpoint lists: a build's listing depth rounded
+         * up to a power of two, so that the slots whose owner ranks below it are those of a
+         * lowness at least its bit length, no more.
+         */
+        private static int joinDepth(int size, int n) {
+            return Math.min(size, Integer.highestOneBit(listingDepth(size, n)) << 1);
+        }
+
+        /** Gives the slot to endpoint {@code p}, which ranks it {@code rank}, if that beats its owner. */
+        private void challenge(int slot, int block, int offset, int p, int rank) {
+            int owner = owner(slot);
+            if (owner == p) {
+                return;
+            }
+            int ownerRank = rankings()[owner].of(block, 1).rankOf(offset);
+            if (rank > ownerRank || rank == ownerRank && p > owner) {
+                own(slot, p, blockSize(block) - 1 - rank);
+            }
+        }
+
+        SlotTable table() {
+            return new SlotTable(bits, endpoints, smallOwners, largeOwners, lowness);
+        }
+    }
+
+    /** A growing list of slot numbers. */
+    private static final class Slots {
+        int[] at = new int[64];
+        int size;
+
+        void add(int slot) {
+            if (size == at.length) {
+                at = Arrays.copyOf(at, size * 2);
+            }
+            at[size++] = slot;
+        }
+    }
+
+    /** Slots sorted by block, with their offsets in it: block b's are at [start[b], start[b + 1]). */
+    private static final class ByBlock {
+        final int blocks;
+        final int[] start;
+        final int[] slots;
+        final int[] offsets;
+
+        ByBlock(int bits, Slots list) {
+            blocks = blockCount(bits);
+            start = new int[blocks + 1];
+            slots = new int[list.size];
+            offsets = new int[list.size];
+            int[] blockOf = new int[list.size];
+            for (int i = 0; i < list.size; i++) {
+                blockOf[i] = blockOf(bits, list.at[i]);
+                start[blockOf[i] + 1]++;
+            }
+            for (int block = 0; block < blocks; block++) {
+                start[block + 1] += start[block];
+            }
+            int[] next = Arrays.copyOf(start, blocks);
+            for (int i = 0; i < list.size; i++) {
+                int at = next[blockOf[i]]++;
+                slots[at] = list.at[i];
+                offsets[at] = offsetOf(bits, list.at[i]);
+            }
+        }
+    }
+
+    /**
+     * One endpoint's rankings of the blocks: for each block a 4-round Feistel network whose round
+     * functions hash a half of the bits with the endpoint's round keys and the block number, so a
+     * keyed permutation of the block's offsets that runs both ways. Block 0's are those of every
+     * release.
      */
     static final class Ranking {
-        private static final int TABULATE_ABOVE = 2 * ROUNDS * (1 << HALF_BITS);
+        private final long[] keys = new long[4];
 
-        private final long[] keys = new long[ROUNDS];
-        private final short[] tables;
-
-        Ranking(long identityHash, int expectedUses) {
+        Ranking(long identityHash) {
             long state = identityHash;
-            for (int i = 0; i < ROUNDS; i++) {
+            for (int i = 0; i < keys.length; i++) {
                 state += 0x9E3779B97F4A7C15L;
                 keys[i] = Hashing.mix64(state);
             }
-            if (expectedUses * ROUNDS > TABULATE_ABOVE) {
-                tables = new short[ROUNDS << HALF_BITS];
-                for (int i = 0; i < ROUNDS; i++) {
-                    for (int half = 0; half <= HALF_MASK; half++) {
-                        tables[(i << HALF_BITS) | half] = (short) round(half, keys[i]);
+        }
+
+        /** This endpoint's ranking of one block, tabulated when it will rank many of its offsets. */
+        BlockRanking of(int block, int expectedUses) {
+            return new BlockRanking(keys, block, expectedUses);
+        }
+    }
+
+    /** One endpoint's ranking of one block. When tabulated, its results are the same. */
+    static final class BlockRanking {
+        private final long k0;
+        private final long k1;
+        private final long k2;
+        private final long k3;
+        private final int halfBits;
+        private final int halfMask;
+        private final int shift;
+        private final short[] tables;
+
+        BlockRanking(long[] keys, int block, int expectedUses) {
+            long tweak = (long) block << 16;
+            k0 = keys[0] ^ tweak;
+            k1 = keys[1] ^ tweak;
+            k2 = keys[2] ^ tweak;
+            k3 = keys[3] ^ tweak;
+            halfBits = (block == 0 ? BASE_BITS : BLOCK_BITS) / 2;
+            halfMask = (1 << halfBits) - 1;
+            shift = 64 - halfBits;
+            if (expectedUses > 2 << halfBits) {
+                tables = new short[4 << halfBits];
+                long[] tweaked = {k0, k1, k2, k3};
+                for (int i = 0; i < 4; i++) {
+                    for (int half = 0; half <= halfMask; half++) {
+                        tables[i << halfBits | half] = (short) f(tweaked[i], half);
                     }
                 }
             } else {
@@ -143,36 +582,44 @@ final class SlotTable {
             }
         }
 
-        private int f(int i, int half) {
-            return tables != null ? tables[(i << HALF_BITS) | half] : round(half, keys[i]);
+        private int f(long key, int half) {
+            return (int) (Hashing.mix64(half ^ key) >>> shift);
         }
 
-        /** Where this endpoint ranks {@code slot}. */
-        int rankOf(int slot) {
-            int left = slot >>> HALF_BITS;
-            int right = slot & HALF_MASK;
-            for (int i = 0; i < ROUNDS; i++) {
-                int next = left ^ f(i, right);
-                left = right;
-                right = next;
+        /** Where this endpoint ranks the slot at {@code offset} in the block. */
+        int rankOf(int offset) {
+            int left = offset >>> halfBits;
+            int right = offset & halfMask;
+            if (tables != null) {
+                left ^= tables[right];
+                right ^= tables[1 << halfBits | left];
+                left ^= tables[2 << halfBits | right];
+                right ^= tables[3 << halfBits | left];
+            } else {
+                left ^= f(k0, right);
+                right ^= f(k1, left);
+                left ^= f(k2, right);
+                right ^= f(k3, left);
             }
-            return (left << HALF_BITS) | right;
+            return left << halfBits | right;
         }
 
-        /** The slot this endpoint ranks at {@code rank}: {@link #rankOf} run backwards. */
-        int slotAt(int rank) {
-            int left = rank >>> HALF_BITS;
-            int right = rank & HALF_MASK;
-            for (int i = ROUNDS - 1; i >= 0; i--) {
-                int previous = right ^ f(i, left);
-                right = left;
-                left = previous;
+        /** The offset this endpoint ranks at {@code rank}: {@link #rankOf} run backwards. */
+        int offsetAt(int rank) {
+            int left = rank >>> halfBits;
+            int right = rank & halfMask;
+            if (tables != null) {
+                right ^= tables[3 << halfBits | left];
+                left ^= tables[2 << halfBits | right];
+                right ^= tables[1 << halfBits | left];
+                left ^= tables[right];
+            } else {
+                right ^= f(k3, left);
+                left ^= f(k2, right);
+                right ^= f(k1, left);
+                left ^= f(k0, right);
             }
-            return (left << HALF_BITS) | right;
+            return left << halfBits | right;
         }
-    }
-
-    private static int round(int half, long key) {
-        return (int) (Hashing.mix64(half ^ key) >>> (64 - HALF_BITS));
     }
 }

@@ -3,7 +3,6 @@ package dev.podlb.core.pick;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.internal.Hashing;
 import java.net.InetSocketAddress;
-import java.util.List;
 
 /**
  * Sticky sessions: a request's key maps to one endpoint through a {@link SlotTable}, a pure
@@ -30,13 +29,16 @@ final class Sticky implements PickerPolicy {
         return memory == null ? "sticky" : "sticky with " + memory;
     }
 
-    /** One load balancer's sticky table, kept from one picker to the next. */
+    /** One load balancer's sticky table, derived from one set to the next. */
     private static final class Instance implements PickerInstance {
         private final AffinityMemory memory;
         private final RoundRobin.Instance keyless = new RoundRobin.Instance();
-        /** The last table and the endpoints it was built for: a rebuild for the same ones reuses it. */
-        private List<Endpoint> lastEndpoints;
-        private SlotTable lastTable;
+        /**
+         * The last table built: the next is derived from it, touching only the slots of pods that
+         * came or went. An update equals a fresh build whichever table it starts from, so this only
+         * saves work. Read and written on the load balancer's serial context only.
+         */
+        private SlotTable last;
 
         Instance(AffinityMemory memory) {
             this.memory = memory;
@@ -44,25 +46,8 @@ final class Sticky implements PickerPolicy {
 
         @Override
         public Picker newPicker(PickableEndpoints pickable) {
-            List<Endpoint> endpoints = pickable.endpoints();
-            if (lastTable == null || !sameIdentities(lastEndpoints, endpoints)) {
-                lastTable = SlotTable.build(endpoints);
-                lastEndpoints = endpoints;
-            }
-            return new StickyPicker(endpoints.toArray(new Endpoint[0]), lastTable, pickable, memory,
-                    keyless.newPicker(pickable));
-        }
-
-        private static boolean sameIdentities(List<Endpoint> a, List<Endpoint> b) {
-            if (a.size() != b.size()) {
-                return false;
-            }
-            for (int i = 0; i < a.size(); i++) {
-                if (!a.get(i).sameIdentity(b.get(i))) {
-                    return false;
-                }
-            }
-            return true;
+            last = last == null ? SlotTable.of(pickable.endpoints()) : last.update(pickable.endpoints());
+            return new StickyPicker(last, pickable, memory, keyless.newPicker(pickable));
         }
 
         @Override
@@ -72,15 +57,12 @@ final class Sticky implements PickerPolicy {
     }
 
     private static final class StickyPicker implements Picker {
-        private final Endpoint[] endpoints;
         private final SlotTable table;
         private final PickableEndpoints pickable;
         private final AffinityMemory memory;
         private final Picker keyless;
 
-        StickyPicker(Endpoint[] endpoints, SlotTable table, PickableEndpoints pickable, AffinityMemory memory,
-                     Picker keyless) {
-            this.endpoints = endpoints;
+        StickyPicker(SlotTable table, PickableEndpoints pickable, AffinityMemory memory, Picker keyless) {
             this.table = table;
             this.pickable = pickable;
             this.memory = memory;
@@ -100,12 +82,12 @@ final class Sticky implements PickerPolicy {
                     return endpoint;
                 }
             }
-            return endpoints[table.ownerOf(Hashing.ofKey(key))];
+            return table.ownerOf(Hashing.ofKey(key));
         }
 
         @Override
         public String toString() {
-            return "sticky over " + endpoints.length + " endpoints";
+            return "sticky over " + pickable.endpoints().size() + " endpoints";
         }
     }
 }

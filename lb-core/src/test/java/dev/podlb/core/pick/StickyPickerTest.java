@@ -99,6 +99,20 @@ class StickyPickerTest {
     }
 
     @Test
+    void replicasThatSawDifferentChangesOnTheWayPickAlikeOnceTheySeeTheSameEndpoints() {
+        List<Endpoint> now = endpoints(2, 120);
+        PickerInstance throughChanges = Fixtures.instance(Pickers.sticky());
+        throughChanges.newPicker(Fixtures.pickable(endpoints(100)));
+        throughChanges.newPicker(Fixtures.pickable(endpoints(3, 90)));
+        Picker updated = throughChanges.newPicker(Fixtures.pickable(now));
+        Picker fresh = picker(Pickers.sticky(), now);
+        for (int i = 0; i < KEYS; i += 10) {
+            PickRequest request = PickRequest.sticky(KEY.apply(i));
+            assertThat(updated.pick(request)).as("key %d", i).isEqualTo(fresh.pick(request));
+        }
+    }
+
+    @Test
     void theMappingIsFixedAcrossReleasesSoMixedClientVersionsAgree() {
         Picker picker = picker(Pickers.sticky(), endpoints(10));
         // Pinned values: if this changes, upgrading half of a fleet splits every session.

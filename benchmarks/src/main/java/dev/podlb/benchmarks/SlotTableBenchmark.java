@@ -1,0 +1,113 @@
+package dev.podlb.benchmarks;
+
+import dev.podlb.benchmarks.peers.Peers;
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.internal.Hashing;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The sticky picker's slot table at N pods: a full build, one pod joining (N to N + 1) and one
+ * leaving (N + 1 to N), each an update as a load balancer applies it, and one pick over many
+ * distinct keys, so that the table's size shows in cache misses. The setup prints each table's
+ * size and memory.
+ *
+ * <p>{@code SlotTable} is lb-core's implementation, not its API, so it is reached here by a
+ * private lookup; a call through a method handle costs nanoseconds against the microseconds to
+ * milliseconds measured.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+@State(Scope.Benchmark)
+public class SlotTableBenchmark {
+    /** Picks cycle through this many key hashes, read in order so that only the table misses cache. */
+    private static final int KEYS = 1 << 20;
+
+    private static final MethodHandle OF;
+    private static final MethodHandle UPDATE;
+    private static final MethodHandle OWNER_OF;
+    private static final MethodHandle SLOTS;
+    private static final MethodHandle MEMORY_BYTES;
+
+    static {
+        try {
+            Class<?> table = Class.forName("dev.podlb.core.pick.SlotTable");
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(table, MethodHandles.lookup());
+            OF = lookup.findStatic(table, "of", MethodType.methodType(table, List.class))
+                    .asType(MethodType.methodType(Object.class, List.class));
+            UPDATE = lookup.findVirtual(table, "update", MethodType.methodType(table, List.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, List.class));
+            OWNER_OF = lookup.findVirtual(table, "ownerOf", MethodType.methodType(Endpoint.class, long.class))
+                    .asType(MethodType.methodType(Endpoint.class, Object.class, long.class));
+            SLOTS = lookup.findVirtual(table, "slots", MethodType.methodType(int.class))
+                    .asType(MethodType.methodType(int.class, Object.class));
+            MEMORY_BYTES = lookup.findVirtual(table, "memoryBytes", MethodType.methodType(long.class))
+                    .asType(MethodType.methodType(long.class, Object.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @Param({"10", "100", "1000", "5000"})
+    public int pods;
+
+    private List<Endpoint> set;
+    private List<Endpoint> setWithOneMore;
+    private Object table;
+    private Object tableWithOneMore;
+    private final long[] keyHashes = new long[KEYS];
+    private int nextKey;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Throwable {
+        set = Peers.podlbEndpoints(Peers.addresses(pods));
+        setWithOneMore = Peers.podlbEndpoints(Peers.addresses(pods + 1));
+        table = OF.invokeExact(set);
+        tableWithOneMore = OF.invokeExact(setWithOneMore);
+        for (int i = 0; i < KEYS; i++) {
+            keyHashes[i] = Hashing.ofKey(Peers.sessionOf(i));
+        }
+        System.out.printf("%nslot table over %d pods: %d slots, %d bytes%n", pods,
+                (int) SLOTS.invokeExact(table), (long) MEMORY_BYTES.invokeExact(table));
+    }
+
+    @Benchmark
+    public Object build() throws Throwable {
+        return OF.invokeExact(set);
+    }
+
+    @Benchmark
+    public Object join() throws Throwable {
+        return UPDATE.invokeExact(table, setWithOneMore);
+    }
+
+    @Benchmark
+    public Object leave() throws Throwable {
+        return UPDATE.invokeExact(tableWithOneMore, set);
+    }
+
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public Endpoint pick() throws Throwable {
+        long keyHash = keyHashes[nextKey++ & (KEYS - 1)];
+        return (Endpoint) OWNER_OF.invokeExact(table, keyHash);
+    }
+}
