@@ -10,12 +10,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * so that the retries of calls that failed together do not arrive together.
  *
  * <pre>{@code
- * Backoff.none()                                                   // the default: retry at once
- * Backoff.jittered(Duration.ofMillis(25), Duration.ofMillis(250))  // Envoy's defaults
+ * Backoff.defaults()                                               // jittered, 25 ms base, 250 ms max: Envoy's
+ * Backoff.none()                                                   // retry at once
  * }</pre>
+ *
+ * Why waiting by default, when a retry goes to another pod anyway: measured with three pods
+ * ({@code OkHttpAttempts} in the benchmarks), a single pod answering 503 costs no call with or
+ * without a wait, while all pods answering 503 for 100 ms of every second failed 1.66% of calls
+ * without a wait and 0.05% with these defaults. The price is paid only by retried calls: up to
+ * 25 ms before the first retry, 12.5 ms on average.
  */
 public final class Backoff {
     private static final Backoff NONE = new Backoff(Duration.ZERO, Duration.ZERO);
+    private static final Backoff DEFAULTS = new Backoff(Duration.ofMillis(25), Duration.ofMillis(250));
 
     private final Duration base;
     private final Duration max;
@@ -23,6 +30,11 @@ public final class Backoff {
     private Backoff(Duration base, Duration max) {
         this.base = base;
         this.max = max;
+    }
+
+    /** Jittered, with Envoy's 25 ms base and 250 ms cap. */
+    public static Backoff defaults() {
+        return DEFAULTS;
     }
 
     /** No wait: a retry goes to another pod at once. */

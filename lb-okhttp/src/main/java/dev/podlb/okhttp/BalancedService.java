@@ -125,7 +125,7 @@ public final class BalancedService {
         private long bufferResponsesUpTo = 64 * 1024;
         private Duration perTryTimeout;
         private RetryBudget retryBudget = RetryBudget.defaults();
-        private Backoff backoff = Backoff.none();
+        private Backoff backoff = Backoff.defaults();
         private Scheduler scheduler = Scheduler.system();
         private EjectionPolicy ejection;
         private Consumer<LoadBalancerBuilder> customizer = lb -> {};
@@ -249,7 +249,7 @@ public final class BalancedService {
             return this;
         }
 
-        /** The wait before each retry. Default {@link Backoff#none()}. */
+        /** The wait before each retry. Default {@link Backoff#defaults()}: jittered, 25 ms base, 250 ms max. */
         public Builder backoff(Backoff backoff) {
             this.backoff = Objects.requireNonNull(backoff, "backoff");
             return this;

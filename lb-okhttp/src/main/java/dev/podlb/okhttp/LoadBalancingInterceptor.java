@@ -48,8 +48,8 @@ import okhttp3.Response;
  * timeout, reset, a status of {@link BalancedService.Builder#retryOnStatus}) only when its method
  * is idempotent (GET, HEAD, OPTIONS, PUT, DELETE) and its body can be sent again. A POST is never
  * sent twice. Every attempt reaches the pod picked for it, never one the call tried while others
- * are left, and retries stay within the service's {@link RetryBudget}, the call's timeout and its
- * cancellation. For retried calls, a response body of known length up to
+ * are left, after a jittered {@link Backoff}; retries stay within the service's
+ * {@link RetryBudget}, the call's timeout and its cancellation. For retried calls, a response body of known length up to
  * {@link BalancedService.Builder#bufferResponsesUpTo} (64 KiB) is read before the call returns,
  * so that a pod dying in the middle of it is retried too.
  *
@@ -154,7 +154,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 if (failure != null) {
                     e.addSuppressed(failure);
                 }
-                if (wire.leftHost()) {
+                if (wire.leftHost() && wire.answeredBy() != null) {
                     // The pod answered with a redirect; what failed was the other host.
                     attempt.end(wire.answeredBy(), Outcome.response(wire.answeredStatus()));
                     throw call.failed(CallOutcome.Kind.FAILED, e);
@@ -164,6 +164,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 if (!policy.retriesFailure(e, wire, n) || !retry(balanced, request, charged, outcome, n, call)) {
                     throw call.failed(CallOutcome.Kind.FAILED, e);
                 }
+                tried.add(pod.socketAddress());
                 tried.add(charged.socketAddress());
                 failure = e;
                 continue;
@@ -183,6 +184,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 return call.returned(response, false);
             }
             response.close(); // frees the connection before the next attempt
+            tried.add(pod.socketAddress());
             tried.add(charged.socketAddress());
         }
     }

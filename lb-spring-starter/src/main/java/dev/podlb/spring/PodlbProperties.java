@@ -309,13 +309,13 @@ public class PodlbProperties {
         }
     }
 
-    /** The jittered wait before each retry; none unless a base is set. */
+    /** The jittered wait before each retry. */
     public static class Backoff {
-        /** The wait before retry n is random below (2^n - 1) times this, such as 25ms; unset, retries go at once. */
-        private Duration base;
+        /** The wait before retry n is random below (2^n - 1) times this; 0 retries at once. */
+        private Duration base = Duration.ofMillis(25);
 
-        /** The longest wait; ten times the base unless set. */
-        private Duration max;
+        /** The longest wait. */
+        private Duration max = Duration.ofMillis(250);
 
         public Duration getBase() {
             return base;

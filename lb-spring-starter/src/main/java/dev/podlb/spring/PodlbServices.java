@@ -119,11 +119,8 @@ public final class PodlbServices implements AutoCloseable {
                 () -> RetryBudget.builder().ratio(budget.getRatio()).minRetriesPerSecond(budget.getMinRetriesPerSecond())
                         .ttl(budget.getTtl()).build()));
         PodlbProperties.Backoff backoff = retry.getBackoff();
-        if (backoff.getBase() != null) {
-            Duration max = backoff.getMax() != null ? backoff.getMax() : backoff.getBase().multipliedBy(10);
-            builder.backoff(check(prefix + ".retry.backoff", "base=" + backoff.getBase() + ", max=" + max,
-                    () -> Backoff.jittered(backoff.getBase(), max)));
-        }
+        builder.backoff(check(prefix + ".retry.backoff", "base=" + backoff.getBase() + ", max=" + backoff.getMax(),
+                () -> Duration.ZERO.equals(backoff.getBase()) ? Backoff.none() : Backoff.jittered(backoff.getBase(), backoff.getMax())));
         builder.maxAttempts(retry.getMaxAttempts());
         return check(prefix + ".retry.max-attempts", service.getRetry().getMaxAttempts(), builder::build);
     }
