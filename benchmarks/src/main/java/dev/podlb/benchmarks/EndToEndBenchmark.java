@@ -4,6 +4,7 @@ import dev.podlb.core.testing.NoDelayServerSocketFactory;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -64,7 +65,7 @@ public class EndToEndBenchmark {
         plain = new OkHttpClient.Builder().connectionPool(pool).build();
         interceptor = LoadBalancingInterceptor.builder()
                 .service("backend", "static:///127.0.0.2:" + pod.getPort())
-                .connectionPool(new ConnectionPool(64, 5, TimeUnit.MINUTES))
+                .connectionsPerPod(64, Duration.ofMinutes(5))
                 .build();
         balanced = new OkHttpClient.Builder().addInterceptor(interceptor).build();
         direct = new Request.Builder().url("http://127.0.0.2:" + pod.getPort() + "/").build();

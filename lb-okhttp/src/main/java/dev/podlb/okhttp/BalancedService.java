@@ -8,6 +8,8 @@ import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.pick.AffinityMemory;
 import dev.podlb.core.pick.PickerPolicy;
 import dev.podlb.core.pick.Pickers;
+import dev.podlb.core.time.Scheduler;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Objects;
@@ -25,6 +27,9 @@ import java.util.function.Consumer;
  *         .learnCookie("JSESSIONID")                     // requests with a pod's session cookie go to that pod
  *         .pinHeader("X-Pod")                            // off unless set; removed before the request leaves
  *         .maxAttempts(3)
+ *         .retryOnStatus(503)                            // retried on another pod, for requests that may be sent twice
+ *         .retryBudget(RetryBudget.defaults())           // retries add at most 20% of the calls plus 10 a second
+ *         .perTryTimeout(Duration.ofMillis(500))         // off unless set
  *         .build();
  * }</pre>
  */
@@ -41,6 +46,10 @@ public final class BalancedService {
     final int maxAttempts;
     final Set<Integer> retryStatuses;
     final long bufferResponsesUpTo;
+    final Duration perTryTimeout;
+    final RetryBudget retryBudget;
+    final Backoff backoff;
+    final Scheduler scheduler;
     final EjectionPolicy ejection;
     final Consumer<LoadBalancerBuilder> customizer;
 
@@ -58,6 +67,10 @@ public final class BalancedService {
         this.maxAttempts = b.maxAttempts;
         this.retryStatuses = Set.copyOf(b.retryStatuses);
         this.bufferResponsesUpTo = b.bufferResponsesUpTo;
+        this.perTryTimeout = b.perTryTimeout;
+        this.retryBudget = b.retryBudget;
+        this.backoff = b.backoff;
+        this.scheduler = b.scheduler;
         this.ejection = b.ejection;
         this.customizer = b.customizer;
     }
@@ -81,7 +94,7 @@ public final class BalancedService {
             return givenLoadBalancer;
         }
         LoadBalancerBuilder lb = LoadBalancer.builder(name).target(target).discovery(discovery).picker(picker)
-                .listener(listener);
+                .listener(listener).scheduler(scheduler);
         if (ejection != null) {
             lb.ejection(ejection);
         }
@@ -92,7 +105,9 @@ public final class BalancedService {
     @Override
     public String toString() {
         return "BalancedService{" + host + " -> " + (target != null ? target : givenLoadBalancer) + ", picker=" + picker
-                + (pinHeader != null ? ", pinHeader=" + pinHeader : "") + ", maxAttempts=" + maxAttempts + "}";
+                + (pinHeader != null ? ", pinHeader=" + pinHeader : "") + ", maxAttempts=" + maxAttempts
+                + (retryStatuses.isEmpty() ? "" : ", retryOnStatus=" + retryStatuses) + ", " + retryBudget + ", " + backoff
+                + (perTryTimeout != null ? ", perTryTimeout=" + perTryTimeout : "") + "}";
     }
 
     public static final class Builder {
@@ -108,6 +123,10 @@ public final class BalancedService {
         private int maxAttempts = 3;
         private final Set<Integer> retryStatuses = new HashSet<>();
         private long bufferResponsesUpTo = 64 * 1024;
+        private Duration perTryTimeout;
+        private RetryBudget retryBudget = RetryBudget.defaults();
+        private Backoff backoff = Backoff.defaults();
+        private Scheduler scheduler = Scheduler.system();
         private EjectionPolicy ejection;
         private Consumer<LoadBalancerBuilder> customizer = lb -> {};
 
@@ -204,13 +223,55 @@ public final class BalancedService {
             return this;
         }
 
+        /**
+         * Bounds each attempt, so that a retry still has time to run inside the call timeout: an
+         * attempt's connect, and every wait on it for the pod to take or send bytes, end after
+         * this long (or sooner, when the client's own connect, read or write timeout is shorter).
+         * An attempt that runs out is a timeout against its pod, retried as any other. Off by
+         * default, as in Envoy: then only the client's timeouts apply.
+         */
+        public Builder perTryTimeout(Duration perTryTimeout) {
+            Objects.requireNonNull(perTryTimeout, "perTryTimeout");
+            if (perTryTimeout.toMillis() < 1 || perTryTimeout.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("perTryTimeout of service " + host + " is " + perTryTimeout
+                        + "; expected 1 ms or more, such as 500ms");
+            }
+            this.perTryTimeout = perTryTimeout;
+            return this;
+        }
+
+        /**
+         * How many retries the service's calls may add in all. Default {@link RetryBudget#defaults()}:
+         * 20% of the calls plus 10 retries a second; {@link RetryBudget#unlimited()} turns it off.
+         */
+        public Builder retryBudget(RetryBudget retryBudget) {
+            this.retryBudget = Objects.requireNonNull(retryBudget, "retry budget");
+            return this;
+        }
+
+        /** The wait before each retry. Default {@link Backoff#defaults()}: jittered, 25 ms base, 250 ms max. */
+        public Builder backoff(Backoff backoff) {
+            this.backoff = Objects.requireNonNull(backoff, "backoff");
+            return this;
+        }
+
+        /**
+         * The service's clock and timers: the retry budget's window and, for the load balancer
+         * built here, its ejection timers. Default {@link Scheduler#system()}; tests give a
+         * {@code ManualScheduler}.
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
         /** When failing pods are ejected. Default: {@link EjectionPolicy#defaults()}. */
         public Builder ejection(EjectionPolicy ejection) {
             this.ejection = ejection;
             return this;
         }
 
-        /** Any other load balancer setting (scheduler, pin fallback…). */
+        /** Any other load balancer setting (pin fallback…); applied last, so it overrides those above. */
         public Builder customize(Consumer<LoadBalancerBuilder> customizer) {
             this.customizer = Objects.requireNonNull(customizer, "customizer");
             return this;

@@ -46,6 +46,16 @@ final class CompositeCallListener implements CallListener {
     }
 
     @Override
+    public void retryBudgetExhausted(String service, Request request, Endpoint pod, Outcome outcome) {
+        each(l -> l.retryBudgetExhausted(service, request, pod, outcome));
+    }
+
+    @Override
+    public void callEnded(String service, Request request, CallOutcome outcome) {
+        each(l -> l.callEnded(service, request, outcome));
+    }
+
+    @Override
     public void endpointsChanged(String service, EndpointSet set) {
         each(l -> l.endpointsChanged(service, set));
     }

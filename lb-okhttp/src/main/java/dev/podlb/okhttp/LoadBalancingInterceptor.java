@@ -1,18 +1,15 @@
 package dev.podlb.okhttp;
 
 import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.NoEndpointException;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.pick.PickRequest;
 import java.io.IOException;
-import java.net.ConnectException;
+import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
-import java.net.PortUnreachableException;
-import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,68 +18,64 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import okhttp3.ConnectionPool;
+import okhttp3.Call;
+import okhttp3.Dispatcher;
 import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Sends every call to a balanced service to the pod podlb picks, retries safely on another pod,
- * and reports each outcome so that failing pods are ejected. Add it as an application interceptor:
+ * and charges each attempt's outcome to the pod that answered, so that failing pods are ejected.
+ * Add it as an application interceptor:
  *
  * <pre>{@code
- * OkHttpClient client = new OkHttpClient.Builder()
- *     .addInterceptor(LoadBalancingInterceptor.builder()
- *         .service("backend.default.svc.cluster.local", "dns:///backend.default.svc.cluster.local:8080")
- *         .build())
+ * LoadBalancingInterceptor podlb = LoadBalancingInterceptor.builder()
+ *     .service("backend.default.svc.cluster.local", "dns:///backend.default.svc.cluster.local:8080")
  *     .build();
+ * OkHttpClient client = podlb.newClientBuilder().build();   // or .addInterceptor(podlb) on your own builder
  * }</pre>
  *
  * The URL keeps the service's host name: the pick is applied through the call's {@code Dns}, so
  * the Host header, TLS SNI, hostname verification, certificate pins, cookies and cache keys stay
- * those of the service, and connections are pooled per (host, pod). Calls to other hosts pass
- * through untouched.
+ * those of the service. Only the service's host resolves to the pod: a redirect to another host
+ * goes where the client would send it without podlb. Calls to other hosts pass through untouched.
  *
- * <p>Retries: a call that failed before its request was sent (connection refused, connect
- * timeout, no route) is retried on another pod whatever its method; one that failed after it may
- * have been sent (read timeout, reset) only when its method is idempotent (GET, HEAD, OPTIONS, PUT,
- * DELETE) and its body can be sent again. A POST is never sent twice. For those retried calls,
- * a response body of known length up to {@link BalancedService.Builder#bufferResponsesUpTo} (64 KiB)
- * is read before the call returns, so that a pod dying in the middle of it is retried too. Retries
- * stay inside the call's timeout and stop when the call is cancelled.
+ * <p>Retries: a call that no pod processed (its connection never opened, or HTTP/2 refused its
+ * stream) is retried on another pod whatever its method; one that may have been processed (read
+ * timeout, reset, a status of {@link BalancedService.Builder#retryOnStatus}) only when its method
+ * is idempotent (GET, HEAD, OPTIONS, PUT, DELETE) and its body can be sent again. A POST is never
+ * sent twice. Every attempt reaches the pod picked for it, never one the call tried while others
+ * are left, after a jittered {@link Backoff}; retries stay within the service's
+ * {@link RetryBudget}, the call's timeout and its cancellation. For retried calls, a response body of known length up to
+ * {@link BalancedService.Builder#bufferResponsesUpTo} (64 KiB) is read before the call returns,
+ * so that a pod dying in the middle of it is retried too.
+ *
+ * <p>{@link #intercept} runs on the thread that runs the call; the load balancers' events arrive
+ * on theirs.
  */
 public final class LoadBalancingInterceptor implements Interceptor, AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
-    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
-
-    private final Map<String, Balanced> byHost;
-    private final Map<String, Route> routes;
-    private final ConnectionPool connectionPool;
+    private final ServiceRouting routing;
+    private final PodConnections connections;
     private final CallListener listener;
 
     private LoadBalancingInterceptor(Builder b) {
-        this.connectionPool = b.connectionPool != null ? b.connectionPool : new ConnectionPool(64, 5, TimeUnit.MINUTES);
+        this.connections = new PodConnections(b.idlePerPod, b.keepAlive);
         List<CallListener> listeners = new ArrayList<>(b.listeners);
-        listeners.add(new PoolTrimmer(connectionPool));
+        listeners.add(connections);
         this.listener = new CompositeCallListener(listeners);
         Map<String, Balanced> services = new LinkedHashMap<>();
         try {
             for (BalancedService service : b.services.values()) {
-                LoadBalancer lb = service.openLoadBalancer(b.discovery, listener);
-                services.put(service.host, new Balanced(service, lb));
+                services.put(service.host, Balanced.open(service, service.openLoadBalancer(b.discovery, listener)));
             }
         } catch (RuntimeException e) {
             services.values().forEach(Balanced::close);
             throw e;
         }
-        this.byHost = Map.copyOf(services);
-        this.routes = Map.copyOf(b.routes);
+        this.routing = new ServiceRouting(services, b.routes);
     }
 
     public static Builder builder() {
@@ -91,109 +84,114 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
 
     /** The load balancer of the service whose requests use {@code host}, or {@code null}. */
     public LoadBalancer loadBalancer(String host) {
-        Balanced balanced = byHost.get(host.toLowerCase(Locale.ROOT));
+        Balanced balanced = routing.byHost(host.toLowerCase(Locale.ROOT));
         return balanced == null ? null : balanced.lb();
     }
 
-    /** The pool balanced calls use: sized for many pods (64 idle connections by default). */
-    public ConnectionPool connectionPool() {
-        return connectionPool;
+    /** Connections open to pods now, idle or in use, over every pod's pool. */
+    public int connectionCount() {
+        return connections.connectionCount();
+    }
+
+    /** Connections open to pods that no call is using now. */
+    public int idleConnectionCount() {
+        return connections.idleConnectionCount();
+    }
+
+    /**
+     * A client builder with this interceptor, whose {@link Dispatcher} lets as many asynchronous
+     * calls run per host as in all (64, where OkHttp's default is 5 per host): every pod of a
+     * service shares the service's host name, so OkHttp's per-host limit would hold a whole
+     * service to 5 {@code enqueue}d calls in flight.
+     */
+    public OkHttpClient.Builder newClientBuilder() {
+        Dispatcher dispatcher = new Dispatcher();
+        dispatcher.setMaxRequestsPerHost(dispatcher.getMaxRequests());
+        return new OkHttpClient.Builder().dispatcher(dispatcher).addInterceptor(this);
     }
 
     @Override
     public Response intercept(Chain chain) throws IOException {
         Request request = chain.request();
-        Balanced balanced = byHost.get(request.url().host());
-        if (balanced == null) {
-            Route route = routes.get(request.url().host());
-            if (route == null) {
-                return chain.proceed(request);
-            }
-            String service = route.serviceFor(request.url().encodedPath());
-            if (service == null) {
-                throw new NoRouteException("no route for " + request.method() + " " + request.url().encodedPath() + ": "
-                        + route + "; expected a matching path, or a default service for the route");
-            }
-            balanced = byHost.get(service);
+        Balanced balanced;
+        try {
+            balanced = routing.serviceFor(request);
+        } catch (NoRouteException e) {
+            throw new CallRecord(request.url().host(), request, listener).failed(CallOutcome.Kind.NO_ROUTE, e);
         }
+        return balanced == null ? chain.proceed(request) : balance(chain, request, balanced);
+    }
+
+    /** The call's attempts, each on a pod it has not tried while others are left, until one is final. */
+    private Response balance(Chain chain, Request request, Balanced balanced) throws IOException {
         BalancedService service = balanced.service();
-        String pin = service.pinHeader != null ? request.header(service.pinHeader) : null;
-        Request outgoing = pin != null ? request.newBuilder().removeHeader(service.pinHeader).build() : request;
-        PickRequest pick = pickRequest(service, request, pin);
-        boolean repeatable = IDEMPOTENT.contains(request.method()) && !isOneShot(request.body());
-        int maxAttempts = pick.pin() != null ? 1 : service.maxAttempts;
+        CallRecord call = new CallRecord(service.name, request, listener);
+        PickRequest pick = PickRequests.of(service, request, chain.getCookieJar());
+        Request outgoing = PickRequests.outgoing(service, request);
+        AttemptPolicy policy = AttemptPolicy.of(service, request, pick);
+        WireEvents wire = WireEvents.listenTo(chain.call(), service.name, request.url().host(), connections);
+        balanced.retries().deposit();
         Set<InetSocketAddress> tried = new HashSet<>();
         IOException failure = null;
-        for (int attempt = 1; ; attempt++) {
-            Endpoint pod = choose(balanced, pick, tried, failure);
-            listener.picked(service.name, request, pod, attempt);
-            long start = System.nanoTime();
+        for (int n = 1; ; n++) {
+            if (n > 1) {
+                pause(chain.call(), service.backoff, n - 1, failure, call);
+            }
+            Endpoint pod = pick(balanced, pick, tried, failure, call);
+            wire.begin(pod.socketAddress());
+            Attempt attempt = Attempt.start(balanced, request, pod, n, listener);
+            call.attempted();
             Response response;
             try {
-                response = toPod(chain, pod, request.url().port(), repeatable).proceed(outgoing);
-                if (repeatable) {
-                    bufferShortBody(response, service.bufferResponsesUpTo);
+                response = PodChain.to(chain, request, balanced, pod, connections, policy.repeatable()).proceed(outgoing);
+                if (policy.repeatable()) {
+                    ShortBodies.buffer(response, service.bufferResponsesUpTo);
                 }
             } catch (IOException e) {
                 if (chain.call().isCanceled()) {
-                    throw e; // cancelled or out of time: neither the pod's fault nor worth another try
+                    throw stopped(chain.call(), attempt, wire, e, call);
                 }
-                boolean notSent = wasNotSent(e);
-                Outcome outcome = notSent ? Outcome.connectFailure(e)
-                        : e instanceof SocketTimeoutException ? Outcome.timeout(e) : Outcome.ioFailure(e);
-                report(balanced, request, pod, outcome, start);
                 if (failure != null) {
                     e.addSuppressed(failure);
                 }
-                if (attempt >= maxAttempts || !(notSent || repeatable)) {
-                    throw e;
+                if (wire.leftHost() && wire.answeredBy() != null) {
+                    // The pod answered with a redirect; what failed was the other host.
+                    attempt.end(wire.answeredBy(), Outcome.response(wire.answeredStatus()));
+                    throw call.failed(CallOutcome.Kind.FAILED, e);
                 }
-                listener.retrying(service.name, request, pod, outcome, attempt + 1);
+                Outcome outcome = AttemptPolicy.outcomeOf(e, wire);
+                Endpoint charged = attempt.end(wire.answeredBy() != null ? wire.answeredBy() : wire.connectedTo(), outcome);
+                if (!policy.retriesFailure(e, wire, n) || !retry(balanced, request, charged, outcome, n, call)) {
+                    throw call.failed(CallOutcome.Kind.FAILED, e);
+                }
                 tried.add(pod.socketAddress());
+                tried.add(charged.socketAddress());
                 failure = e;
                 continue;
             }
-            Outcome outcome = Outcome.response(response.code());
-            report(balanced, request, pod, outcome, start);
-            learnSession(service, response, pod);
-            if (service.retryStatuses.contains(response.code()) && repeatable && attempt < maxAttempts) {
-                response.close(); // frees the connection before the next attempt
-                listener.retrying(service.name, request, pod, outcome, attempt + 1);
-                tried.add(pod.socketAddress());
-                continue;
+            if (response.networkResponse() == null) {
+                attempt.endUncharged(); // OkHttp's cache answered
+                return call.returned(response, true);
             }
-            return response;
+            Endpoint charged = attempt.end(wire.answeredBy(), Outcome.response(
+                    wire.answeredStatus() > 0 ? wire.answeredStatus() : response.code()));
+            if (wire.leftHost()) {
+                return call.returned(response, false);
+            }
+            SessionLearning.learn(service, response, charged);
+            if (!policy.retriesStatus(response.code(), n)
+                    || !retry(balanced, request, charged, Outcome.response(response.code()), n, call)) {
+                return call.returned(response, false);
+            }
+            response.close(); // frees the connection before the next attempt
+            tried.add(pod.socketAddress());
+            tried.add(charged.socketAddress());
         }
     }
 
-    /**
-     * The chain with the call's host resolved to the pod, and its port mapped when the pod's
-     * differs. A request that must not be sent twice also turns off OkHttp's own retry, which would
-     * otherwise send a POST again on a fresh connection when a pooled one dies after sending it.
-     */
-    private Chain toPod(Chain chain, Endpoint pod, int urlPort, boolean repeatable) {
-        Chain routed = chain.withDns(new PodDns(pod.address(), pod.port())).withConnectionPool(connectionPool);
-        if (!repeatable) {
-            routed = routed.withRetryOnConnectionFailure(false);
-        }
-        return pod.port() == urlPort ? routed : routed.withSocketFactory(new PodPortSocketFactory(pod.port()));
-    }
-
-    private static PickRequest pickRequest(BalancedService service, Request request, String pin) {
-        PickRequest tagged = request.tag(PickRequest.class);
-        if (tagged != null) {
-            return tagged;
-        }
-        if (pin != null) {
-            return PickRequest.pinned(pin);
-        }
-        String key = service.stickyKey != null ? service.stickyKey.keyOf(request) : null;
-        return key != null ? PickRequest.sticky(key) : PickRequest.none();
-    }
-
-    /** The picker's choice, avoiding on a retry the pods this call already failed on. */
-    private static Endpoint choose(Balanced balanced, PickRequest pick, Set<InetSocketAddress> tried, IOException failure)
-            throws IOException {
+    /** The picker's choice, avoiding the pods this call already tried. */
+    private static Endpoint pick(Balanced balanced, PickRequest pick, Set<InetSocketAddress> tried, IOException failure,
+                                 CallRecord call) throws IOException {
         try {
             return balanced.lb().pickAvoiding(pick, tried);
         } catch (NoEndpointException e) {
@@ -201,108 +199,80 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             if (failure != null) {
                 none.addSuppressed(failure);
             }
-            throw none;
+            throw call.failed(CallOutcome.Kind.NO_POD, none);
         }
     }
 
-    private void report(Balanced balanced, Request request, Endpoint pod, Outcome outcome, long start) {
-        balanced.lb().report(pod, outcome);
-        listener.outcome(balanced.service().name, request, pod, outcome, System.nanoTime() - start);
+    /** Whether the service's retry budget lets the call go to another pod after {@code outcome} on {@code pod}. */
+    private boolean retry(Balanced balanced, Request request, Endpoint pod, Outcome outcome, int attempt, CallRecord call) {
+        if (!balanced.retries().withdraw()) {
+            call.budgetExhausted();
+            listener.retryBudgetExhausted(balanced.name(), request, pod, outcome);
+            return false;
+        }
+        listener.retrying(balanced.name(), request, pod, outcome, attempt + 1);
+        return true;
     }
 
-    private static void learnSession(BalancedService service, Response response, Endpoint pod) {
-        if (service.affinity != null) {
-            String session = Cookies.setBy(response, service.learnCookie);
-            if (session != null && !session.isEmpty()) {
-                service.affinity.bind(session, pod);
+    /**
+     * Waits the service's backoff before retry {@code retry}; a call cancelled meanwhile (or
+     * before) ends here, charging no pod, since none has its request.
+     */
+    private static void pause(Call okCall, Backoff backoff, int retry, IOException failure, CallRecord call)
+            throws IOException {
+        long nanos = backoff.nanosBefore(retry);
+        if (nanos > 0) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(nanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting to retry");
+                interrupted.initCause(failure);
+                throw call.failed(CallOutcome.Kind.CANCELED, interrupted);
             }
+        }
+        if (okCall.isCanceled()) {
+            boolean timedOut = CallTimeouts.timedOut(okCall);
+            IOException stop = timedOut ? new InterruptedIOException("timeout") : new IOException("Canceled");
+            stop.initCause(failure);
+            throw call.failed(timedOut ? CallOutcome.Kind.TIMED_OUT : CallOutcome.Kind.CANCELED, stop);
         }
     }
 
     /**
-     * Reads a body of known length up to {@code limit} into the response's own buffer, so that a
-     * connection cut in the middle of it fails here, where the call can still be retried, and not
-     * in the caller's hands. The caller reads the same bytes, without a copy.
+     * The attempt's end when its call was cancelled: by the call timeout, it is a timeout against
+     * its pod and the call fails as OkHttp fails a call that timed out; by the application, no pod
+     * is charged.
      */
-    private static void bufferShortBody(Response response, long limit) throws IOException {
-        ResponseBody body = response.body();
-        long length = body.contentLength();
-        if (length > 0 && length <= limit) {
-            try {
-                body.source().request(length);
-            } catch (IOException e) {
-                response.close();
-                throw e;
-            }
+    private static IOException stopped(Call okCall, Attempt attempt, WireEvents wire, IOException e, CallRecord call) {
+        if (CallTimeouts.timedOut(okCall)) {
+            attempt.end(wire.answeredBy() != null ? wire.answeredBy() : wire.connectedTo(), Outcome.timeout(e));
+            InterruptedIOException timeout = new InterruptedIOException("timeout");
+            timeout.initCause(e);
+            return call.failed(CallOutcome.Kind.TIMED_OUT, timeout);
         }
+        attempt.endUncharged();
+        return call.failed(CallOutcome.Kind.CANCELED, e);
     }
 
-    private static boolean isOneShot(RequestBody body) {
-        return body != null && body.isOneShot();
-    }
-
-    /** Failures that happen before a byte of the request leaves: the connection never opened. */
-    private static boolean wasNotSent(IOException e) {
-        if (e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof PortUnreachableException) {
-            return true;
-        }
-        String message = e.getMessage();
-        return e instanceof SocketTimeoutException && message != null
-                && message.toLowerCase(Locale.ROOT).contains("connect");
-    }
-
-    /** Closes the load balancers this interceptor built; those given to it stay the application's. */
+    /** Closes the load balancers this interceptor built (those given to it stay the application's) and idle connections. */
     @Override
     public void close() {
-        byHost.values().forEach(Balanced::close);
-        connectionPool.evictAll();
+        routing.services().forEach(Balanced::close);
+        connections.closeAll();
     }
 
     @Override
     public String toString() {
-        return "LoadBalancingInterceptor{" + byHost.keySet() + "}";
-    }
-
-    private record Balanced(BalancedService service, LoadBalancer lb) {
-        /** Closes the load balancer when the interceptor built it; one the application gave stays open. */
-        void close() {
-            if (service.givenLoadBalancer == null) {
-                lb.close();
-            }
-        }
-    }
-
-    /** Closes idle pooled connections when a pod leaves, rather than leaving them to time out. */
-    private static final class PoolTrimmer implements CallListener {
-        private final ConnectionPool pool;
-        private final Map<String, EndpointSet> last = new ConcurrentHashMap<>();
-
-        PoolTrimmer(ConnectionPool pool) {
-            this.pool = pool;
-        }
-
-        @Override
-        public void endpointsChanged(String service, EndpointSet set) {
-            EndpointSet before = last.put(service, set);
-            if (before == null) {
-                return;
-            }
-            for (Endpoint e : before.endpoints()) {
-                if (set.find(e.socketAddress()) == null) {
-                    // OkHttp has no per-address eviction: idle connections to pods that stay are reopened on demand.
-                    pool.evictAll();
-                    log.debug("{}: {} left; idle pooled connections closed", service, e);
-                    return;
-                }
-            }
-        }
+        return "LoadBalancingInterceptor{" + routing + "}";
     }
 
     public static final class Builder {
         private final Map<String, BalancedService> services = new LinkedHashMap<>();
         private final Map<String, Route> routes = new LinkedHashMap<>();
         private Discovery discovery = Discovery.defaults();
-        private ConnectionPool connectionPool;
+        private int idlePerPod = 5;
+        private Duration keepAlive = Duration.ofMinutes(5);
         private final List<CallListener> listeners = new ArrayList<>();
 
         private Builder() {}
@@ -337,15 +307,25 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         }
 
         /**
-         * The pool balanced calls use, instead of the client's: OkHttp's default keeps 5 idle
-         * connections, which churns with more pods than that. Default: 64 idle, 5 minutes.
+         * Balanced calls keep a connection pool per pod, in place of the client's, so that idle
+         * capacity follows the number of pods and a pod that leaves takes only its own connections:
+         * up to {@code maxIdle} idle connections per pod, each closed after {@code keepAlive} unused.
+         * Default 5 and 5 minutes, OkHttp's own defaults for a whole client.
          */
-        public Builder connectionPool(ConnectionPool connectionPool) {
-            this.connectionPool = Objects.requireNonNull(connectionPool, "connection pool");
+        public Builder connectionsPerPod(int maxIdle, Duration keepAlive) {
+            if (maxIdle < 1) {
+                throw new IllegalArgumentException("maxIdle connections per pod is " + maxIdle + "; expected 1 or more, such as 5");
+            }
+            Objects.requireNonNull(keepAlive, "keepAlive");
+            if (keepAlive.toMillis() < 1) {
+                throw new IllegalArgumentException("connection keepAlive is " + keepAlive + "; expected 1 ms or more, such as 5m");
+            }
+            this.idlePerPod = maxIdle;
+            this.keepAlive = keepAlive;
             return this;
         }
 
-        /** Hears picks, outcomes, retries and load-balancer events; each listener given hears them all. */
+        /** Hears picks, attempts, retries, calls' ends and load-balancer events; each listener given hears them all. */
         public Builder listener(CallListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;

@@ -3,40 +3,50 @@ package dev.podlb.okhttp;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.Objects;
 import okhttp3.Dns;
 
 /**
- * Resolves the service's host name to the one pod picked for a call. Equal by the pod's address
- * and port, so OkHttp pools connections per (host, pod) and reuses them for later calls to the
- * same pod, never for another.
+ * Resolves the balanced host name to the one pod picked for an attempt, and every other name (the
+ * host of a cross-host redirect, say) as the client would without podlb. Equal by host, pod and
+ * the client's own {@code Dns}, so OkHttp pools connections per (host, pod) and reuses them for
+ * later attempts on the same pod, never for another.
  */
 final class PodDns implements Dns {
-    private final InetAddress address;
+    private final String host;
+    private final InetAddress pod;
     private final int port;
+    private final Dns others;
 
-    PodDns(InetAddress address, int port) {
-        this.address = address;
+    PodDns(String host, InetAddress pod, int port, Dns others) {
+        this.host = host;
+        this.pod = pod;
         this.port = port;
+        this.others = others;
     }
 
-    /** The pod's address under the service's name, so that OkHttp's errors name both: {@code backend/10.0.0.7:8080}. */
+    /** The pod's address under the service's name, so that OkHttp's errors name both: {@code backend/10.0.0.7}. */
     @Override
     public List<InetAddress> lookup(String hostname) throws UnknownHostException {
-        return List.of(InetAddress.getByAddress(hostname, address.getAddress()));
+        if (!hostname.equals(host)) {
+            return others.lookup(hostname);
+        }
+        return List.of(InetAddress.getByAddress(hostname, pod.getAddress()));
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PodDns && ((PodDns) o).address.equals(address) && ((PodDns) o).port == port;
+        return o instanceof PodDns other && other.host.equals(host) && other.pod.equals(pod) && other.port == port
+                && other.others.equals(others);
     }
 
     @Override
     public int hashCode() {
-        return address.hashCode() * 31 + port;
+        return Objects.hash(host, pod, port, others);
     }
 
     @Override
     public String toString() {
-        return "PodDns{" + address.getHostAddress() + ":" + port + "}";
+        return "PodDns{" + host + " -> " + pod.getHostAddress() + ":" + port + "}";
     }
 }

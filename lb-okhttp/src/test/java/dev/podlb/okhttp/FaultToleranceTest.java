@@ -35,6 +35,7 @@ import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.xbill.DNS.Type;
 
 /**
@@ -42,6 +43,7 @@ import org.xbill.DNS.Type;
  * DNS server: nothing the caller should not see reaches it, and nothing is sent twice. Each test
  * prints a {@code RELIABILITY |} line with its figures.
  */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FaultToleranceTest {
     static final String HOST = "backend.default.svc.cluster.local";
     static final String[] PODS = {"127.0.0.2", "127.0.0.3", "127.0.0.4"};

@@ -35,8 +35,10 @@ import okhttp3.tls.HandshakeCertificates;
 import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** TLS, port mapping, routes, timeouts, cancellation, cut bodies and events, over pods on 127.0.0.2–3. */
+@Timeout(value = 1, unit = TimeUnit.MINUTES)
 class InterceptorEdgesTest {
     private static final String HOST = "backend.default.svc.cluster.local";
 

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
@@ -29,11 +30,13 @@ import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The same faults with the pods found through EndpointSlices on fabric8's mock API server: pod
  * restarts, the API server out of reach, and a rolling restart that replaces every pod.
  */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class KubernetesFaultToleranceTest {
     private static final String HOST = "backend.default.svc.cluster.local";
 

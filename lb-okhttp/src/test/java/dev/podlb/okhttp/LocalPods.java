@@ -4,7 +4,11 @@ import dev.podlb.core.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,12 +21,14 @@ import mockwebserver3.RecordedRequest;
 /**
  * Pods for fault tests: HTTP servers on loopback addresses sharing one port, each answering with
  * its address, that can be stopped and started again on the same address and port. Every request
- * carrying an {@code X-Request-Id} is counted, across restarts, so that a test can tell whether a
- * request reached the pods once, never, or twice.
+ * carrying an {@code X-Request-Id} is counted, across restarts, with the pods it reached in order,
+ * so that a test can tell whether a request reached the pods once, never, or twice, and where.
  */
 final class LocalPods implements AutoCloseable {
     private final Map<String, MockWebServer> running = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> receivedById = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> podsById = new ConcurrentHashMap<>();
+    private final Map<String, Set<Integer>> connectionsByPod = new ConcurrentHashMap<>();
     private volatile Function<String, MockResponse> behaviour = ip -> new MockResponse.Builder().body(ip).build();
     private int port;
 
@@ -50,7 +56,9 @@ final class LocalPods implements AutoCloseable {
                 String id = request.getHeaders().get("X-Request-Id");
                 if (id != null) {
                     receivedById.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+                    podsById.computeIfAbsent(id, k -> Collections.synchronizedList(new ArrayList<>())).add(ip);
                 }
+                connectionsByPod.computeIfAbsent(ip, k -> ConcurrentHashMap.newKeySet()).add(request.getConnectionIndex());
                 return behaviour.apply(ip);
             }
         });
@@ -61,6 +69,7 @@ final class LocalPods implements AutoCloseable {
         }
         port = server.getPort();
         running.put(ip, server);
+        connectionsByPod.remove(ip);
     }
 
     /** Stops the pod: open connections are cut, new ones refused. */
@@ -99,6 +108,18 @@ final class LocalPods implements AutoCloseable {
     int received(String id) {
         AtomicInteger n = receivedById.get(id);
         return n == null ? 0 : n.get();
+    }
+
+    /** The pods the request with this id reached, in order. */
+    List<String> podsReached(String id) {
+        List<String> reached = podsById.get(id);
+        return reached == null ? List.of() : List.copyOf(reached);
+    }
+
+    /** Connections over which pod {@code ip} received requests since it last started. */
+    int connections(String ip) {
+        Set<Integer> connections = connectionsByPod.get(ip);
+        return connections == null ? 0 : connections.size();
     }
 
     Map<String, AtomicInteger> receivedById() {

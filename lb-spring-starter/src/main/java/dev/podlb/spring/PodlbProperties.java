@@ -22,7 +22,8 @@ import org.springframework.util.unit.DataSize;
  *       pin-header: X-Pod
  *       ejection: { consecutive-failures: 5, base-ejection-time: 30s, max-ejection-time: 300s,
  *                   max-ejection-percent: 10, panic-threshold-percent: 50 }
- *       retry: { max-attempts: 3, on-status: [503], buffer-responses-up-to: 64KB }
+ *       retry: { max-attempts: 3, on-status: [503], buffer-responses-up-to: 64KB, per-try-timeout: 500ms,
+ *                budget: { ratio: 0.2, min-retries-per-second: 10, ttl: 10s }, backoff: { base: 25ms, max: 250ms } }
  *   routes:
  *     - host: myapp
  *       paths: [ { path: /api, type: prefix, service: backend } ]
@@ -252,12 +253,107 @@ public class PodlbProperties {
             this.onStatus = onStatus;
         }
 
+        /** Bounds each attempt's connect and each wait for the pod on it, so that a retry fits in the call timeout; off unless set. */
+        private Duration perTryTimeout;
+
+        private final Budget budget = new Budget();
+
+        private final Backoff backoff = new Backoff();
+
         public DataSize getBufferResponsesUpTo() {
             return bufferResponsesUpTo;
         }
 
         public void setBufferResponsesUpTo(DataSize bufferResponsesUpTo) {
             this.bufferResponsesUpTo = bufferResponsesUpTo;
+        }
+
+        public Duration getPerTryTimeout() {
+            return perTryTimeout;
+        }
+
+        public void setPerTryTimeout(Duration perTryTimeout) {
+            this.perTryTimeout = perTryTimeout;
+        }
+
+        public Budget getBudget() {
+            return budget;
+        }
+
+        public Backoff getBackoff() {
+            return backoff;
+        }
+    }
+
+    /** How many retries the service's calls may add in all, so that retries cannot multiply an outage. */
+    public static class Budget {
+        /** Whether retries are limited; false allows every retry max-attempts allows. */
+        private boolean enabled = true;
+
+        /** Retries allowed per call, 0 to 1. */
+        private double ratio = 0.2;
+
+        /** Retries allowed every second whatever the traffic. */
+        private int minRetriesPerSecond = 10;
+
+        /** How long a call or a retry counts towards the budget. */
+        private Duration ttl = Duration.ofSeconds(10);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public double getRatio() {
+            return ratio;
+        }
+
+        public void setRatio(double ratio) {
+            this.ratio = ratio;
+        }
+
+        public int getMinRetriesPerSecond() {
+            return minRetriesPerSecond;
+        }
+
+        public void setMinRetriesPerSecond(int minRetriesPerSecond) {
+            this.minRetriesPerSecond = minRetriesPerSecond;
+        }
+
+        public Duration getTtl() {
+            return ttl;
+        }
+
+        public void setTtl(Duration ttl) {
+            this.ttl = ttl;
+        }
+    }
+
+    /** The jittered wait before each retry. */
+    public static class Backoff {
+        /** The wait before retry n is random below (2^n - 1) times this; 0 retries at once. */
+        private Duration base = Duration.ofMillis(25);
+
+        /** The longest wait. */
+        private Duration max = Duration.ofMillis(250);
+
+        public Duration getBase() {
+            return base;
+        }
+
+        public void setBase(Duration base) {
+            this.base = base;
+        }
+
+        public Duration getMax() {
+            return max;
+        }
+
+        public void setMax(Duration max) {
+            this.max = max;
         }
     }
 

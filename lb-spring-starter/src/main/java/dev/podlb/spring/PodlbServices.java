@@ -5,11 +5,14 @@ import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.Target;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.pick.Pickers;
+import dev.podlb.okhttp.Backoff;
 import dev.podlb.okhttp.BalancedService;
 import dev.podlb.okhttp.CallListener;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
+import dev.podlb.okhttp.RetryBudget;
 import dev.podlb.okhttp.Route;
 import dev.podlb.okhttp.StickyKey;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -110,7 +113,19 @@ public final class PodlbServices implements AutoCloseable {
         }
         DataSize buffer = service.getRetry().getBufferResponsesUpTo();
         check(prefix + ".retry.buffer-responses-up-to", buffer, () -> builder.bufferResponsesUpTo(buffer.toBytes()));
-        builder.maxAttempts(service.getRetry().getMaxAttempts());
+        PodlbProperties.Retry retry = service.getRetry();
+        if (retry.getPerTryTimeout() != null) {
+            check(prefix + ".retry.per-try-timeout", retry.getPerTryTimeout(), () -> builder.perTryTimeout(retry.getPerTryTimeout()));
+        }
+        PodlbProperties.Budget budget = retry.getBudget();
+        builder.retryBudget(!budget.isEnabled() ? RetryBudget.unlimited() : check(prefix + ".retry.budget", "ratio="
+                + budget.getRatio() + ", min-retries-per-second=" + budget.getMinRetriesPerSecond() + ", ttl=" + budget.getTtl(),
+                () -> RetryBudget.builder().ratio(budget.getRatio()).minRetriesPerSecond(budget.getMinRetriesPerSecond())
+                        .ttl(budget.getTtl()).build()));
+        PodlbProperties.Backoff backoff = retry.getBackoff();
+        builder.backoff(check(prefix + ".retry.backoff", "base=" + backoff.getBase() + ", max=" + backoff.getMax(),
+                () -> Duration.ZERO.equals(backoff.getBase()) ? Backoff.none() : Backoff.jittered(backoff.getBase(), backoff.getMax())));
+        builder.maxAttempts(retry.getMaxAttempts());
         return check(prefix + ".retry.max-attempts", service.getRetry().getMaxAttempts(), builder::build);
     }
 

@@ -1,0 +1,59 @@
+package dev.podlb.okhttp;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.health.Outcome;
+import java.net.InetSocketAddress;
+import okhttp3.Request;
+
+/**
+ * One attempt of a call on one pod, from its pick to its outcome: the one place where an attempt
+ * starts and ends, so that what starting and ending it does (tell the listener, charge the pod)
+ * changes here alone. Runs on the thread that runs the call.
+ */
+final class Attempt {
+    private final Balanced balanced;
+    private final Request request;
+    private final Endpoint picked;
+    private final int number;
+    private final CallListener listener;
+    private final long startNanos;
+
+    private Attempt(Balanced balanced, Request request, Endpoint picked, int number, CallListener listener) {
+        this.balanced = balanced;
+        this.request = request;
+        this.picked = picked;
+        this.number = number;
+        this.listener = listener;
+        this.startNanos = System.nanoTime();
+    }
+
+    /** Starts attempt {@code number} (1 for the first) of {@code request} on {@code pod}. */
+    static Attempt start(Balanced balanced, Request request, Endpoint pod, int number, CallListener listener) {
+        listener.picked(balanced.name(), request, pod, number);
+        return new Attempt(balanced, request, pod, number, listener);
+    }
+
+    Endpoint picked() {
+        return picked;
+    }
+
+    int number() {
+        return number;
+    }
+
+    /**
+     * Ends the attempt with {@code outcome}, charged to the pod at {@code answeredBy}: the picked
+     * pod unless the wire says another answered. Returns the pod charged.
+     */
+    Endpoint end(InetSocketAddress answeredBy, Outcome outcome) {
+        Endpoint pod = answeredBy == null || answeredBy.equals(picked.socketAddress()) ? picked : balanced.endpointAt(answeredBy);
+        balanced.lb().report(pod, outcome);
+        listener.outcome(balanced.name(), request, pod, outcome, System.nanoTime() - startNanos);
+        return pod;
+    }
+
+    /** Ends the attempt charging no pod: the application cancelled it, or OkHttp's cache answered. */
+    void endUncharged() {
+        // Nothing to count: no pod served this attempt.
+    }
+}

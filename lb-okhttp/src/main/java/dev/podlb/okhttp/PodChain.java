@@ -1,0 +1,53 @@
+package dev.podlb.okhttp;
+
+import dev.podlb.core.Endpoint;
+import java.net.Proxy;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Interceptor.Chain;
+import okhttp3.Request;
+
+/**
+ * The chain that takes one attempt to its pod: the balanced host resolves to the pod (every other
+ * host as the client would), the pod's port replaces the URL's when they differ, the client's
+ * proxy is bypassed for the balanced host, connections come from the pod's pool, and the attempt
+ * is bounded by the service's per-try timeout.
+ */
+final class PodChain {
+    private PodChain() {}
+
+    /**
+     * A request that must not be sent twice also turns off OkHttp's own retry, which would
+     * otherwise send a POST again on a fresh connection when a pooled one dies after sending it.
+     */
+    static Chain to(Chain chain, Request request, Balanced balanced, Endpoint pod, PodConnections connections,
+                    boolean repeatable) {
+        String host = request.url().host();
+        int urlPort = request.url().port();
+        Chain routed = chain.withDns(new PodDns(host, pod.address(), pod.port(), chain.getDns()))
+                .withConnectionPool(connections.poolFor(balanced.name(), pod));
+        if (!repeatable) {
+            routed = routed.withRetryOnConnectionFailure(false);
+        }
+        if (pod.port() != urlPort) {
+            routed = routed.withSocketFactory(new PodPortSocketFactory(pod.address(), urlPort, pod.port()));
+        }
+        Proxy proxy = chain.getProxy();
+        if (!Proxy.NO_PROXY.equals(proxy)) {
+            routed = routed.withProxy(null).withProxySelector(new PodProxySelector(host, proxy, chain.getProxySelector()));
+        }
+        Duration perTry = balanced.service().perTryTimeout;
+        if (perTry != null) {
+            int limit = (int) perTry.toMillis();
+            routed = routed.withConnectTimeout(shorter(chain.connectTimeoutMillis(), limit), TimeUnit.MILLISECONDS)
+                    .withReadTimeout(shorter(chain.readTimeoutMillis(), limit), TimeUnit.MILLISECONDS)
+                    .withWriteTimeout(shorter(chain.writeTimeoutMillis(), limit), TimeUnit.MILLISECONDS);
+        }
+        return routed;
+    }
+
+    /** The shorter of the client's timeout (0 is none) and the per-try limit. */
+    private static int shorter(int clientMillis, int limitMillis) {
+        return clientMillis == 0 ? limitMillis : Math.min(clientMillis, limitMillis);
+    }
+}

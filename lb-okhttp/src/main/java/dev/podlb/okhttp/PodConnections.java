@@ -1,0 +1,123 @@
+package dev.podlb.okhttp;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.EndpointSet;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Connection;
+import okhttp3.ConnectionPool;
+import okhttp3.internal.connection.RealConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connections of balanced calls: a pool per pod, so that idle capacity grows with the number
+ * of pods (round-robin over 200 pods keeps a connection to each) and a pod that leaves its set
+ * takes only its own connections with it.
+ *
+ * <p>{@link #poolFor} and {@link #released} run on the threads that run calls;
+ * {@link #endpointsChanged} on the load balancer's. The pools are in a concurrent map, and a pool
+ * created for a pod that left meanwhile is closed when its connection is released.
+ */
+final class PodConnections implements CallListener {
+    private static final Logger log = LoggerFactory.getLogger(PodConnections.class);
+
+    private final int maxIdlePerPod;
+    private final Duration keepAlive;
+    private final Map<PodKey, ConnectionPool> pools = new ConcurrentHashMap<>();
+    private final Map<String, EndpointSet> sets = new ConcurrentHashMap<>();
+
+    PodConnections(int maxIdlePerPod, Duration keepAlive) {
+        this.maxIdlePerPod = maxIdlePerPod;
+        this.keepAlive = keepAlive;
+    }
+
+    /** The pool of {@code pod}'s connections for {@code service}. */
+    ConnectionPool poolFor(String service, Endpoint pod) {
+        return pools.computeIfAbsent(new PodKey(service, pod.socketAddress()),
+                k -> new ConnectionPool(maxIdlePerPod, keepAlive.toNanos(), TimeUnit.NANOSECONDS));
+    }
+
+    /**
+     * A call let go of a connection to {@code pod}. When the pod has left its service's set, its
+     * pool now closes every connection no call holds, this one included.
+     */
+    void released(String service, InetSocketAddress pod) {
+        EndpointSet set = sets.get(service);
+        if (pod != null && set != null && set.find(pod) == null) {
+            closeIdle(new PodKey(service, pod));
+        }
+    }
+
+    @Override
+    public void endpointsChanged(String service, EndpointSet set) {
+        sets.put(service, set);
+        for (PodKey key : pools.keySet()) {
+            if (key.service.equals(service) && set.find(key.pod) == null) {
+                closeIdle(key);
+                log.debug("{}: {} left; its idle connections closed", service, key.pod);
+            }
+        }
+    }
+
+    private void closeIdle(PodKey key) {
+        ConnectionPool pool = pools.get(key);
+        if (pool == null) {
+            return;
+        }
+        pool.evictAll();
+        if (pool.connectionCount() == 0) {
+            pools.remove(key, pool);
+        }
+    }
+
+    /** Connections open to pods, idle or in use. */
+    int connectionCount() {
+        return pools.values().stream().mapToInt(ConnectionPool::connectionCount).sum();
+    }
+
+    /** Connections open to pods that no call uses now. */
+    int idleConnectionCount() {
+        return pools.values().stream().mapToInt(ConnectionPool::idleConnectionCount).sum();
+    }
+
+    /** Closes every idle connection; those in use close when their calls end. */
+    void closeAll() {
+        pools.values().forEach(ConnectionPool::evictAll);
+        pools.clear();
+    }
+
+    /**
+     * Stops {@code connection} from carrying further exchanges, so that a call's next attempt
+     * cannot ride it to the pod it just left (OkHttp reuses a call's connection for a later
+     * request to the same host and port whatever the call's {@code Dns}). Streams already on it
+     * finish, and OkHttp closes it once the last is done. {@code noNewExchanges} is OkHttp's
+     * internal API; a connection of another kind has its socket closed instead.
+     */
+    static void retire(Connection connection) {
+        if (connection instanceof RealConnection real) {
+            real.noNewExchanges();
+            return;
+        }
+        try {
+            connection.socket().close();
+        } catch (IOException e) {
+            log.debug("closing a connection left by a retry failed", e);
+        }
+    }
+
+    /** Where {@code connection} goes: the pod's address and port, as the socket reaches them. */
+    static InetSocketAddress remote(Connection connection) {
+        Socket socket = connection.socket();
+        InetAddress address = socket.getInetAddress();
+        return address == null ? null : new InetSocketAddress(address, socket.getPort());
+    }
+
+    private record PodKey(String service, InetSocketAddress pod) {}
+}

@@ -1,0 +1,115 @@
+package dev.podlb.okhttp;
+
+import java.net.InetSocketAddress;
+import okhttp3.Call;
+import okhttp3.Connection;
+import okhttp3.EventListener;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * What happened on the wire during a call's current attempt, from OkHttp's own events rather than
+ * from exception messages: whether the request may have left, which connection carried it, which
+ * pod answered, and whether a redirect took the call to another host.
+ *
+ * <p>The call's thread runs the interceptor and most events; OkHttp may report connection events
+ * from its connect threads, so every field is volatile. {@link #begin} resets the per-attempt
+ * facts before an attempt proceeds, when no event of the call is in flight.
+ */
+final class WireEvents extends EventListener {
+    private final String service;
+    private final String host;
+    private final PodConnections connections;
+
+    /** The connection the call holds now; OkHttp keeps it across attempts until released. */
+    private volatile Connection held;
+    private volatile boolean requestStarted;
+    private volatile InetSocketAddress answeredBy;
+    private volatile int answeredStatus;
+    private volatile boolean leftHost;
+
+    private WireEvents(String service, String host, PodConnections connections) {
+        this.service = service;
+        this.host = host;
+        this.connections = connections;
+    }
+
+    /** Listens to {@code call}, whose requests to {@code host} are balanced over {@code service}'s pods. */
+    static WireEvents listenTo(Call call, String service, String host, PodConnections connections) {
+        WireEvents events = new WireEvents(service, host, connections);
+        call.addEventListener(events);
+        return events;
+    }
+
+    /** Starts an attempt on {@code pod}: a connection the call holds to another pod is retired first. */
+    void begin(InetSocketAddress pod) {
+        Connection connection = held;
+        if (connection != null && !pod.equals(PodConnections.remote(connection))) {
+            PodConnections.retire(connection);
+        }
+        requestStarted = false;
+        answeredBy = null;
+        answeredStatus = -1;
+        leftHost = false;
+    }
+
+    /** Whether any byte of the attempt's request may have been written. */
+    boolean requestStarted() {
+        return requestStarted;
+    }
+
+    /** The pod whose response the attempt read last, or {@code null} when no pod answered. */
+    InetSocketAddress answeredBy() {
+        return answeredBy;
+    }
+
+    /** The status of that response, or -1. */
+    int answeredStatus() {
+        return answeredStatus;
+    }
+
+    /** Where the connection the attempt used last goes, or {@code null} when it holds none. */
+    InetSocketAddress connectedTo() {
+        Connection connection = held;
+        return connection == null ? null : PodConnections.remote(connection);
+    }
+
+    /** Whether a redirect or an auth follow-up took the attempt to a host other than the balanced one. */
+    boolean leftHost() {
+        return leftHost;
+    }
+
+    @Override
+    public void connectionAcquired(Call call, Connection connection) {
+        held = connection;
+    }
+
+    @Override
+    public void connectionReleased(Call call, Connection connection) {
+        if (held == connection) {
+            held = null;
+        }
+        connections.released(service, PodConnections.remote(connection));
+    }
+
+    @Override
+    public void requestHeadersStart(Call call) {
+        requestStarted = true;
+    }
+
+    @Override
+    public void responseHeadersEnd(Call call, Response response) {
+        Connection connection = held;
+        if (connection != null && response.request().url().host().equals(host)) {
+            answeredBy = PodConnections.remote(connection);
+            answeredStatus = response.code();
+        }
+    }
+
+    @Override
+    public void followUpDecision(Call call, Response response, Request nextRequest) {
+        if (nextRequest != null && !nextRequest.url().host().equals(host)) {
+            leftHost = true;
+        }
+    }
+}
