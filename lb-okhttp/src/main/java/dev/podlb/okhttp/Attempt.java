@@ -7,8 +7,10 @@ import okhttp3.Request;
 
 /**
  * One attempt of a call on one pod, from its pick to its outcome: the one place where an attempt
- * starts and ends, so that what starting and ending it does (tell the listener, charge the pod)
- * changes here alone. Runs on the thread that runs the call.
+ * starts and ends. Starting it tells the listener and counts it among the pod's requests in flight
+ * (lb-core's {@link dev.podlb.core.Attempt}, which least-request pickers read); ending it charges
+ * the outcome to the pod that answered and feeds the pod's latency. Runs on the thread that runs
+ * the call; ending it a second time does nothing.
  */
 final class Attempt {
     private final Balanced balanced;
@@ -17,6 +19,7 @@ final class Attempt {
     private final int number;
     private final CallListener listener;
     private final long startNanos;
+    private final dev.podlb.core.Attempt onPod;
 
     private Attempt(Balanced balanced, Request request, Endpoint picked, int number, CallListener listener) {
         this.balanced = balanced;
@@ -25,6 +28,7 @@ final class Attempt {
         this.number = number;
         this.listener = listener;
         this.startNanos = System.nanoTime();
+        this.onPod = balanced.lb().start(picked);
     }
 
     /** Starts attempt {@code number} (1 for the first) of {@code request} on {@code pod}. */
@@ -47,13 +51,18 @@ final class Attempt {
      */
     Endpoint end(InetSocketAddress answeredBy, Outcome outcome) {
         Endpoint pod = answeredBy == null || answeredBy.equals(picked.socketAddress()) ? picked : balanced.endpointAt(answeredBy);
-        balanced.lb().report(pod, outcome);
+        if (pod == picked) {
+            onPod.end(outcome);
+        } else {
+            onPod.cancel(); // the picked pod served nothing: its count in flight ends, its health is untouched
+            balanced.lb().report(pod, outcome);
+        }
         listener.outcome(balanced.name(), request, pod, outcome, System.nanoTime() - startNanos);
         return pod;
     }
 
     /** Ends the attempt charging no pod: the application cancelled it, or OkHttp's cache answered. */
     void endUncharged() {
-        // Nothing to count: no pod served this attempt.
+        onPod.cancel();
     }
 }

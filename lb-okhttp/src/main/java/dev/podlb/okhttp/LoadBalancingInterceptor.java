@@ -147,6 +147,9 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 if (policy.repeatable()) {
                     ShortBodies.buffer(response, service.bufferResponsesUpTo);
                 }
+            } catch (RuntimeException | Error e) {
+                attempt.endUncharged(); // a bug, not the pod's doing: only its count in flight ends
+                throw e;
             } catch (IOException e) {
                 if (chain.call().isCanceled()) {
                     throw stopped(chain.call(), attempt, wire, e, call);
