@@ -4,8 +4,10 @@ import dev.podlb.core.internal.Hashing;
 import dev.podlb.core.internal.InetAddresses;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Collection;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One pod address a call can go to: an IP address and port, plus what discovery knows about the
@@ -24,6 +26,8 @@ public final class Endpoint {
     private final String zone;
     private final Readiness readiness;
     private final int weight;
+    private final Set<String> zoneHints;
+    private final Set<String> nodeHints;
     private final long identityHash;
     private final String authority;
 
@@ -34,6 +38,8 @@ public final class Endpoint {
         this.zone = builder.zone;
         this.readiness = builder.readiness;
         this.weight = builder.weight;
+        this.zoneHints = builder.zoneHints;
+        this.nodeHints = builder.nodeHints;
         this.identityHash = Hashing.ofAddress(builder.address.getAddress(), builder.port);
         this.authority = InetAddresses.toUriHost(builder.address) + ":" + builder.port;
     }
@@ -66,7 +72,7 @@ public final class Endpoint {
     /** A builder holding this endpoint's values, to derive a changed copy. */
     public Builder toBuilder() {
         return new Builder(address(), port()).podName(podName).nodeName(nodeName).zone(zone)
-                .readiness(readiness).weight(weight);
+                .readiness(readiness).weight(weight).zoneHints(zoneHints).nodeHints(nodeHints);
     }
 
     public InetAddress address() {
@@ -104,6 +110,19 @@ public final class Endpoint {
         return readiness;
     }
 
+    /**
+     * The zones whose clients this endpoint should serve, from the EndpointSlice's
+     * {@code hints.forZones} (topology-aware routing, {@code trafficDistribution}); empty when unhinted.
+     */
+    public Set<String> zoneHints() {
+        return zoneHints;
+    }
+
+    /** The nodes whose clients this endpoint should serve, from {@code hints.forNodes}; empty when unhinted. */
+    public Set<String> nodeHints() {
+        return nodeHints;
+    }
+
     /** Relative weight, from DNS SRV records; 1 when discovery gives none. */
     public int weight() {
         return weight;
@@ -133,7 +152,8 @@ public final class Endpoint {
         Endpoint that = (Endpoint) o;
         return weight == that.weight && socketAddress.equals(that.socketAddress)
                 && Objects.equals(podName, that.podName) && Objects.equals(nodeName, that.nodeName)
-                && Objects.equals(zone, that.zone) && readiness == that.readiness;
+                && Objects.equals(zone, that.zone) && readiness == that.readiness
+                && zoneHints.equals(that.zoneHints) && nodeHints.equals(that.nodeHints);
     }
 
     @Override
@@ -157,6 +177,12 @@ public final class Endpoint {
         if (weight != 1) {
             s.append("weight ").append(weight).append(", ");
         }
+        if (!zoneHints.isEmpty()) {
+            s.append("for zones ").append(String.join("+", new java.util.TreeSet<>(zoneHints))).append(", ");
+        }
+        if (!nodeHints.isEmpty()) {
+            s.append("for nodes ").append(String.join("+", new java.util.TreeSet<>(nodeHints))).append(", ");
+        }
         return s.append(readiness).append(')').toString();
     }
 
@@ -169,6 +195,8 @@ public final class Endpoint {
         private String zone;
         private Readiness readiness = Readiness.READY;
         private int weight = 1;
+        private Set<String> zoneHints = Set.of();
+        private Set<String> nodeHints = Set.of();
 
         private Builder(InetAddress address, int port) {
             Objects.requireNonNull(address, "address");
@@ -208,8 +236,31 @@ public final class Endpoint {
             return this;
         }
 
+        /** The zones this endpoint is hinted for ({@code hints.forZones}); blank names are ignored. */
+        public Builder zoneHints(Collection<String> zones) {
+            this.zoneHints = names(zones);
+            return this;
+        }
+
+        /** The nodes this endpoint is hinted for ({@code hints.forNodes}); blank names are ignored. */
+        public Builder nodeHints(Collection<String> nodes) {
+            this.nodeHints = names(nodes);
+            return this;
+        }
+
         public Endpoint build() {
             return new Endpoint(this);
+        }
+
+        private static Set<String> names(Collection<String> names) {
+            Objects.requireNonNull(names, "hints");
+            Set<String> kept = new java.util.HashSet<>();
+            for (String name : names) {
+                if (name != null && !name.isBlank()) {
+                    kept.add(name);
+                }
+            }
+            return Set.copyOf(kept);
         }
 
         private static String blankToNull(String s) {

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An immutable snapshot of one service's endpoints, as a resolver saw them, with a version.
@@ -28,7 +29,7 @@ import java.util.Objects;
  */
 public final class EndpointSet {
     private static final Comparator<Endpoint> BY_IDENTITY = EndpointSet::compareIdentity;
-    private static final EndpointSet EMPTY = new EndpointSet(0, List.of());
+    private static final EndpointSet EMPTY = new EndpointSet(0, List.of(), null);
 
     private final long version;
     private final List<Endpoint> endpoints;
@@ -36,10 +37,12 @@ public final class EndpointSet {
     private final Map<String, List<Endpoint>> byPodName;
     private final int ready;
     private final int terminating;
+    private final String trafficDistribution;
 
-    private EndpointSet(long version, List<Endpoint> endpoints) {
+    private EndpointSet(long version, List<Endpoint> endpoints, String trafficDistribution) {
         this.version = version;
         this.endpoints = endpoints;
+        this.trafficDistribution = trafficDistribution;
         this.byAddress = new HashMap<>(endpoints.size() * 2);
         this.byPodName = new HashMap<>();
         int readyCount = 0;
@@ -75,7 +78,7 @@ public final class EndpointSet {
         }
         Endpoint[] sorted = unique.values().toArray(new Endpoint[0]);
         Arrays.sort(sorted, BY_IDENTITY);
-        return new EndpointSet(version, List.of(sorted));
+        return new EndpointSet(version, List.of(sorted), null);
     }
 
     /** A set of these endpoints, version 0. */
@@ -85,7 +88,21 @@ public final class EndpointSet {
 
     /** This set's endpoints under another version. */
     public EndpointSet withVersion(long newVersion) {
-        return newVersion == version ? this : new EndpointSet(newVersion, endpoints);
+        return newVersion == version ? this : new EndpointSet(newVersion, endpoints, trafficDistribution);
+    }
+
+    /**
+     * This set, with the Service's {@code spec.trafficDistribution} ({@code PreferClose},
+     * {@code PreferSameZone}, {@code PreferSameNode}) as discovery read it; {@code null} for none.
+     */
+    public EndpointSet withTrafficDistribution(String distribution) {
+        String value = distribution == null || distribution.isBlank() ? null : distribution;
+        return Objects.equals(value, trafficDistribution) ? this : new EndpointSet(version, endpoints, value);
+    }
+
+    /** The Service's {@code spec.trafficDistribution}, when discovery reads Services (k8s:/// targets) and it is set. */
+    public Optional<String> trafficDistribution() {
+        return Optional.ofNullable(trafficDistribution);
     }
 
     public long version() {
@@ -178,7 +195,8 @@ public final class EndpointSet {
     /** Equal when both hold the same endpoints with the same details; the version is not compared. */
     @Override
     public boolean equals(Object o) {
-        return this == o || (o instanceof EndpointSet && endpoints.equals(((EndpointSet) o).endpoints));
+        return this == o || (o instanceof EndpointSet && endpoints.equals(((EndpointSet) o).endpoints)
+                && Objects.equals(trafficDistribution, ((EndpointSet) o).trafficDistribution));
     }
 
     @Override

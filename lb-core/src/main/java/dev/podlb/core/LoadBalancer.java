@@ -8,13 +8,18 @@ import dev.podlb.core.internal.Durations;
 import dev.podlb.core.internal.OutlierDetector;
 import dev.podlb.core.internal.PickableView;
 import dev.podlb.core.internal.Pinning;
+import dev.podlb.core.internal.Routing;
 import dev.podlb.core.internal.PodState;
 import dev.podlb.core.internal.SerialContext;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.Picker;
+import dev.podlb.core.pick.PickerContext;
 import dev.podlb.core.pick.PickerInstance;
+import dev.podlb.core.pick.PickerPolicy;
 import dev.podlb.core.time.Scheduler;
+import dev.podlb.core.topology.Locality;
+import dev.podlb.core.topology.TopologyPolicy;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,6 +68,8 @@ public final class LoadBalancer implements AutoCloseable {
     private final Resolver resolver;
     private final boolean ownsResolver;
     private final PickerInstance pickers;
+    private final PickerPolicy pickerPolicy;
+    private final TopologyPolicy topology;
     private final Pinning pinning;
     private final EjectionPolicy policy;
     private final Scheduler scheduler;
@@ -85,12 +92,17 @@ public final class LoadBalancer implements AutoCloseable {
     private EndpointSet applied;
     private long appliedAtNanos;
     private Scheduler.Cancellable pendingApply;
+    /** Made when calls first spill out of the zone: the other zones' picks keep their own state. */
+    private PickerInstance remotePickers;
+    private boolean hintsIgnoredLogged;
 
     LoadBalancer(LoadBalancerBuilder builder, Resolver resolver, boolean ownsResolver, PickerInstance pickers) {
         this.service = builder.service;
         this.resolver = resolver;
         this.ownsResolver = ownsResolver;
         this.pickers = pickers;
+        this.pickerPolicy = builder.picker;
+        this.topology = builder.topology;
         this.pinning = new Pinning(builder.whenPinUnavailable);
         this.policy = builder.ejection;
         this.scheduler = builder.scheduler;
@@ -256,7 +268,10 @@ public final class LoadBalancer implements AutoCloseable {
     public Status status() {
         State s = state;
         return new Status(service, resolver.describe(), s.resolved, closed.get(), s.set.version(), s.set.size(),
-                s.set.readyCount(), s.set.terminatingCount(), s.ejected, s.pickableCount, s.panic, lastResolutionError);
+                s.set.readyCount(), s.set.terminatingCount(), s.ejected, s.pickableCount, s.panic, lastResolutionError,
+                topology.locality().toString(), s.routing == null ? "none" : s.routing.describe(),
+                s.routing == null ? "no candidate endpoint" : s.routing.reason(),
+                s.set.trafficDistribution().orElse(null));
     }
 
     /**
@@ -325,7 +340,7 @@ public final class LoadBalancer implements AutoCloseable {
         if (closed.get()) {
             return;
         }
-        EndpointSet set = arrived;
+        EndpointSet set = withZones(arrived);
         appliedAtNanos = scheduler.nanoTime();
         boolean changed = applied == null || !set.equals(applied);
         applied = set;
@@ -337,6 +352,18 @@ public final class LoadBalancer implements AutoCloseable {
         firstSet.complete(null);
         announce(l -> l.endpointsChanged(service, set));
         announcePanic(panic);
+    }
+
+    /** {@code set} with the zones the topology policy gives by address to endpoints discovery gave none. */
+    private EndpointSet withZones(EndpointSet set) {
+        if (!topology.assignsZones()) {
+            return set;
+        }
+        List<Endpoint> zoned = new ArrayList<>(set.size());
+        for (Endpoint e : set.endpoints()) {
+            zoned.add(topology.withZone(e));
+        }
+        return EndpointSet.of(set.version(), zoned).withTrafficDistribution(set.trafficDistribution().orElse(null));
     }
 
     private void cancelPendingApply() {
@@ -374,6 +401,9 @@ public final class LoadBalancer implements AutoCloseable {
             }
         }
         boolean panic = policy.isPanic(healthy.size(), candidates.size());
+        Routing routing = panic ? Routing.cluster(candidates, "panic: too few healthy endpoints, so every candidate is"
+                + " picked wherever it is") : candidates.isEmpty() ? Routing.cluster(List.of(), "no candidate")
+                : Routing.of(topology, set, candidates, healthy);
         State next;
         if (candidates.isEmpty()) {
             next = set.isEmpty()
@@ -383,10 +413,12 @@ public final class LoadBalancer implements AutoCloseable {
                             "no ready endpoint for service " + service);
         } else {
             PickableView view = new PickableView(service, set, panic ? candidates : healthy, ejected, panic, health::pod);
-            next = new State(set, true, buildPicker(view), view, List.copyOf(candidates), ejected.size(),
-                    view.endpoints().size(), panic);
+            next = new State(set, true, routedPicker(routing, view, ejected), view, List.copyOf(candidates),
+                    ejected.size(), view.endpoints().size(), panic, routing);
         }
+        State previous = state;
         publish(next);
+        noteRouting(previous.routing, routing, set);
         if (panic == wasPanic) {
             return null;
         }
@@ -409,14 +441,57 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    private Picker buildPicker(PickableView view) {
+    /** The picker over {@code routing}'s endpoints: the whole view, the local ones, or both sides of a spill. */
+    private Picker routedPicker(Routing routing, PickableView all, Set<InetSocketAddress> ejected) {
+        if (routing.rule() == Routing.Rule.CLUSTER) {
+            return buildPicker(pickers, all);
+        }
+        EndpointSet set = all.set();
+        if (routing.local().isEmpty()) {
+            return buildPicker(remotePickers(), new PickableView(service, set, routing.remote(), ejected, false, health::pod));
+        }
+        Picker local = buildPicker(pickers, new PickableView(service, set, routing.local(), ejected, false, health::pod));
+        if (!routing.spills()) {
+            return local;
+        }
+        Picker remote = buildPicker(remotePickers(), new PickableView(service, set, routing.remote(), ejected, false,
+                health::pod));
+        return routing.split(local, remote);
+    }
+
+    private PickerInstance remotePickers() {
+        if (remotePickers == null) {
+            remotePickers = pickerPolicy.newInstance(PickerContext.of(service, scheduler));
+        }
+        return remotePickers;
+    }
+
+    /** Logs a change of the routing rule, and once that hints are there but the client's place is not known. */
+    private void noteRouting(Routing before, Routing now, EndpointSet set) {
+        if (before == null || !before.describe().equals(now.describe())) {
+            log.info("{}: routing {}: {}", service, now.describe(), now.reason());
+        }
+        if (!hintsIgnoredLogged && topology.locality().isUnknown()) {
+            for (Endpoint e : set.endpoints()) {
+                if (!e.zoneHints().isEmpty() || !e.nodeHints().isEmpty()) {
+                    hintsIgnoredLogged = true;
+                    log.info("{}: the endpoints carry topology hints, but this client's zone and node are unknown, so"
+                            + " zone-aware routing is off; set {} and {} (the Downward API can) or"
+                            + " LoadBalancerBuilder.topology(...)", service, Locality.ZONE_VARIABLE, Locality.NODE_VARIABLE);
+                    break;
+                }
+            }
+        }
+    }
+
+    private Picker buildPicker(PickerInstance instance, PickableView view) {
         try {
-            return pickers.newPicker(view);
+            return instance.newPicker(view);
         } catch (RuntimeException e) {
-            log.error("{}: picker {} failed to build over {}", service, pickers, view, e);
+            log.error("{}: picker {} failed to build over {}", service, instance, view, e);
             return request -> {
                 NoEndpointException failure = view.noEndpoint(NoEndpointException.Reason.PICKER_FAILED,
-                        "picker " + pickers + " of service " + service + " failed to build: " + e);
+                        "picker " + instance + " of service " + service + " failed to build: " + e);
                 failure.initCause(e);
                 throw failure;
             };
@@ -467,9 +542,14 @@ public final class LoadBalancer implements AutoCloseable {
         private final int pickable;
         private final boolean panic;
         private final Throwable lastResolutionError;
+        private final String locality;
+        private final String routing;
+        private final String routingReason;
+        private final String trafficDistribution;
 
         Status(String service, String resolver, boolean resolved, boolean closed, long version, int known, int ready,
-               int terminating, int ejected, int pickable, boolean panic, Throwable lastResolutionError) {
+               int terminating, int ejected, int pickable, boolean panic, Throwable lastResolutionError,
+               String locality, String routing, String routingReason, String trafficDistribution) {
             this.service = service;
             this.resolver = resolver;
             this.resolved = resolved;
@@ -482,6 +562,10 @@ public final class LoadBalancer implements AutoCloseable {
             this.pickable = pickable;
             this.panic = panic;
             this.lastResolutionError = lastResolutionError;
+            this.locality = locality;
+            this.routing = routing;
+            this.routingReason = routingReason;
+            this.trafficDistribution = trafficDistribution;
         }
 
         public String service() {
@@ -541,12 +625,33 @@ public final class LoadBalancer implements AutoCloseable {
             return lastResolutionError;
         }
 
+        /** Where this client runs: {@code zone a, node n1}, or {@code unknown}. */
+        public String locality() {
+            return locality;
+        }
+
+        /** The topology rule in force: {@code zone a}, {@code zone a, 25% spilled}, {@code node n1} or {@code cluster}. */
+        public String routing() {
+            return routing;
+        }
+
+        /** Why that rule is in force. */
+        public String routingReason() {
+            return routingReason;
+        }
+
+        /** The Service's {@code spec.trafficDistribution} as discovery read it, or {@code null}. */
+        public String trafficDistribution() {
+            return trafficDistribution;
+        }
+
         @Override
         public String toString() {
             return "service " + service + " (" + resolver + "): " + (closed ? "closed, " : "")
                     + (resolved ? "v" + version + ", " : "not resolved, ")
                     + known + " known, " + ready + " ready, " + terminating + " terminating, " + ejected + " ejected, "
                     + pickable + " pickable" + (panic ? ", PANIC" : "")
+                    + (routing.equals("cluster") || routing.equals("none") ? "" : ", routing " + routing)
                     + (lastResolutionError == null ? "" : ", last error: " + lastResolutionError);
         }
     }
@@ -563,9 +668,11 @@ public final class LoadBalancer implements AutoCloseable {
         final int ejected;
         final int pickableCount;
         final boolean panic;
+        /** {@code null} before the first state with candidates. */
+        final Routing routing;
 
         State(EndpointSet set, boolean resolved, Picker picker, PickableView pickable, List<Endpoint> candidates,
-              int ejected, int pickableCount, boolean panic) {
+              int ejected, int pickableCount, boolean panic, Routing routing) {
             this.set = set;
             this.resolved = resolved;
             this.picker = picker;
@@ -574,6 +681,7 @@ public final class LoadBalancer implements AutoCloseable {
             this.ejected = ejected;
             this.pickableCount = pickableCount;
             this.panic = panic;
+            this.routing = routing;
         }
 
         Endpoint pickPinned(PickRequest request, Pinning pinning) {
@@ -593,7 +701,7 @@ public final class LoadBalancer implements AutoCloseable {
                 throw new NoEndpointException(lb.service, reason, message + (error == null ? "" : " (last error: "
                         + error.getMessage() + ")"), set.size(), set.readyCount(), ejected, error);
             };
-            return new State(set, true, fails, null, List.of(), ejected, 0, false);
+            return new State(set, true, fails, null, List.of(), ejected, 0, false, null);
         }
 
         static State unresolved(LoadBalancer lb) {
@@ -604,14 +712,14 @@ public final class LoadBalancer implements AutoCloseable {
                                 + " has not resolved" + (error == null ? "" : " (last error: " + error + ")"),
                         0, 0, 0, error);
             };
-            return new State(EndpointSet.empty(), false, fails, null, List.of(), 0, 0, false);
+            return new State(EndpointSet.empty(), false, fails, null, List.of(), 0, 0, false, null);
         }
 
         static State closed(LoadBalancer lb) {
             Picker fails = request -> {
                 throw lb.closedException();
             };
-            return new State(EndpointSet.empty(), false, fails, null, List.of(), 0, 0, false);
+            return new State(EndpointSet.empty(), false, fails, null, List.of(), 0, 0, false, null);
         }
     }
 

@@ -10,6 +10,7 @@ import dev.podlb.core.pick.PickerPolicy;
 import dev.podlb.core.pick.Pickers;
 import dev.podlb.core.pick.WhenPinUnavailable;
 import dev.podlb.core.time.Scheduler;
+import dev.podlb.core.topology.TopologyPolicy;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -32,7 +33,8 @@ public final class LoadBalancerBuilder {
     private String target;
     private Resolver resolver;
     private Discovery discovery = Discovery.defaults();
-    private PickerPolicy picker = Pickers.roundRobin();
+    PickerPolicy picker = Pickers.roundRobin();
+    TopologyPolicy topology = TopologyPolicy.defaults();
     WhenPinUnavailable whenPinUnavailable = WhenPinUnavailable.FAIL;
     EjectionPolicy ejection = EjectionPolicy.defaults();
     Scheduler scheduler = Scheduler.system();
@@ -75,6 +77,17 @@ public final class LoadBalancerBuilder {
     /** How an endpoint is chosen. Default: {@link Pickers#roundRobin()}. */
     public LoadBalancerBuilder picker(PickerPolicy picker) {
         this.picker = picker;
+        return this;
+    }
+
+    /**
+     * How calls stay close to the client: Kubernetes' topology hints followed as kube-proxy follows
+     * them, and spill-over to other zones when the local pods run short. Default:
+     * {@link TopologyPolicy#defaults()}, the client's place from {@code PODLB_ZONE} and
+     * {@code PODLB_NODE}; without hints, or without a known place, every pod is used.
+     */
+    public LoadBalancerBuilder topology(TopologyPolicy topology) {
+        this.topology = topology;
         return this;
     }
 
@@ -139,6 +152,7 @@ public final class LoadBalancerBuilder {
         require("listener", listener);
         require("discovery", discovery);
         require("picker", picker);
+        require("topology", topology);
         if (coalesce == null || coalesce.isNegative()) {
             throw new IllegalArgumentException("load balancer for service " + service + ": coalesceUpdates is "
                     + coalesce + "; expected zero or a positive duration such as 50ms");

@@ -32,13 +32,15 @@ public final class KubernetesDiscovery implements ResolverFactory {
     private final boolean ownsClient;
     private final Duration freshnessCheck;
     private final Scheduler scheduler;
+    private final boolean readServices;
     /** Where the resolvers' freshness checks, which wait on the API server, run. */
     private final ExecutorService checks = Executors.singleIdleThread("k8s-check");
     private KubernetesClient client;
     private int resolvers;
 
     private KubernetesDiscovery(Supplier<KubernetesClient> clientSupplier, boolean ownsClient, Duration freshnessCheck,
-                                Scheduler scheduler) {
+                                Scheduler scheduler, boolean readServices) {
+        this.readServices = readServices;
         this.clientSupplier = clientSupplier;
         this.ownsClient = ownsClient;
         this.freshnessCheck = Durations.requirePositive("Kubernetes freshnessCheck", freshnessCheck, "30s");
@@ -48,13 +50,13 @@ public final class KubernetesDiscovery implements ResolverFactory {
     /** Uses the application's client, and leaves it open. */
     public static KubernetesDiscovery using(KubernetesClient client) {
         Objects.requireNonNull(client, "Kubernetes client");
-        return new KubernetesDiscovery(() -> client, false, DEFAULT_FRESHNESS_CHECK, Scheduler.system());
+        return new KubernetesDiscovery(() -> client, false, DEFAULT_FRESHNESS_CHECK, Scheduler.system(), true);
     }
 
     /** Creates its own client from the service account or the kubeconfig, while resolvers use it. */
     public static KubernetesDiscovery fromEnvironment() {
         return new KubernetesDiscovery(() -> new KubernetesClientBuilder().build(), true, DEFAULT_FRESHNESS_CHECK,
-                Scheduler.system());
+                Scheduler.system(), true);
     }
 
     /**
@@ -63,12 +65,21 @@ public final class KubernetesDiscovery implements ResolverFactory {
      * Default: {@link #DEFAULT_FRESHNESS_CHECK}.
      */
     public KubernetesDiscovery withFreshnessCheck(Duration every) {
-        return new KubernetesDiscovery(clientSupplier, ownsClient, every, scheduler);
+        return new KubernetesDiscovery(clientSupplier, ownsClient, every, scheduler, readServices);
+    }
+
+    /**
+     * Whether each resolver also watches its Service object, for its {@code spec.trafficDistribution}
+     * (shown in status; routing follows the EndpointSlices' hints either way). Default true; it needs
+     * get, list and watch on services, and a denial is logged once and tolerated.
+     */
+    public KubernetesDiscovery readingServices(boolean read) {
+        return new KubernetesDiscovery(clientSupplier, ownsClient, freshnessCheck, scheduler, read);
     }
 
     /** Time and delayed work for the freshness checks; a {@link dev.podlb.core.time.ManualScheduler} in tests. */
     public KubernetesDiscovery withScheduler(Scheduler scheduler) {
-        return new KubernetesDiscovery(clientSupplier, ownsClient, freshnessCheck, scheduler);
+        return new KubernetesDiscovery(clientSupplier, ownsClient, freshnessCheck, scheduler, readServices);
     }
 
     @Override
@@ -78,7 +89,13 @@ public final class KubernetesDiscovery implements ResolverFactory {
             client = clientSupplier.get();
         }
         resolvers++;
-        return new KubernetesResolver(parsed, client, freshnessCheck, scheduler, checks, this::resolverClosed);
+        try {
+            return new KubernetesResolver(parsed, client, freshnessCheck, scheduler, checks, this::resolverClosed,
+                    readServices);
+        } catch (RuntimeException | Error e) {
+            resolverClosed(); // a client this discovery created is not left open for a resolver that never ran
+            throw e;
+        }
     }
 
     private void resolverClosed() {

@@ -64,21 +64,23 @@ final class KubernetesResolver extends PublishingResolver {
     private final WatchFreshness freshness = new WatchFreshness();
     /** The informer whose events count; set before it starts, so that its first events find it. */
     private volatile SharedIndexInformer<EndpointSlice> informer;
+    /** The Service's traffic distribution, when read; {@code null} when services are not read. */
+    private final ServiceWatch service;
     private Scheduler.Cancellable nextCheck;
     private boolean closed;
     private boolean failing;
     private String lastSkipped = "";
 
     KubernetesResolver(KubernetesTarget target, KubernetesClient client, Duration freshnessCheck, Scheduler scheduler,
-                       Executor checks, Runnable onClose) {
-        this(target, client, freshnessCheck, scheduler, checks, onClose, INFORMER);
+                       Executor checks, Runnable onClose, boolean readService) {
+        this(target, client, freshnessCheck, scheduler, checks, onClose, INFORMER, readService);
     }
 
     /** With {@code informers} making each informer from the Service's slices: tests wrap the real ones. */
     KubernetesResolver(KubernetesTarget target, KubernetesClient client, Duration freshnessCheck, Scheduler scheduler,
                        Executor checks, Runnable onClose,
                        Function<FilterWatchListDeletable<EndpointSlice, EndpointSliceList, Resource<EndpointSlice>>,
-                               SharedIndexInformer<EndpointSlice>> informers) {
+                               SharedIndexInformer<EndpointSlice>> informers, boolean readService) {
         this.checks = checks;
         this.target = target;
         this.client = client;
@@ -90,6 +92,8 @@ final class KubernetesResolver extends PublishingResolver {
         this.sliceEndpoints = new SliceEndpoints(target);
         SharedIndexInformer<EndpointSlice> first = newInformer();
         this.informer = first;
+        this.service = readService
+                ? new ServiceWatch(client, namespace, target.service(), target.toString(), () -> rebuild(informer)) : null;
         start(first);
         scheduleFreshnessCheck();
     }
@@ -219,6 +223,9 @@ final class KubernetesResolver extends PublishingResolver {
                 nextCheck.cancel();
             }
         }
+        if (service != null) {
+            service.close();
+        }
         SharedIndexInformer<EndpointSlice> informer = this.informer;
         informer.stop();
         try {
@@ -268,7 +275,8 @@ final class KubernetesResolver extends PublishingResolver {
                 log.warn("{}: left out: {}", target, skippedText);
             }
         }
-        publish(EndpointSet.of(0, read.endpoints));
+        publish(EndpointSet.of(0, read.endpoints).withTrafficDistribution(service == null ? null
+                : service.trafficDistribution()));
     }
 
     private void watchFailed(Throwable error) {

@@ -4,6 +4,9 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.Readiness;
 import dev.podlb.core.internal.InetAddresses;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointHints;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.net.InetAddress;
@@ -88,6 +91,8 @@ final class SliceEndpoints {
                             .nodeName(e.getNodeName())
                             .zone(e.getZone())
                             .readiness(readiness)
+                            .zoneHints(zoneHints(e.getHints()))
+                            .nodeHints(nodeHints(e.getHints()))
                             .build());
                 } catch (IllegalArgumentException bad) {
                     skipped.add("slice " + sliceName + " address \"" + address + "\": " + bad.getMessage());
@@ -95,6 +100,30 @@ final class SliceEndpoints {
             }
         }
         return new Read(version, List.copyOf(endpoints), List.copyOf(skipped));
+    }
+
+    private static List<String> zoneHints(EndpointHints hints) {
+        List<String> zones = new ArrayList<>();
+        if (hints != null && hints.getForZones() != null) {
+            for (ForZone zone : hints.getForZones()) {
+                if (zone != null) {
+                    zones.add(zone.getName());
+                }
+            }
+        }
+        return zones;
+    }
+
+    private static List<String> nodeHints(EndpointHints hints) {
+        List<String> nodes = new ArrayList<>();
+        if (hints != null && hints.getForNodes() != null) {
+            for (ForNode node : hints.getForNodes()) {
+                if (node != null) {
+                    nodes.add(node.getName());
+                }
+            }
+        }
+        return nodes;
     }
 
     /**

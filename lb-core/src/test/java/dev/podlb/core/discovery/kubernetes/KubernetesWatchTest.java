@@ -51,7 +51,7 @@ class KubernetesWatchTest {
     }
 
     private KubernetesResolver resolver(ControlledInformers informers) {
-        resolver = new KubernetesResolver(TARGET, client, Duration.ofSeconds(1), clock, Runnable::run, () -> {}, informers);
+        resolver = new KubernetesResolver(TARGET, client, Duration.ofSeconds(1), clock, Runnable::run, () -> {}, informers, false);
         resolver.subscribe(new Resolver.Listener() {
             @Override
             public void onEndpoints(EndpointSet set) {

@@ -1,0 +1,217 @@
+package dev.podlb.core.internal;
+
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.EndpointSet;
+import dev.podlb.core.pick.Picker;
+import dev.podlb.core.topology.Locality;
+import dev.podlb.core.topology.TopologyPolicy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Where a load balancer's calls go by topology: which healthy candidates are local (same node or
+ * zone, by Kubernetes' rules) and what share of the calls they take. Computed on the serial
+ * context for every state; immutable.
+ *
+ * <p>The rule follows kube-proxy's {@code topologyModeFromHints} and {@code CategorizeEndpoints}:
+ * only ready endpoints count; node hints are used when every ready endpoint has one and one names
+ * this node, else zone hints under the same all-or-nothing rule, else the whole service; with no
+ * endpoint ready, the terminating ones serve wherever they are. Spill-over, beyond kube-proxy, is
+ * described in {@link TopologyPolicy}.
+ */
+public final class Routing {
+    /** The rule in force. */
+    public enum Rule { CLUSTER, ZONE, NODE }
+
+    private static final int SCALE = 1 << 16;
+
+    private final Rule rule;
+    private final String place;
+    private final String reason;
+    private final List<Endpoint> local;
+    private final List<Endpoint> remote;
+    private final double localShare;
+
+    private Routing(Rule rule, String place, String reason, List<Endpoint> local, List<Endpoint> remote,
+                    double localShare) {
+        this.rule = rule;
+        this.place = place;
+        this.reason = reason;
+        this.local = local;
+        this.remote = remote;
+        this.localShare = localShare;
+    }
+
+    /** Every healthy candidate, for {@code reason}. */
+    public static Routing cluster(List<Endpoint> healthy, String reason) {
+        return new Routing(Rule.CLUSTER, null, reason, healthy, List.of(), 1);
+    }
+
+    /**
+     * The routing of a state.
+     *
+     * @param set        what discovery returned (for the expected local share: hinted endpoints in any state)
+     * @param candidates the ready endpoints, or when none is ready the terminating ones
+     * @param healthy    the candidates not ejected, never empty
+     */
+    public static Routing of(TopologyPolicy policy, EndpointSet set, List<Endpoint> candidates, List<Endpoint> healthy) {
+        Locality here = policy.locality();
+        if (here.isUnknown()) {
+            return cluster(healthy, "the client's zone and node are unknown (" + Locality.ZONE_VARIABLE + ", "
+                    + Locality.NODE_VARIABLE + ")");
+        }
+        if (set.readyCount() == 0) {
+            return cluster(healthy, "no endpoint is ready: the terminating ones serve, wherever they are");
+        }
+        Function<Endpoint, Set<String>> zoneHints = e -> !e.zoneHints().isEmpty() || !policy.preferSameZone()
+                || e.zone().isEmpty() ? e.zoneHints() : Set.of(e.zone().get());
+        String node = here.node().orElse(null);
+        String zone = here.zone().orElse(null);
+        if (node != null && allHinted(candidates, Endpoint::nodeHints) && anyHintedFor(candidates, Endpoint::nodeHints, node)) {
+            return local(Rule.NODE, node, policy, set, candidates, healthy, Endpoint::nodeHints);
+        }
+        if (zone != null && allHinted(candidates, zoneHints) && anyHintedFor(candidates, zoneHints, zone)) {
+            return local(Rule.ZONE, zone, policy, set, candidates, healthy, zoneHints);
+        }
+        return cluster(healthy, whyNoZone(candidates, zoneHints, zone));
+    }
+
+    private static String whyNoZone(List<Endpoint> candidates, Function<Endpoint, Set<String>> hints, String zone) {
+        int unhinted = 0;
+        for (Endpoint e : candidates) {
+            if (hints.apply(e).isEmpty()) {
+                unhinted++;
+            }
+        }
+        if (unhinted == candidates.size()) {
+            return "no ready endpoint has a zone hint";
+        }
+        if (unhinted > 0) {
+            return unhinted + " of " + candidates.size() + " ready endpoints have no zone hint (hints are used only"
+                    + " when every ready endpoint has one)";
+        }
+        return zone == null ? "the client's zone is unknown (" + Locality.ZONE_VARIABLE + ")"
+                : "no ready endpoint is hinted for zone " + zone;
+    }
+
+    private static boolean allHinted(List<Endpoint> candidates, Function<Endpoint, Set<String>> hints) {
+        for (Endpoint e : candidates) {
+            if (hints.apply(e).isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean anyHintedFor(List<Endpoint> endpoints, Function<Endpoint, Set<String>> hints, String place) {
+        for (Endpoint e : endpoints) {
+            if (hints.apply(e).contains(place)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Routing local(Rule rule, String place, TopologyPolicy policy, EndpointSet set,
+                                 List<Endpoint> candidates, List<Endpoint> healthy,
+                                 Function<Endpoint, Set<String>> hints) {
+        List<Endpoint> healthyLocal = new ArrayList<>();
+        List<Endpoint> healthyRemote = new ArrayList<>();
+        for (Endpoint e : healthy) {
+            (hints.apply(e).contains(place) ? healthyLocal : healthyRemote).add(e);
+        }
+        String where = rule.name().toLowerCase(Locale.ROOT) + " " + place;
+        if (!policy.spillOver()) {
+            if (healthyLocal.isEmpty()) {
+                List<Endpoint> localCandidates = new ArrayList<>();
+                for (Endpoint e : candidates) {
+                    if (hints.apply(e).contains(place)) {
+                        localCandidates.add(e);
+                    }
+                }
+                return new Routing(rule, place, "every endpoint hinted for " + where + " is ejected and spill-over is"
+                        + " off: the ejected ones serve", localCandidates, List.of(), 1);
+            }
+            return new Routing(rule, place, "every ready endpoint is hinted; " + healthyLocal.size() + " for " + where,
+                    healthyLocal, List.of(), 1);
+        }
+        int hinted = 0;
+        int hintedHere = 0;
+        for (Endpoint e : set.endpoints()) {
+            Set<String> h = hints.apply(e);
+            if (!h.isEmpty()) {
+                hinted++;
+                if (h.contains(place)) {
+                    hintedHere++;
+                }
+            }
+        }
+        double expected = hinted == 0 ? 1 : (double) hintedHere / hinted;
+        double share = (double) healthyLocal.size() / healthy.size();
+        if (healthyRemote.isEmpty() || share >= expected * policy.spillOverThreshold()) {
+            return new Routing(rule, place, String.format(Locale.ROOT, "%d healthy endpoints for %s carry their share"
+                    + " (%.0f%% of healthy, %.0f%% expected)", healthyLocal.size(), where, share * 100, expected * 100),
+                    healthyLocal, List.of(), 1);
+        }
+        double localShare = healthyLocal.isEmpty() ? 0 : share / expected;
+        return new Routing(rule, place, String.format(Locale.ROOT, "%s is short: %d healthy endpoints are %.0f%% of"
+                        + " the healthy, against %.0f%% expected; %.0f%% of calls spill to %d endpoints elsewhere",
+                where, healthyLocal.size(), share * 100, expected * 100, (1 - localShare) * 100, healthyRemote.size()),
+                healthyLocal, healthyRemote, localShare);
+    }
+
+    public Rule rule() {
+        return rule;
+    }
+
+    /** The endpoints that take the local share; every healthy candidate under {@link Rule#CLUSTER}. */
+    public List<Endpoint> local() {
+        return local;
+    }
+
+    /** The endpoints that take the spilled share; empty when nothing spills. */
+    public List<Endpoint> remote() {
+        return remote;
+    }
+
+    /** The share of calls that stay local, 0 to 1. */
+    public double localShare() {
+        return localShare;
+    }
+
+    /** {@link #localShare} out of 65,536, for a draw of 16 random bits. */
+    int localThreshold() {
+        return (int) Math.round(localShare * SCALE);
+    }
+
+    public boolean spills() {
+        return !remote.isEmpty() && localShare < 1;
+    }
+
+    /** A picker sending {@link #localShare} of the calls to {@code local}'s picks and the rest to {@code remote}'s. */
+    public Picker split(Picker localPicker, Picker remotePicker) {
+        return new ZoneSplitPicker(localPicker, remotePicker, localThreshold());
+    }
+
+    /** Why this rule is in force, for status and logs. */
+    public String reason() {
+        return reason;
+    }
+
+    /** {@code zone a}, {@code zone a, 25% spilled}, {@code node n1} or {@code cluster}. */
+    public String describe() {
+        if (rule == Rule.CLUSTER) {
+            return "cluster";
+        }
+        String where = rule.name().toLowerCase(Locale.ROOT) + " " + place;
+        return spills() ? String.format(Locale.ROOT, "%s, %.0f%% spilled", where, (1 - localShare) * 100) : where;
+    }
+
+    @Override
+    public String toString() {
+        return describe() + " (" + reason + ")";
+    }
+}
