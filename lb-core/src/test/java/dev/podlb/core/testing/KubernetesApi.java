@@ -63,11 +63,15 @@ public final class KubernetesApi {
         return FORBIDDEN_ANSWERS.get();
     }
 
-    /** Deletes every EndpointSlice, so that a test starts from an empty cluster. */
+    /** Deletes every EndpointSlice and Service, so that a test starts from an empty cluster. */
     public static void clear() {
         for (EndpointSlice slice : client().discovery().v1().endpointSlices().inAnyNamespace().list().getItems()) {
             client().discovery().v1().endpointSlices().inNamespace(slice.getMetadata().getNamespace())
                     .withName(slice.getMetadata().getName()).delete();
+        }
+        for (io.fabric8.kubernetes.api.model.Service service : client().services().inAnyNamespace().list().getItems()) {
+            client().services().inNamespace(service.getMetadata().getNamespace()).withName(service.getMetadata().getName())
+                    .delete();
         }
     }
 

@@ -96,6 +96,34 @@ class KubernetesResolverTest {
     }
 
     @Test
+    void topologyHintsAndTheServicesTrafficDistributionReachTheLoadBalancer() {
+        EndpointSlice hinted = new EndpointSliceBuilder(slice("backend-v4", "IPv4", "http", 8080,
+                "10.0.0.1/pod-a/true/true/false", "10.0.0.2/pod-b/true/true/false")).build();
+        hinted.getEndpoints().get(0).setHints(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointHintsBuilder()
+                .addNewForZone("zone-a").addNewForNode("node-pod-a").build());
+        hinted.getEndpoints().get(1).setHints(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointHintsBuilder()
+                .addNewForZone("zone-b").build());
+        apply(hinted);
+        client.services().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                .withNewMetadata().withName("backend").withNamespace("default").endMetadata()
+                .withNewSpec().withTrafficDistribution("PreferSameZone").addNewPort().withName("http").withPort(80)
+                .endPort().endSpec().build()).create();
+
+        LoadBalancer lb = balancer("k8s:///backend.default:http").awaitReady(WAIT);
+        waiting().until(() -> "PreferSameZone".equals(lb.status().trafficDistribution()));
+        Endpoint a = lb.endpoints().lookup("10.0.0.1:8080").get(0);
+        assertThat(a.zoneHints()).containsExactly("zone-a");
+        assertThat(a.nodeHints()).containsExactly("node-pod-a");
+        assertThat(lb.endpoints().lookup("10.0.0.2:8080").get(0).zoneHints()).containsExactly("zone-b");
+
+        client.services().inNamespace("default").withName("backend").edit(s -> {
+            s.getSpec().setTrafficDistribution(null);
+            return s;
+        });
+        waiting().until(() -> lb.status().trafficDistribution() == null);
+    }
+
+    @Test
     void allSlicesOfTheServiceMergeIntoOneSetWithPodNodeAndZone() {
         apply(slice("backend-v4", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/false", "10.0.0.2/pod-b/true/true/false"));
         apply(slice("backend-v6", "IPv6", "http", 8080, "fd00::3/pod-c/true/true/false"));
