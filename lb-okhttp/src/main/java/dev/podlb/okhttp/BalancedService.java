@@ -129,6 +129,7 @@ public final class BalancedService {
         private Scheduler scheduler = Scheduler.system();
         private EjectionPolicy ejection;
         private Consumer<LoadBalancerBuilder> customizer = lb -> {};
+        private boolean customized;
 
         private Builder(String host) {
             this.host = host == null ? null : host.toLowerCase(Locale.ROOT);
@@ -195,12 +196,20 @@ public final class BalancedService {
             return this;
         }
 
-        /** Response codes retried on another pod, for requests that may be sent twice. Default: none. */
+        /**
+         * Response codes retried on another pod, for requests that may be sent twice: any 5xx, and
+         * 408, 425 and 429, the 4xx answers another pod may not give. Default: none.
+         */
         public Builder retryOnStatus(int... statuses) {
             for (int status : statuses) {
                 if (status < 100 || status > 599) {
                     throw new IllegalArgumentException("retry status " + status + " of service " + host
                             + " is not an HTTP status; expected 100 to 599, such as 503");
+                }
+                if (status < 500 && status != 408 && status != 425 && status != 429) {
+                    throw new IllegalArgumentException("retry status " + status + " of service " + host
+                            + " is not retried: another pod would answer it alike; expected a 5xx, 408, 425 or 429,"
+                            + " such as 503");
                 }
                 retryStatuses.add(status);
             }
@@ -273,7 +282,8 @@ public final class BalancedService {
 
         /** Any other load balancer setting (pin fallback…); applied last, so it overrides those above. */
         public Builder customize(Consumer<LoadBalancerBuilder> customizer) {
-            this.customizer = Objects.requireNonNull(customizer, "customizer");
+            this.customizer = this.customizer.andThen(Objects.requireNonNull(customizer, "customizer"));
+            this.customized = true;
             return this;
         }
 
@@ -286,6 +296,12 @@ public final class BalancedService {
                 throw new IllegalArgumentException("balanced service " + host + " has "
                         + (target == null ? "neither a target nor a load balancer" : "both a target and a load balancer")
                         + "; expected exactly one, such as .target(\"dns:///" + host + ":8080\")");
+            }
+            if (loadBalancer != null && (picker != null || ejection != null || customized)) {
+                throw new IllegalArgumentException("balanced service " + host + " is given its own load balancer and"
+                        + " also " + (picker != null ? "a picker" : ejection != null ? "an ejection policy"
+                        : "a load balancer customizer") + ", which only a load balancer podlb builds would use;"
+                        + " expected those settings on the LoadBalancer you give, or a target instead");
             }
             if (maxAttempts < 1 || maxAttempts > 10) {
                 throw new IllegalArgumentException("maxAttempts of service " + host + " is " + maxAttempts

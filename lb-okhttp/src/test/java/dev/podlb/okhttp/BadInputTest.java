@@ -49,6 +49,27 @@ class BadInputTest {
     }
 
     @Test
+    void settingsAServiceWouldIgnoreAreRefusedNamingThem() {
+        try (dev.podlb.core.LoadBalancer own = dev.podlb.core.LoadBalancer.builder("backend")
+                .target("static:///127.0.0.2:8080").build()) {
+            assertThatThrownBy(() -> BalancedService.builder(HOST).loadBalancer(own)
+                    .picker(dev.podlb.core.pick.Pickers.sticky()).build())
+                    .hasMessageStartingWith("balanced service " + HOST + " is given its own load balancer and also a"
+                            + " picker, which only a load balancer podlb builds would use");
+            assertThatThrownBy(() -> BalancedService.builder(HOST).loadBalancer(own)
+                    .ejection(dev.podlb.core.health.EjectionPolicy.disabled()).build())
+                    .hasMessageContaining("also an ejection policy");
+            assertThatThrownBy(() -> BalancedService.builder(HOST).loadBalancer(own).customize(lb -> {}).build())
+                    .hasMessageContaining("also a load balancer customizer");
+        }
+        assertThatThrownBy(() -> BalancedService.builder(HOST).retryOnStatus(200))
+                .hasMessage("retry status 200 of service " + HOST + " is not retried: another pod would answer it alike;"
+                        + " expected a 5xx, 408, 425 or 429, such as 503");
+        assertThatThrownBy(() -> BalancedService.builder(HOST).retryOnStatus(404)).hasMessageContaining("status 404");
+        BalancedService.builder(HOST).target("static:///127.0.0.2:8080").retryOnStatus(503, 429, 408).build();
+    }
+
+    @Test
     void hugeAndNumerousSessionCookiesStayWithinTheAffinityMemorysMaximum() throws IOException {
         AffinityMemory memory = AffinityMemory.builder().maximumSize(1_000).build();
         AtomicInteger session = new AtomicInteger();

@@ -61,7 +61,10 @@ public final class Discovery implements AutoCloseable {
         switch (parsed.scheme()) {
             case "dns" -> DnsTarget.parse(parsed);
             case "k8s" -> KubernetesTarget.parse(parsed);
-            default -> StaticResolver.forTarget(parsed);
+            case "static" -> StaticResolver.forTarget(parsed);
+            default -> {
+                // A scheme of the application's: its resolver factory checks it when it is opened.
+            }
         }
         return parsed;
     }
@@ -94,8 +97,13 @@ public final class Discovery implements AutoCloseable {
     }
 
     private ResolverFactory factory(Target target) {
-        // Every scheme Target.parse accepts has a factory: the builder starts with one for each.
-        return factories.computeIfAbsent(target.scheme(), scheme -> factorySuppliers.get(scheme).get());
+        Supplier<ResolverFactory> supplier = factorySuppliers.get(target.scheme());
+        if (supplier == null) {
+            throw new IllegalArgumentException("target \"" + target + "\" has unknown scheme \"" + target.scheme()
+                    + "\"; expected one of " + String.join(", ", new java.util.TreeSet<>(factorySuppliers.keySet()))
+                    + " (Discovery.Builder.scheme(...) registers others)");
+        }
+        return factories.computeIfAbsent(target.scheme(), scheme -> supplier.get());
     }
 
     private void release(Shared entry) {
@@ -166,6 +174,29 @@ public final class Discovery implements AutoCloseable {
         public Builder kubernetes(ResolverFactory kubernetes) {
             Objects.requireNonNull(kubernetes, "Kubernetes resolver factory");
             factories.put("k8s", () -> kubernetes);
+            return this;
+        }
+
+        /**
+         * Resolves targets of another scheme, {@code scheme:///...}, with the application's own
+         * factory: a service registry, a file, a control plane.
+         *
+         * <pre>{@code
+         * Discovery.builder().scheme("consul", target -> new ConsulResolver(target.path())).build();
+         * }</pre>
+         */
+        public Builder scheme(String scheme, ResolverFactory factory) {
+            Objects.requireNonNull(factory, "resolver factory");
+            String name = scheme == null ? "" : scheme.toLowerCase(java.util.Locale.ROOT);
+            if (!Target.isSchemeName(name)) {
+                throw new IllegalArgumentException("discovery scheme \"" + scheme + "\" is not a scheme name; expected a"
+                        + " letter then letters, digits, +, - or ., such as consul");
+            }
+            if (Target.SCHEMES.contains(name)) {
+                throw new IllegalArgumentException("discovery scheme " + name + " is podlb's own; expected another name,"
+                        + " or .dns(...) / .kubernetes(...) to configure it");
+            }
+            factories.put(name, () -> factory);
             return this;
         }
 

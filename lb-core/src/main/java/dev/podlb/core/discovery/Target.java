@@ -8,11 +8,12 @@ import java.util.Set;
  * <ul>
  * <li>{@code static:///10.0.0.1:8080,10.0.0.2:8080} — a fixed list;</li>
  * <li>{@code dns:///backend.default.svc.cluster.local:8080} and {@code k8s:///backend.default:http}
- *     — discovery, resolved by their own resolvers.</li>
+ *     — discovery, resolved by their own resolvers;</li>
+ * <li>any scheme an application registers with {@link Discovery.Builder#scheme}.</li>
  * </ul>
  */
 public final class Target {
-    /** The schemes podlb knows. */
+    /** The schemes podlb resolves itself; {@link Discovery.Builder#scheme} adds others. */
     public static final Set<String> SCHEMES = Set.of("static", "dns", "k8s");
 
     private final String text;
@@ -38,11 +39,16 @@ public final class Target {
                     + schemes() + " as scheme:///..., such as static:///10.0.0.1:8080");
         }
         String scheme = trimmed.substring(0, colon).toLowerCase(Locale.ROOT);
-        if (!SCHEMES.contains(scheme)) {
-            throw new IllegalArgumentException("target \"" + text + "\" has unknown scheme \"" + scheme
-                    + "\"; expected one of " + schemes());
+        if (!isSchemeName(scheme)) {
+            throw new IllegalArgumentException("target \"" + text + "\" has scheme \"" + scheme
+                    + "\", which is not a scheme name; expected a letter then letters, digits, +, - or ., such as "
+                    + schemes());
         }
         String rest = trimmed.substring(colon + 1);
+        if (!SCHEMES.contains(scheme) && !rest.startsWith("///")) {
+            throw new IllegalArgumentException("target \"" + text + "\" has unknown scheme \"" + scheme
+                    + "\"; expected one of " + schemes() + " (or one registered with Discovery.Builder.scheme)");
+        }
         if (!rest.startsWith("///")) {
             throw new IllegalArgumentException("target \"" + text + "\" does not start with " + scheme
                     + ":///; expected " + scheme + ":///" + example(scheme) + " (three slashes: the authority is empty)");
@@ -55,7 +61,16 @@ public final class Target {
         return new Target(trimmed, scheme, path);
     }
 
-    /** {@code static}, {@code dns} or {@code k8s}. */
+    /** A URI scheme name (RFC 3986): a letter, then letters, digits, {@code +}, {@code -} or {@code .}. */
+    static boolean isSchemeName(String scheme) {
+        if (scheme.isEmpty() || !Character.isLetter(scheme.charAt(0))) {
+            return false;
+        }
+        return scheme.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-'
+                || c == '.');
+    }
+
+    /** {@code static}, {@code dns}, {@code k8s}, or a scheme an application registered. */
     public String scheme() {
         return scheme;
     }
@@ -72,8 +87,10 @@ public final class Target {
                 return "10.0.0.1:8080,10.0.0.2:8080";
             case "dns":
                 return "backend.default.svc.cluster.local:8080";
-            default:
+            case "k8s":
                 return "backend.default:http";
+            default:
+                return "<what the " + scheme + " resolver reads>";
         }
     }
 

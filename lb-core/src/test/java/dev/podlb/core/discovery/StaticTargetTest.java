@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.podlb.core.Endpoint;
+import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.EndpointSet;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,18 @@ class StaticTargetTest {
     }
 
     @Test
+    void anApplicationCanRegisterADiscoveryScheme() {
+        try (Discovery discovery = Discovery.builder()
+                .scheme("inventory", target -> StaticResolver.of(Endpoint.of("10.9.0." + target.path(), 8080))).build();
+             LoadBalancer lb = LoadBalancer.builder("backend").target("inventory:///7").discovery(discovery).build()) {
+            assertThat(lb.pick().authority()).isEqualTo("10.9.0.7:8080");
+        }
+        assertThatThrownBy(() -> Discovery.builder().scheme("dns", target -> null))
+                .hasMessage("discovery scheme dns is podlb's own; expected another name, or .dns(...) / .kubernetes(...)"
+                        + " to configure it");
+    }
+
+    @Test
     void aStaticTargetListsIpv4AndBracketedIpv6Addresses() {
         StaticResolver resolver = StaticResolver.forTarget("static:///10.0.0.2:8080, [fd00::1]:9090,10.0.0.1:8080");
         assertThat(authorities(resolver)).containsExactly("10.0.0.1:8080", "10.0.0.2:8080", "[fd00::1]:9090");
@@ -23,9 +36,12 @@ class StaticTargetTest {
     @Test
     void malformedTargetsAreRefusedSayingWhatWasExpected() {
         assertThatThrownBy(() -> Target.parse("backend:8080"))
-                .hasMessage("target \"backend:8080\" has unknown scheme \"backend\"; expected one of static, dns, k8s");
-        assertThatThrownBy(() -> Target.parse("http:///x"))
-                .hasMessage("target \"http:///x\" has unknown scheme \"http\"; expected one of static, dns, k8s");
+                .hasMessage("target \"backend:8080\" has unknown scheme \"backend\"; expected one of static, dns, k8s"
+                        + " (or one registered with Discovery.Builder.scheme)");
+        assertThatThrownBy(() -> LoadBalancer.builder("backend").target("http:///x").build())
+                .hasMessage("load balancer for service backend: target \"http:///x\" has unknown scheme \"http\"; expected"
+                        + " one of dns, k8s, static (Discovery.Builder.scheme(...) registers others)");
+        assertThatThrownBy(() -> Target.parse("1x:///y")).hasMessageContaining("which is not a scheme name");
         assertThatThrownBy(() -> Target.parse("10.0.0.1"))
                 .hasMessageStartingWith("target \"10.0.0.1\" has no scheme; expected one of static, dns, k8s");
         assertThatThrownBy(() -> Target.parse("dns://backend:8080"))
