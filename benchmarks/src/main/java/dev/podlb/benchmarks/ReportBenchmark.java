@@ -23,11 +23,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What telling a load balancer how a call went costs on the request path, beside one shared
- * {@code AtomicInteger} increment (the baseline) and beside what the first release did on every
- * report: a resilience4j circuit breaker's {@code onSuccess} (its locks and event). Every call
- * reports a success on one of 10 pods in turn; with two threads both report on the same pods.
- * {@code attempt} is the interceptor's path: {@code start} (requests in flight) and {@code end}.
+ * What telling a load balancer how a call went costs on the request path, beside two baselines and
+ * beside what the first release did on every report, a resilience4j circuit breaker's
+ * {@code onSuccess} (its locks and event). Every call reports a success on one of 10 pods in turn;
+ * with two threads both report on the same pods. The baselines: {@code baselinePodCounter}
+ * increments an {@code AtomicInteger} of the pod in turn, so that it pays the same rotation as a
+ * report (the comparison the report path is held to); {@code baselineAtomicIncrement} increments
+ * one shared counter. {@code attempt} is the interceptor's path: {@code start} (requests in
+ * flight, the start time) and {@code end} (latency, outcome).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -40,6 +43,7 @@ public class ReportBenchmark {
     @State(Scope.Benchmark)
     public static class Shared {
         final AtomicInteger counter = new AtomicInteger();
+        final AtomicInteger[] podCounters = new AtomicInteger[10];
         LoadBalancer lb;
         Endpoint[] pods;
         final CircuitBreaker breaker = CircuitBreaker.of("first-release", CircuitBreakerConfig.custom()
@@ -50,6 +54,9 @@ public class ReportBenchmark {
         public void setUp() {
             List<Endpoint> list = Peers.podlbEndpoints(Peers.addresses(10));
             pods = list.toArray(new Endpoint[0]);
+            for (int i = 0; i < podCounters.length; i++) {
+                podCounters[i] = new AtomicInteger();
+            }
             lb = Peers.podlbBalancer(list, false);
         }
 
@@ -59,9 +66,22 @@ public class ReportBenchmark {
         }
     }
 
+    /** Each thread's turn through the pods; wrapped with a branch, since a division would cost more than a report. */
     @State(Scope.Thread)
     public static class Turn {
         int next;
+
+        Endpoint next(Endpoint[] pods) {
+            return pods[advance(pods.length)];
+        }
+
+        int advance(int n) {
+            int index = next;
+            if (++next == n) {
+                next = 0;
+            }
+            return index;
+        }
     }
 
     @Benchmark
@@ -70,13 +90,18 @@ public class ReportBenchmark {
     }
 
     @Benchmark
+    public int baselinePodCounter(Shared shared, Turn turn) {
+        return shared.podCounters[turn.advance(shared.podCounters.length)].incrementAndGet();
+    }
+
+    @Benchmark
     public void report(Shared shared, Turn turn) {
-        shared.lb.report(shared.pods[turn.next++ % shared.pods.length], OK);
+        shared.lb.report(turn.next(shared.pods), OK);
     }
 
     @Benchmark
     public void attempt(Shared shared, Turn turn) {
-        shared.lb.start(shared.pods[turn.next++ % shared.pods.length]).end(OK);
+        shared.lb.start(turn.next(shared.pods)).end(OK);
     }
 
     @Benchmark

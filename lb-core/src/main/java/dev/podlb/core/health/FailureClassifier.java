@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * Says which call outcomes count against an endpoint's health. Compose the built-in ones with
- * {@link #or}, or write a lambda.
+ * {@link #or}, or write a lambda. A classifier must be a pure function of the outcome: a load
+ * balancer asks it once per response status, when it is built, and reads the answers from then on.
  *
  * <pre>{@code
  * FailureClassifier.connectionFailures().or(FailureClassifier.statuses(502, 503, 504))

@@ -55,6 +55,8 @@ public final class OutlierDetector {
     private final String service;
     private final EjectionPolicy policy;
     private final FailureClassifier classifier;
+    /** The classifier's verdict on each response status, asked once: a response is then classified by one array read. */
+    private final boolean[] failingStatus = new boolean[600];
     private final int threshold;
     private final Scheduler scheduler;
     private final SerialContext context;
@@ -77,6 +79,9 @@ public final class OutlierDetector {
         this.service = service;
         this.policy = policy;
         this.classifier = policy.failureClassifier();
+        for (int status = 100; status < failingStatus.length; status++) {
+            failingStatus[status] = classifier.isFailure(Outcome.response(status));
+        }
         this.threshold = policy.consecutiveFailures();
         this.scheduler = scheduler;
         this.context = context;
@@ -106,9 +111,11 @@ public final class OutlierDetector {
 
     /** Records how an attempt on {@code pod} ended; any thread, no lock. */
     public void report(PodState pod, Outcome outcome) {
-        if (classifier.isFailure(outcome)) {
+        boolean failure = outcome.kind() == Outcome.Kind.RESPONSE ? failingStatus[outcome.status()]
+                : classifier.isFailure(outcome);
+        if (failure) {
             pod.lastFailure = outcome;
-            int inARow = pod.consecutiveFailures.incrementAndGet();
+            int inARow = pod.addFailure();
             if (pod.onTrial) {
                 context.execute(() -> trialEnded(pod, false));
             } else if (inARow == threshold) {
@@ -118,10 +125,7 @@ public final class OutlierDetector {
                 pod.failureRate.onError(0, TimeUnit.NANOSECONDS, FAILURE);
             }
         } else {
-            // Read before writing: with many threads calling one healthy pod, the line stays shared.
-            if (pod.consecutiveFailures.get() != 0) {
-                pod.consecutiveFailures.set(0);
-            }
+            pod.endFailures();
             if (pod.onTrial) {
                 context.execute(() -> trialEnded(pod, true));
             }
@@ -280,7 +284,7 @@ public final class OutlierDetector {
     }
 
     private void resetDetectors(PodState pod) {
-        pod.consecutiveFailures.set(0);
+        pod.resetFailures();
         if (pod.failureRate != null) {
             pod.failureRate.reset();
         }

@@ -12,22 +12,20 @@ import java.util.function.Function;
  * and the caller falls back to a lookup by address.
  */
 final class PodIndex {
-    static final PodIndex EMPTY = new PodIndex(new Endpoint[1], new PodState[1]);
+    static final PodIndex EMPTY = new PodIndex(new Object[2]);
 
-    private final Endpoint[] keys;
-    private final PodState[] values;
+    /** Key and value side by side ({@code [2i]} the endpoint, {@code [2i + 1]} its state): one cache line per probe. */
+    private final Object[] slots;
     private final int mask;
 
-    private PodIndex(Endpoint[] keys, PodState[] values) {
-        this.keys = keys;
-        this.values = values;
-        this.mask = keys.length - 1;
+    private PodIndex(Object[] slots) {
+        this.slots = slots;
+        this.mask = slots.length / 2 - 1;
     }
 
     static PodIndex of(List<Endpoint> endpoints, Function<Endpoint, PodState> states) {
         int capacity = Integer.highestOneBit(Math.max(1, endpoints.size()) * 2 - 1) * 2;
-        Endpoint[] keys = new Endpoint[capacity];
-        PodState[] values = new PodState[capacity];
+        Object[] slots = new Object[capacity * 2];
         int mask = capacity - 1;
         for (Endpoint e : endpoints) {
             PodState state = states.apply(e);
@@ -35,22 +33,22 @@ final class PodIndex {
                 continue;
             }
             int i = (int) e.identityHash() & mask;
-            while (keys[i] != null) {
+            while (slots[2 * i] != null) {
                 i = (i + 1) & mask;
             }
-            keys[i] = e;
-            values[i] = state;
+            slots[2 * i] = e;
+            slots[2 * i + 1] = state;
         }
-        return new PodIndex(keys, values);
+        return new PodIndex(slots);
     }
 
     /** The state of this endpoint object, or {@code null} when it is not one of the set's. */
     PodState get(Endpoint endpoint) {
         int i = (int) endpoint.identityHash() & mask;
-        Endpoint key;
-        while ((key = keys[i]) != null) {
+        Object key;
+        while ((key = slots[2 * i]) != null) {
             if (key == endpoint) {
-                return values[i];
+                return (PodState) slots[2 * i + 1];
             }
             i = (i + 1) & mask;
         }

@@ -5,14 +5,15 @@ import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One pod of one load balancer, tracked for as long as the pod is in the set (and, when it leaves
  * while ejected, until its ejection ends).
  *
- * <p>Two kinds of fields, kept apart by who writes them. The live figures ({@link #inFlight},
- * {@link #consecutiveFailures}, the latency average, {@link #lastFailure}) are written by request
+ * <p>Two kinds of fields, kept apart by who writes them. The live figures (requests in flight,
+ * failures in a row, the latency average, {@link #lastFailure}) are written by request
  * threads without locks. The ejection state is written only by the load balancer's
  * {@link SerialContext}: {@link #ejected} and {@link #onTrial} are volatile so that the request
  * path and operators read them current; the rest is read and written on that context alone.
@@ -22,8 +23,22 @@ public final class PodState implements EndpointStats {
     private static final double DECAY_NANOS = 10e9;
 
     final InetSocketAddress address;
-    final AtomicInteger inFlight = new AtomicInteger();
-    final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private static final VarHandle IN_FLIGHT;
+    private static final VarHandle FAILURES;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            IN_FLIGHT = lookup.findVarHandle(PodState.class, "inFlight", int.class);
+            FAILURES = lookup.findVarHandle(PodState.class, "consecutiveFailures", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    // Fields of the object itself, not atomics beside it: a report reads them without another pointer to follow.
+    private volatile int inFlight;
+    private volatile int consecutiveFailures;
     /** The failure-rate detector, only when the policy has one (it takes locks and memory). */
     final CircuitBreaker failureRate;
     private volatile long latencyNanos;
@@ -46,7 +61,7 @@ public final class PodState implements EndpointStats {
 
     @Override
     public int inFlight() {
-        return inFlight.get();
+        return inFlight;
     }
 
     @Override
@@ -56,7 +71,24 @@ public final class PodState implements EndpointStats {
 
     @Override
     public int consecutiveFailures() {
-        return consecutiveFailures.get();
+        return consecutiveFailures;
+    }
+
+    /** One more failure in a row; returns how many now. Any thread. */
+    int addFailure() {
+        return (int) FAILURES.getAndAdd(this, 1) + 1;
+    }
+
+    /** A success: the run of failures ends. Read before writing, so that a healthy pod's line stays shared. */
+    void endFailures() {
+        if (consecutiveFailures != 0) {
+            consecutiveFailures = 0;
+        }
+    }
+
+    /** Forgets the run of failures (after a decision about it). */
+    void resetFailures() {
+        consecutiveFailures = 0;
     }
 
     /** Whether the pod is out of rotation now. */
@@ -66,18 +98,18 @@ public final class PodState implements EndpointStats {
 
     /** An attempt starts on this pod. Any thread. */
     public void startAttempt() {
-        inFlight.incrementAndGet();
+        IN_FLIGHT.getAndAdd(this, 1);
     }
 
     /** An attempt on this pod ended after {@code durationNanos}. Any thread. */
     public void endAttempt(long durationNanos, long nowNanos) {
-        inFlight.decrementAndGet();
+        IN_FLIGHT.getAndAdd(this, -1);
         recordLatency(durationNanos, nowNanos);
     }
 
     /** An attempt on this pod was abandoned by the application: it says nothing of the pod. Any thread. */
     public void cancelAttempt() {
-        inFlight.decrementAndGet();
+        IN_FLIGHT.getAndAdd(this, -1);
     }
 
     /**
@@ -99,6 +131,6 @@ public final class PodState implements EndpointStats {
     @Override
     public String toString() {
         return "PodState{" + address + (ejected ? ", ejected" : "") + (onTrial ? ", on trial" : "") + ", in flight "
-                + inFlight.get() + ", " + consecutiveFailures.get() + " failures in a row}";
+                + inFlight + ", " + consecutiveFailures + " failures in a row}";
     }
 }
