@@ -47,10 +47,11 @@ import java.util.concurrent.TimeUnit;
  * never showed because a later write to the same pod came within the same batch (terminating,
  * then gone) counts as arriving with that later state.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.podlb.benchmarks.LargeRollout [round-robin|sticky] [coalesce-ms]</pre>
+ * <pre>java [-Dpodlb.rollout.slices=50] -cp benchmarks/target/benchmarks.jar dev.podlb.benchmarks.LargeRollout [round-robin|sticky] [coalesce-ms]</pre>
  */
 public final class LargeRollout {
-    static final int SLICES = 50;
+    /** 50 slices of 100: 5,000 pods; {@code -Dpodlb.rollout.slices=10} for 1,000. */
+    static final int SLICES = Integer.getInteger("podlb.rollout.slices", 50);
     static final int PER_SLICE = 100;
     private static final String NAMESPACE = "default";
     private static final String SERVICE = "big";
@@ -82,7 +83,7 @@ public final class LargeRollout {
     /** Runs the child API server and one client over it. */
     static Result run(String picker, Duration coalesce) throws Exception {
         String launcher = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(launcher, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+        Process server = new ProcessBuilder(launcher, "-Xmx2g", "-Dpodlb.rollout.slices=" + SLICES, "-cp", System.getProperty("java.class.path"),
                 LargeRollout.class.getName(), "server").redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try (BufferedReader from = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
              PrintWriter to = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8)) {

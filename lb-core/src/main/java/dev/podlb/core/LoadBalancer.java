@@ -91,6 +91,8 @@ public final class LoadBalancer implements AutoCloseable {
     /** The set the current state was built from; {@code null} before the first. */
     private EndpointSet applied;
     private long appliedAtNanos;
+    /** What the last apply cost, in real time: the batching window stretches to twice it. */
+    private long applyCostNanos;
     private Scheduler.Cancellable pendingApply;
     /** Made when calls first spill out of the zone: the other zones' picks keep their own state. */
     private PickerInstance remotePickers;
@@ -325,7 +327,10 @@ public final class LoadBalancer implements AutoCloseable {
         if (pendingApply != null) {
             return; // the waiting apply will take this newest set
         }
-        long wait = applied == null ? 0 : coalesceNanos - (scheduler.nanoTime() - appliedAtNanos);
+        // A set whose rebuild costs more than the window (a sticky table over thousands of pods) waits
+        // twice its cost: under churn, rebuilds then take at most half of a thread.
+        long window = coalesceNanos == 0 ? 0 : Math.max(coalesceNanos, 2 * applyCostNanos);
+        long wait = applied == null ? 0 : window - (scheduler.nanoTime() - appliedAtNanos);
         if (wait <= 0) {
             apply();
         } else {
@@ -347,8 +352,10 @@ public final class LoadBalancer implements AutoCloseable {
         if (!changed) {
             return;
         }
+        long started = System.nanoTime();
         health.retain(set);
         Boolean panic = rebuild();
+        applyCostNanos = System.nanoTime() - started;
         firstSet.complete(null);
         announce(l -> l.endpointsChanged(service, set));
         announcePanic(panic);

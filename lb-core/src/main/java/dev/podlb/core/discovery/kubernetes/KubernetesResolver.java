@@ -2,7 +2,9 @@ package dev.podlb.core.discovery.kubernetes;
 
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.discovery.PublishingResolver;
+import dev.podlb.core.internal.Executors;
 import dev.podlb.core.internal.Futures;
+import dev.podlb.core.internal.SerialContext;
 import dev.podlb.core.time.Scheduler;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -36,9 +38,11 @@ import org.slf4j.LoggerFactory;
  * good set serves meanwhile; because every set is rebuilt from the informer's whole store, nothing
  * is duplicated or lost afterwards. Each slice is read once per resourceVersion.
  *
- * <p>Threads: informer events and the informer's start arrive on fabric8's threads and rebuild the
- * set under this resolver's lock, so subscribers are called on those threads, one set at a time.
- * Freshness checks run on the discovery's {@code podlb-k8s-check} thread, planned on the scheduler.
+ * <p>Threads: informer events and the informer's start arrive on fabric8's threads and ask for a
+ * rebuild; rebuilds run one at a time through this resolver's {@link SerialContext}, on the asking
+ * thread or, for events batched within {@link #BATCH}, on a podlb update thread, and publish with
+ * no lock held, so subscribers are called on those threads, one set at a time. Freshness checks run
+ * on the discovery's {@code podlb-k8s-check} thread, planned on the scheduler.
  */
 final class KubernetesResolver extends PublishingResolver {
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -59,7 +63,15 @@ final class KubernetesResolver extends PublishingResolver {
     private final Function<FilterWatchListDeletable<EndpointSlice, EndpointSliceList, Resource<EndpointSlice>>,
             SharedIndexInformer<EndpointSlice>> informers;
     private final Object lock = new Object();
+    /** Events within this of the last rebuild are read together. */
+    static final Duration BATCH = Duration.ofMillis(50);
+
+    /** Rebuilds run one at a time, in order, on whichever thread asks (or the one already rebuilding). */
+    private final SerialContext rebuilds = new SerialContext("EndpointSlice rebuilds", Runnable::run);
+    // On rebuilds only.
     private final SliceEndpoints sliceEndpoints;
+    private long lastRebuildNanos = Long.MIN_VALUE;
+    private boolean rebuildPlanned;
     /** Used by the freshness checks only, which run one at a time. */
     private final WatchFreshness freshness = new WatchFreshness();
     /** The informer whose events count; set before it starts, so that its first events find it. */
@@ -69,6 +81,7 @@ final class KubernetesResolver extends PublishingResolver {
     private Scheduler.Cancellable nextCheck;
     private boolean closed;
     private boolean failing;
+    /** On rebuilds only. */
     private String lastSkipped = "";
 
     KubernetesResolver(KubernetesTarget target, KubernetesClient client, Duration freshnessCheck, Scheduler scheduler,
@@ -240,26 +253,59 @@ final class KubernetesResolver extends PublishingResolver {
 
     /**
      * Rebuilds the set from {@code source}'s store, if it is still the current informer (a replaced
-     * one's events are no news); a slice podlb cannot read never stops later updates.
+     * one's events are no news). Events that come within {@link #BATCH} of the last rebuild are read
+     * together at the end of it: a rolling restart of a large service sends an event per slice write,
+     * and each rebuild reads every endpoint of the service.
      */
     private void rebuild(SharedIndexInformer<EndpointSlice> source) {
-        try {
-            synchronized (lock) {
-                if (!closed && source == informer && source.hasSynced()) {
-                    rebuildFrom(source.getStore().list());
-                }
+        rebuilds.execute(() -> {
+            if (isClosed() || source != informer || !source.hasSynced()) {
+                return;
             }
+            long wait = lastRebuildNanos == Long.MIN_VALUE ? 0 : lastRebuildNanos + BATCH.toNanos() - System.nanoTime();
+            if (wait <= 0) {
+                rebuildNow();
+            } else if (!rebuildPlanned) {
+                rebuildPlanned = true;
+                // Real time, whatever scheduler the checks use: events arrive in real time. The timer only
+                // hands the rebuild over; it runs on a podlb update thread, in this resolver's order.
+                Scheduler.system().schedule(Duration.ofNanos(wait), () -> Executors.stateUpdates().execute(
+                        () -> rebuilds.execute(() -> {
+                            rebuildPlanned = false;
+                            rebuildNow();
+                        })));
+            }
+        });
+    }
+
+    /** On {@link #rebuilds} only: reads the current informer's store; a slice podlb cannot read never stops later updates. */
+    private void rebuildNow() {
+        SharedIndexInformer<EndpointSlice> source = informer;
+        if (isClosed() || !source.hasSynced()) {
+            return;
+        }
+        lastRebuildNanos = System.nanoTime();
+        try {
+            rebuildFrom(source.getStore().list());
         } catch (RuntimeException e) {
             log.error("{}: reading the EndpointSlices failed; the last good set serves", target, e);
             publishError(new KubernetesDiscoveryException(target + ": reading the EndpointSlices failed: " + e, false, e));
         }
     }
 
-    /** Called with the lock held. */
+    private boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    /** On {@link #rebuilds} only; publishes with no lock held. */
     private void rebuildFrom(List<EndpointSlice> slices) {
-        if (failing) {
-            failing = false;
-            log.info("{}: watching EndpointSlices again", target);
+        synchronized (lock) {
+            if (failing) {
+                failing = false;
+                log.info("{}: watching EndpointSlices again", target);
+            }
         }
         if (slices.isEmpty() && current() == null) {
             publishError(new KubernetesDiscoveryException(target + ": service " + target.service() + " in namespace "

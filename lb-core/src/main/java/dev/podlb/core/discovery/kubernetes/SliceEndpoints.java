@@ -22,7 +22,7 @@ import java.util.Map;
  * objects as before. What cannot be used (an address type other than IPv4 or IPv6, a slice
  * without the target's port, an address that is not an IP) is left out and described.
  *
- * <p>Not thread-safe: the resolver reads under its lock.
+ * <p>Not thread-safe: the resolver reads one rebuild at a time, on its serial context.
  */
 final class SliceEndpoints {
     private final KubernetesTarget target;
