@@ -91,7 +91,10 @@ public final class LoadBalancer implements AutoCloseable {
     /** The set the current state was built from; {@code null} before the first. */
     private EndpointSet applied;
     private long appliedAtNanos;
-    /** What the last apply cost, in real time: the batching window stretches to twice it. */
+    /**
+     * What the last apply cost on the scheduler's clock (real time, but for a test's manual clock,
+     * on which it costs nothing): the batching window stretches to twice it.
+     */
     private long applyCostNanos;
     private Scheduler.Cancellable pendingApply;
     /** Made when calls first spill out of the zone: the other zones' picks keep their own state. */
@@ -352,10 +355,10 @@ public final class LoadBalancer implements AutoCloseable {
         if (!changed) {
             return;
         }
-        long started = System.nanoTime();
+        long started = scheduler.nanoTime();
         health.retain(set);
         Boolean panic = rebuild();
-        applyCostNanos = System.nanoTime() - started;
+        applyCostNanos = scheduler.nanoTime() - started;
         firstSet.complete(null);
         announce(l -> l.endpointsChanged(service, set));
         announcePanic(panic);
