@@ -53,8 +53,12 @@ public final class BenchmarkReport {
         report.pickCost();
         report.stickyQuality();
         report.updateCost();
+        report.slotTable();
+        report.reportPath();
         report.endToEnd();
+        report.attempts();
         report.propagation();
+        report.rollout();
         report.losses();
         Files.writeString(file, report.out.toString());
         System.out.println("wrote " + file.toAbsolutePath());
@@ -184,13 +188,88 @@ public final class BenchmarkReport {
         line("");
         double roundRobin = perEndpoint(() -> balancer(10_000, false));
         double sticky = perEndpoint(() -> balancer(10_000, true));
+        line("The sticky rows alternate two sets that differ by one pod, so each is the incremental update of"
+                + " its table (one pod joining and one leaving), not a full build: see the slot table section.");
+        line("");
         line(String.format(Locale.ROOT, "Memory, measured from the heap after collection: an `EndpointSet` of 10,000"
                 + " endpoints takes %.0f bytes per endpoint; a round-robin load balancer over it %.0f bytes per endpoint"
-                + " in all; a sticky one %.0f (its 262,144-slot table is a fixed cost, %.0f KiB at this size).",
+                + " in all; a sticky one %.0f (its table of 2^22 slots is %.0f KiB at this size).",
                 perEndpoint(() -> set(10_000)), roundRobin, sticky, (sticky - roundRobin) * 10_000 / 1024));
         line("");
         line(String.format(Locale.ROOT, "The affinity memory (learned session cookies) takes %.0f bytes per remembered session"
                 + " (100,000 sessions; keys are kept as 64-bit hashes, whatever the cookie's length).", perSession()));
+        line("");
+    }
+
+    private void slotTable() throws RunnerException {
+        line("## 3b. The sticky slot table");
+        line("");
+        line("`SlotTableBenchmark`, ms: a full build, one pod joining, one leaving (an update of the previous table),"
+                + " and ns per pick over 2^20 distinct keys. The table's size follows the pod count (2^18 slots up to"
+                + " 256 pods, 2^21 up to 1,536, 2^22 beyond); its balance is asserted in `SlotTableTest`.");
+        line("");
+        Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
+        for (RunResult r : new Runner(jmh(SlotTableBenchmark.class.getName()).threads(1).build()).run()) {
+            scores.computeIfAbsent(r.getPrimaryResult().getLabel(), k -> new LinkedHashMap<>())
+                    .put(r.getParams().getParam("pods"), r.getPrimaryResult().getScore());
+        }
+        line("| operation | 10 pods | 100 | 1000 | 5000 |");
+        line("|---|---|---|---|---|");
+        scores.forEach((name, bySize) -> line("| " + name + " | " + String.join(" | ", format(bySize.values())) + " |"));
+        line("");
+    }
+
+    private void reportPath() throws RunnerException {
+        line("## 3c. The report path");
+        line("");
+        line("ns to tell a load balancer how a call went (`report`), beside an `AtomicInteger` increment of the pod in"
+                + " turn (same rotation over 10 pods) and one shared counter, and beside the first release's report,"
+                + " a resilience4j circuit breaker's `onSuccess`; `attempt` is the interceptor's `start` and `end`"
+                + " (requests in flight, two clock reads, the latency average). `ReportBenchmark`.");
+        line("");
+        line("| threads | report | pod counter | ratio | shared counter | first release | attempt |");
+        line("|---|---|---|---|---|---|---|");
+        for (int threads : new int[] {1, 2}) {
+            Map<String, Double> score = new LinkedHashMap<>();
+            for (RunResult r : new Runner(jmh(ReportBenchmark.class.getName()).threads(threads).build()).run()) {
+                score.put(r.getPrimaryResult().getLabel(), r.getPrimaryResult().getScore());
+            }
+            line(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.2f× | %.1f | %.1f | %.0f |", threads, score.get("report"),
+                    score.get("baselinePodCounter"), score.get("report") / score.get("baselinePodCounter"),
+                    score.get("baselineAtomicIncrement"), score.get("firstReleaseResilience4jOnSuccess"),
+                    score.get("attempt")));
+        }
+        line("");
+    }
+
+    private void attempts() throws Exception {
+        line("## 4b. OkHttp attempts: connections, retry amplification, backoff");
+        line("");
+        line("Counts, not timings (`OkHttpAttempts`).");
+        line("");
+        out.append(OkHttpAttempts.tables(quick));
+    }
+
+    private void rollout() throws Exception {
+        line("## 6. A rolling restart of a large service");
+        line("");
+        line("Every pod of the service replaced once, as a Deployment's rollout does it (new pod ready, old one"
+                + " terminating, then removed: three EndpointSlice writes per pod, as fast as the mock API server takes"
+                + " them), watched by one client whose load balancer batches changes within 50 ms (and within twice its"
+                + " last rebuild's cost). The API server runs in a child JVM, so the CPU is the client's alone; podlb"
+                + " threads' share is counted separately (the rest is fabric8's informer, JSON and the JVM). Lag: from"
+                + " each write to the first set the load balancer applied that shows it. `LargeRollout`.");
+        line("");
+        line("| pods | picker | writes | rollout s | client CPU s | of which podlb threads s | lag median ms | lag max ms |");
+        line("|---|---|---|---|---|---|---|---|");
+        for (int slices : quick ? new int[] {2} : new int[] {10, 50}) {
+            for (String picker : new String[] {"round-robin", "sticky"}) {
+                LargeRollout.Result r = LargeRollout.run(picker, java.time.Duration.ofMillis(50), slices);
+                line(String.format(Locale.ROOT, "| %,d | %s | %,d | %.0f | %.1f | %.1f | %.0f | %.0f |",
+                        slices * LargeRollout.PER_SLICE, picker, r.writes(), r.rolloutSeconds(), r.clientCpuSeconds(),
+                        r.podlbCpuSeconds(), r.medianLagMillis(), r.maxLagMillis()));
+            }
+        }
         line("");
     }
 

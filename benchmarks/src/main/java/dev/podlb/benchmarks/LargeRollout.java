@@ -47,11 +47,9 @@ import java.util.concurrent.TimeUnit;
  * never showed because a later write to the same pod came within the same batch (terminating,
  * then gone) counts as arriving with that later state.
  *
- * <pre>java [-Dpodlb.rollout.slices=50] -cp benchmarks/target/benchmarks.jar dev.podlb.benchmarks.LargeRollout [round-robin|sticky] [coalesce-ms]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.podlb.benchmarks.LargeRollout [round-robin|sticky] [coalesce-ms] [slices, 50 of 100 pods]</pre>
  */
 public final class LargeRollout {
-    /** 50 slices of 100: 5,000 pods; {@code -Dpodlb.rollout.slices=10} for 1,000. */
-    static final int SLICES = Integer.getInteger("podlb.rollout.slices", 50);
     static final int PER_SLICE = 100;
     private static final String NAMESPACE = "default";
     private static final String SERVICE = "big";
@@ -71,20 +69,20 @@ public final class LargeRollout {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("server")) {
-            serve();
+            serve(Integer.parseInt(args[1]));
             return;
         }
         String picker = args.length > 0 ? args[0] : "round-robin";
         Duration coalesce = Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 50);
-        System.out.println(run(picker, coalesce));
+        System.out.println(run(picker, coalesce, args.length > 2 ? Integer.parseInt(args[2]) : 50));
         System.exit(0);
     }
 
-    /** Runs the child API server and one client over it. */
-    static Result run(String picker, Duration coalesce) throws Exception {
+    /** Runs the child API server with {@code slices} slices of 100 pods, and one client over it. */
+    static Result run(String picker, Duration coalesce, int slices) throws Exception {
         String launcher = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(launcher, "-Xmx2g", "-Dpodlb.rollout.slices=" + SLICES, "-cp", System.getProperty("java.class.path"),
-                LargeRollout.class.getName(), "server").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process server = new ProcessBuilder(launcher, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+                LargeRollout.class.getName(), "server", String.valueOf(slices)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try (BufferedReader from = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
              PrintWriter to = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8)) {
             String url = expect(from, "URL ").substring(4);
@@ -97,7 +95,7 @@ public final class LargeRollout {
                  LoadBalancer lb = LoadBalancer.builder(SERVICE).target("k8s:///" + SERVICE + "." + NAMESPACE + ":http")
                          .discovery(discovery).picker(policy).coalesceUpdates(coalesce).listener(history).build()) {
                 lb.awaitReady(Duration.ofSeconds(30));
-                waitFor(() -> lb.endpoints().readyCount() == SLICES * PER_SLICE, Duration.ofSeconds(30), "all pods ready");
+                waitFor(() -> lb.endpoints().readyCount() == slices * PER_SLICE, Duration.ofSeconds(30), "all pods ready");
                 long cpuBefore = processCpuNanos();
                 long podlbBefore = podlbThreadsCpuNanos();
                 long start = System.nanoTime();
@@ -109,7 +107,7 @@ public final class LargeRollout {
                     }
                     writes.add(Write.parse(line));
                 }
-                waitFor(() -> rolledOver(lb.endpoints()), Duration.ofSeconds(60), "the last write reaching the set");
+                waitFor(() -> rolledOver(lb.endpoints(), slices), Duration.ofSeconds(60), "the last write reaching the set");
                 long end = System.nanoTime();
                 long cpu = processCpuNanos() - cpuBefore;
                 long podlb = podlbThreadsCpuNanos() - podlbBefore;
@@ -135,8 +133,8 @@ public final class LargeRollout {
     }
 
     /** Every old pod gone and every new one ready. */
-    private static boolean rolledOver(EndpointSet set) {
-        if (set.size() != SLICES * PER_SLICE || set.readyCount() != SLICES * PER_SLICE) {
+    private static boolean rolledOver(EndpointSet set, int slices) {
+        if (set.size() != slices * PER_SLICE || set.readyCount() != slices * PER_SLICE) {
             return false;
         }
         for (Endpoint e : set.endpoints()) {
@@ -148,18 +146,18 @@ public final class LargeRollout {
     }
 
     /** The child: the API server, the service's slices, and on "go" the rollout, one line per write. */
-    private static void serve() throws IOException {
+    private static void serve(int slices) throws IOException {
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         // The mock server logs every request at INFO through java.util.logging, on this process's stderr (discarded).
         KubernetesClient client = KubernetesApi.client();
         out.println("URL " + client.getMasterUrl());
-        List<List<String[]>> slices = new ArrayList<>();
-        for (int s = 0; s < SLICES; s++) {
+        List<List<String[]>> content = new ArrayList<>();
+        for (int s = 0; s < slices; s++) {
             List<String[]> endpoints = new ArrayList<>();
             for (int e = 1; e <= PER_SLICE; e++) {
                 endpoints.add(new String[] {"10.1." + s + "." + e, "ready"});
             }
-            slices.add(endpoints);
+            content.add(endpoints);
             write(client, s, endpoints);
         }
         out.println("READY");
@@ -168,8 +166,8 @@ public final class LargeRollout {
             return;
         }
         for (int e = 1; e <= PER_SLICE; e++) {
-            for (int s = 0; s < SLICES; s++) {
-                List<String[]> endpoints = slices.get(s);
+            for (int s = 0; s < slices; s++) {
+                List<String[]> endpoints = content.get(s);
                 String old = "10.1." + s + "." + e;
                 String fresh = "10.2." + s + "." + e;
                 endpoints.add(new String[] {fresh, "ready"});

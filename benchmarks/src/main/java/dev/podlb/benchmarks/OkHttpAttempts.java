@@ -52,11 +52,16 @@ public final class OkHttpAttempts {
     }
 
     public static void main(String[] args) throws Exception {
-        OkHttpAttempts report = new OkHttpAttempts(List.of(args).contains("--quick"));
+        System.out.print(tables(List.of(args).contains("--quick")));
+    }
+
+    /** Every table, as markdown with third-level headings, for {@code BENCHMARKS.md}. */
+    static String tables(boolean quick) throws Exception {
+        OkHttpAttempts report = new OkHttpAttempts(quick);
         report.connections();
         report.amplification();
         report.backoff();
-        System.out.print(report.out);
+        return report.out.toString().replace("\n## ", "\n### ").replaceFirst("^## ", "### ");
     }
 
     private void line(String text) {
