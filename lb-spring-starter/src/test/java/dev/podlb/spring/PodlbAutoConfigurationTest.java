@@ -141,7 +141,7 @@ class PodlbAutoConfigurationTest {
             @Override
             public void close() {}
         }).build()) {
-            assertThat(PodlbHealthAutoConfiguration.indicator(undiscovered).health().getStatus()).isEqualTo(Status.DOWN);
+            assertThat(new ServiceHealthIndicator(undiscovered).health().getStatus()).isEqualTo(Status.DOWN);
         }
     }
 
@@ -151,7 +151,7 @@ class PodlbAutoConfigurationTest {
             assertThat(context).hasSingleBean(PodlbMetrics.class);
             context.getBean(PodlbServices.class).loadBalancers().get("backend").awaitReady(Duration.ofSeconds(5));
             assertThat(context.getBean(MeterRegistry.class).get("podlb.resolutions")
-                    .tags("service", "backend", "result", "success").counter().count()).isEqualTo(1);
+                    .tags("service", "backend", "result", "changed").counter().count()).isEqualTo(1);
         });
     }
 
