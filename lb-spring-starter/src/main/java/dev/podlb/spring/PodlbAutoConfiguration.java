@@ -3,6 +3,7 @@ package dev.podlb.spring;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.DnsSettings;
 import dev.podlb.okhttp.CallListener;
+import java.util.StringJoiner;
 import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -45,8 +46,12 @@ public class PodlbAutoConfiguration {
     /** resolv.conf's settings with those of {@code podlb.dns} that are set. */
     static DnsSettings dnsSettings(PodlbProperties.Dns dns) {
         PodlbProperties.Refresh refresh = dns.getRefresh();
-        String given = "ip-family=" + dns.getIpFamily() + ", query-timeout=" + dns.getQueryTimeout() + ", refresh.min="
-                + refresh.getMin() + ", refresh.max=" + refresh.getMax() + ", max-staleness=" + dns.getMaxStaleness();
+        StringJoiner given = new StringJoiner(", ");
+        named(given, "ip-family", dns.getIpFamily());
+        named(given, "query-timeout", dns.getQueryTimeout());
+        named(given, "refresh.min", refresh.getMin());
+        named(given, "refresh.max", refresh.getMax());
+        named(given, "max-staleness", dns.getMaxStaleness());
         try {
             DnsSettings.Builder builder = DnsSettings.builder();
             if (dns.getIpFamily() != null) {
@@ -66,7 +71,13 @@ public class PodlbAutoConfiguration {
             }
             return builder.build();
         } catch (IllegalArgumentException e) {
-            throw new PodlbConfigurationException("podlb.dns", given, e.getMessage(), e);
+            throw new PodlbConfigurationException("podlb.dns", given.toString(), e.getMessage(), e);
+        }
+    }
+
+    private static void named(StringJoiner given, String name, Object value) {
+        if (value != null) {
+            given.add(name + "=" + value);
         }
     }
 }

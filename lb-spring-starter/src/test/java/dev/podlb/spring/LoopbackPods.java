@@ -18,12 +18,17 @@ final class LoopbackPods implements AutoCloseable {
 
     /** Starts a pod at {@code ip} that answers after {@code headersDelayMillis} (0: at once). */
     LoopbackPods start(String ip, long headersDelayMillis) throws IOException {
+        return start(ip, headersDelayMillis, 200);
+    }
+
+    /** Starts a pod at {@code ip} that answers {@code status} after {@code headersDelayMillis}. */
+    LoopbackPods start(String ip, long headersDelayMillis, int status) throws IOException {
         MockWebServer pod = new MockWebServer();
         pod.setServerSocketFactory(new NoDelayServerSocketFactory());
         pod.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
-                return new MockResponse.Builder().body(ip).headersDelay(headersDelayMillis, TimeUnit.MILLISECONDS).build();
+                return new MockResponse.Builder().code(status).body(ip).headersDelay(headersDelayMillis, TimeUnit.MILLISECONDS).build();
             }
         });
         pod.start(InetAddress.getByName(ip), port);
@@ -37,6 +42,13 @@ final class LoopbackPods implements AutoCloseable {
             start(ip, 0);
         }
         return this;
+    }
+
+    /** A port on which nothing listens at {@code ip} now: connections to it are refused. */
+    static int closedPort(String ip) throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getByName(ip))) {
+            return socket.getLocalPort();
+        }
     }
 
     int port() {
