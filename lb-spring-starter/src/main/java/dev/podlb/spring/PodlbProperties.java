@@ -24,9 +24,14 @@ import org.springframework.util.unit.DataSize;
  *                   max-ejection-percent: 10, panic-threshold-percent: 50 }
  *       retry: { max-attempts: 3, on-status: [503], buffer-responses-up-to: 64KB, per-try-timeout: 500ms,
  *                budget: { ratio: 0.2, min-retries-per-second: 10, ttl: 10s }, backoff: { base: 25ms, max: 250ms } }
+ *       topology: { zone: eu-west-1a, node: ip-10-0-1-7, spill-over: true, spill-over-threshold: 1.0,
+ *                   prefer-same-zone: false, zones-by-address: { eu-west-1a: [10.1.0.0/16], eu-west-1b: [10.2.0.0/16] } }
  *   routes:
  *     - host: myapp
  *       paths: [ { path: /api, type: prefix, service: backend } ]
+ *   dns: { ip-family: ipv4, query-timeout: 2s, refresh: { min: 1s, max: 30s }, max-staleness: 5m }
+ *   health: { include-in-root: false }
+ *   metrics: { pod-tag: false }
  * </pre>
  */
 @ConfigurationProperties("podlb")
@@ -523,7 +528,7 @@ public class PodlbProperties {
     }
 
     public static class Metrics {
-        /** Whether podlb.requests carries a pod tag; off by default, since pod churn makes its values unbounded. */
+        /** Whether podlb.attempts carries a pod tag; off by default, since pod churn makes its values unbounded. */
         private boolean podTag;
 
         public boolean isPodTag() {
