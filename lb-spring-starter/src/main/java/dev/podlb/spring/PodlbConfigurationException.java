@@ -7,12 +7,19 @@ public class PodlbConfigurationException extends RuntimeException {
     private final String property;
     private final transient Object value;
     private final String problem;
+    private final String action;
 
     PodlbConfigurationException(String property, Object value, String problem, Throwable cause) {
+        this(property, value, problem, null, cause);
+    }
+
+    /** With {@code action}: what to do when changing the property is not the only fix, such as a dependency to add. */
+    PodlbConfigurationException(String property, Object value, String problem, String action, Throwable cause) {
         super("podlb property " + property + " = " + value + ": " + problem, cause);
         this.property = property;
         this.value = value;
         this.problem = problem;
+        this.action = action;
     }
 
     public String getProperty() {
@@ -26,5 +33,10 @@ public class PodlbConfigurationException extends RuntimeException {
     /** What is wrong with the value and what is expected. */
     String problem() {
         return problem;
+    }
+
+    /** What to do about it, for the start-up report. */
+    String action() {
+        return action != null ? action : "Change '" + property + "' in your configuration (application.yml or properties).";
     }
 }

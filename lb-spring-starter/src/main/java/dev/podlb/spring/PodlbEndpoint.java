@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
-/** {@code /actuator/podlb}: each service's target, host, counts, and its pods with their state. */
+/** {@code /actuator/podlb}: each service's target, host, counts, routing, and its pods with their state. */
 @org.springframework.boot.actuate.endpoint.annotation.Endpoint(id = "podlb")
 public class PodlbEndpoint {
     private final PodlbServices services;
@@ -24,7 +24,11 @@ public class PodlbEndpoint {
         return Map.of("services", all);
     }
 
-    /** A service's counts, panic mode and last resolution error, as health and this endpoint show them. */
+    /**
+     * A service's counts, panic mode, last resolution error, and zone-aware routing (where this
+     * client runs, the rule in force and why, the Service's trafficDistribution), as health and
+     * this endpoint show them.
+     */
     static Map<String, Object> details(LoadBalancer.Status status) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("known", status.known());
@@ -35,6 +39,12 @@ public class PodlbEndpoint {
         details.put("panic", status.panic());
         if (status.lastResolutionError() != null) {
             details.put("lastResolutionError", String.valueOf(status.lastResolutionError().getMessage()));
+        }
+        details.put("locality", status.locality());
+        details.put("routing", status.routing());
+        details.put("routingReason", status.routingReason());
+        if (status.trafficDistribution() != null) {
+            details.put("trafficDistribution", status.trafficDistribution());
         }
         return details;
     }
@@ -54,6 +64,12 @@ public class PodlbEndpoint {
             e.podName().ifPresent(n -> pod.put("pod", n));
             e.nodeName().ifPresent(n -> pod.put("node", n));
             e.zone().ifPresent(z -> pod.put("zone", z));
+            if (!e.zoneHints().isEmpty()) {
+                pod.put("zoneHints", e.zoneHints());
+            }
+            if (!e.nodeHints().isEmpty()) {
+                pod.put("nodeHints", e.nodeHints());
+            }
             pod.put("readiness", e.readiness().name().toLowerCase(java.util.Locale.ROOT));
             pod.put("ejected", lb.isEjected(e));
             pods.add(pod);

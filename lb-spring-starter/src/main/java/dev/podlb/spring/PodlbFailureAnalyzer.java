@@ -10,6 +10,6 @@ class PodlbFailureAnalyzer extends AbstractFailureAnalyzer<PodlbConfigurationExc
         return new FailureAnalysis(
                 "podlb could not start: property '" + cause.getProperty() + "' is '" + cause.getValue() + "'.\n\n"
                         + cause.problem(),
-                "Change '" + cause.getProperty() + "' in your configuration (application.yml or properties).", cause);
+                cause.action(), cause);
     }
 }

@@ -11,29 +11,58 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Request;
 
 /**
- * podlb's meters: {@code podlb.requests} (attempts: timer by service and outcome, and pod when
- * enabled), {@code podlb.calls} (whole calls: timer by service and outcome, those that found no pod
- * or route included), {@code podlb.retries}, {@code podlb.retry.budget.exhausted},
- * {@code podlb.ejections}, {@code podlb.resolutions} (by result).
+ * podlb's meters, each there from start-up with every tag value it can take (so that a rate or
+ * an alert reads 0, not nothing, before the first event):
+ *
+ * <ul>
+ * <li>{@code podlb.calls}: timer of whole calls, by {@code service} and {@code outcome} (what the
+ *     caller got: the status class, {@code failed}, {@code timed_out}, {@code canceled},
+ *     {@code no_pod}, and {@code no_route} under a route's host), those that found no pod included;</li>
+ * <li>{@code podlb.attempts}: timer of the tries on pods, by {@code service} and {@code outcome}
+ *     (the status class, {@code connect_failure}, {@code timeout}, {@code io_failure}), and
+ *     {@code pod} when enabled (then its series appear with the pods);</li>
+ * <li>{@code podlb.retries}, {@code podlb.retry.budget.exhausted}, {@code podlb.ejections}: counters by {@code service};</li>
+ * <li>{@code podlb.resolutions}: by {@code service} and {@code result}: {@code changed} (a new set
+ *     of pods applied; sets arriving within the load balancer's coalescing window count once) and
+ *     {@code failure};</li>
+ * <li>{@code podlb.zone.picks}: pods picked for attempts, by {@code service} and {@code placement}:
+ *     {@code same_zone} or {@code other_zone} than this client's, or {@code unknown} when either
+ *     zone is not known.</li>
+ * </ul>
+ *
+ * The call methods run on the threads that run calls, the others on the load balancers' serial
+ * contexts; each only increments meters.
  */
 public class PodlbMetrics implements CallListener {
-    private final MeterRegistry registry;
+    static final List<String> CALL_OUTCOMES = List.of("informational", "success", "redirection", "client_error",
+            "server_error", "failed", "timed_out", "canceled", "no_pod");
+    static final List<String> ATTEMPT_OUTCOMES = List.of("informational", "success", "redirection", "client_error",
+            "server_error", "connect_failure", "timeout", "io_failure");
+    static final List<String> PLACEMENTS = List.of("same_zone", "other_zone", "unknown");
+
     private final boolean podTag;
-    // Built once: each attempt only names its tags.
-    private final Meter.MeterProvider<Timer> requests;
+    /** The client's zone per service, absent when not known. */
+    private final Map<String, String> clientZones = new HashMap<>();
+    // Built once: each event only names its tags.
+    private final Meter.MeterProvider<Timer> attempts;
     private final Meter.MeterProvider<Counter> retries;
     private final Meter.MeterProvider<Timer> calls;
     private final Meter.MeterProvider<Counter> budgetExhausted;
+    private final Meter.MeterProvider<Counter> ejections;
+    private final Meter.MeterProvider<Counter> resolutions;
+    private final Meter.MeterProvider<Counter> zonePicks;
 
-    public PodlbMetrics(MeterRegistry registry, boolean podTag) {
-        this.registry = registry;
-        this.podTag = podTag;
-        this.requests = Timer.builder("podlb.requests").description("Attempts sent to pods, by how they ended")
+    PodlbMetrics(MeterRegistry registry, PodlbProperties properties) {
+        this.podTag = properties.getMetrics().isPodTag();
+        this.attempts = Timer.builder("podlb.attempts").description("Tries of calls on pods, by how they ended")
                 .withRegistry(registry);
         this.retries = Counter.builder("podlb.retries").description("Requests sent again to another pod")
                 .withRegistry(registry);
@@ -41,6 +70,40 @@ public class PodlbMetrics implements CallListener {
                 .withRegistry(registry);
         this.budgetExhausted = Counter.builder("podlb.retry.budget.exhausted")
                 .description("Retries refused because the service's retry budget was spent").withRegistry(registry);
+        this.ejections = Counter.builder("podlb.ejections").description("Pods taken out of rotation after failures")
+                .withRegistry(registry);
+        this.resolutions = Counter.builder("podlb.resolutions")
+                .description("Discovery results: new pod sets applied, and failures").withRegistry(registry);
+        this.zonePicks = Counter.builder("podlb.zone.picks")
+                .description("Pods picked for attempts, by whether they are in this client's zone").withRegistry(registry);
+        properties.getServices().forEach((name, service) -> {
+            ServiceTopology.locality(service.getTopology()).zone().ifPresent(zone -> clientZones.put(name, zone));
+            register(name);
+        });
+        properties.getRoutes().forEach(route -> {
+            if (route.getHost() != null) {
+                calls.withTags("service", route.getHost().toLowerCase(Locale.ROOT), "outcome", "no_route");
+            }
+        });
+    }
+
+    /** Every meter of {@code service}, at zero. */
+    private void register(String service) {
+        CALL_OUTCOMES.forEach(outcome -> calls.withTags("service", service, "outcome", outcome));
+        if (!podTag) { // with pod tags, a series per pod appears with the pod's first attempt
+            ATTEMPT_OUTCOMES.forEach(outcome -> attempts.withTags("service", service, "outcome", outcome));
+        }
+        retries.withTags("service", service);
+        budgetExhausted.withTags("service", service);
+        ejections.withTags("service", service);
+        resolutions.withTags("service", service, "result", "changed");
+        resolutions.withTags("service", service, "result", "failure");
+        PLACEMENTS.forEach(placement -> zonePicks.withTags("service", service, "placement", placement));
+    }
+
+    @Override
+    public void picked(String service, Request request, Endpoint pod, int attempt) {
+        zonePicks.withTags("service", service, "placement", placement(clientZones.get(service), pod)).increment();
     }
 
     @Override
@@ -49,7 +112,7 @@ public class PodlbMetrics implements CallListener {
         if (podTag) {
             tags = tags.and("pod", pod.podName().orElse(pod.authority()));
         }
-        requests.withTags(tags).record(durationNanos, TimeUnit.NANOSECONDS);
+        attempts.withTags(tags).record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -64,30 +127,31 @@ public class PodlbMetrics implements CallListener {
 
     @Override
     public void callEnded(String service, Request request, CallOutcome outcome) {
-        String tag = outcome.kind() == CallOutcome.Kind.RESPONSE ? statusTag(outcome.status())
-                : outcome.kind().name().toLowerCase(Locale.ROOT);
-        calls.withTags("service", service, "outcome", tag).record(outcome.durationNanos(), TimeUnit.NANOSECONDS);
+        calls.withTags("service", service, "outcome", callOutcomeTag(outcome))
+                .record(outcome.durationNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void ejected(String service, Endpoint endpoint, Duration duration) {
-        Counter.builder("podlb.ejections").description("Pods taken out of rotation after failures").tag("service", service)
-                .register(registry).increment();
+        ejections.withTags("service", service).increment();
     }
 
     @Override
     public void endpointsChanged(String service, EndpointSet set) {
-        resolution(service, "success");
+        resolutions.withTags("service", service, "result", "changed").increment();
     }
 
     @Override
     public void resolutionFailed(String service, Throwable error) {
-        resolution(service, "failure");
+        resolutions.withTags("service", service, "result", "failure").increment();
     }
 
-    private void resolution(String service, String result) {
-        Counter.builder("podlb.resolutions").description("Discovery results: new pod sets, and failures")
-                .tags("service", service, "result", result).register(registry).increment();
+    static String placement(String clientZone, Endpoint pod) {
+        String zone = pod.zone().orElse(null);
+        if (clientZone == null || zone == null) {
+            return "unknown";
+        }
+        return clientZone.equals(zone) ? "same_zone" : "other_zone";
     }
 
     static String outcomeTag(Outcome outcome) {
@@ -95,6 +159,11 @@ public class PodlbMetrics implements CallListener {
             return outcome.kind().name().toLowerCase(Locale.ROOT);
         }
         return statusTag(outcome.status());
+    }
+
+    static String callOutcomeTag(CallOutcome outcome) {
+        return outcome.kind() == CallOutcome.Kind.RESPONSE ? statusTag(outcome.status())
+                : outcome.kind().name().toLowerCase(Locale.ROOT);
     }
 
     private static String statusTag(int status) {

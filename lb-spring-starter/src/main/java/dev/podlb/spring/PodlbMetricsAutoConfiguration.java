@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.function.ToDoubleFunction;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -19,17 +20,24 @@ import org.springframework.context.annotation.Bean;
 public class PodlbMetricsAutoConfiguration {
     @Bean
     PodlbMetrics podlbMetrics(MeterRegistry registry, PodlbProperties properties) {
-        return new PodlbMetrics(registry, properties.getMetrics().isPodTag());
+        return new PodlbMetrics(registry, properties);
     }
 
-    /** {@code podlb.endpoints}: pods per service by state (ready, terminating, ejected, pickable). */
+    /**
+     * {@code podlb.endpoints}: pods per service by state (ready, terminating, ejected, pickable);
+     * {@code podlb.panic}: 1 while a service is in panic mode (too few healthy pods, so ejected ones
+     * are picked too), else 0.
+     */
     @Bean
-    MeterBinder podlbEndpointGauges(org.springframework.beans.factory.ObjectProvider<PodlbServices> services) {
+    MeterBinder podlbGauges(ObjectProvider<PodlbServices> services) {
         return registry -> services.ifAvailable(all -> all.loadBalancers().forEach((name, lb) -> {
             gauge(registry, name, "ready", lb, l -> l.status().ready());
             gauge(registry, name, "terminating", lb, l -> l.status().terminating());
             gauge(registry, name, "ejected", lb, l -> l.status().ejected());
             gauge(registry, name, "pickable", lb, l -> l.status().pickable());
+            Gauge.builder("podlb.panic", lb, l -> l.status().panic() ? 1 : 0)
+                    .description("1 while the service is in panic mode: too few healthy pods, so ejected ones are picked too")
+                    .tag("service", name).register(registry);
         }));
     }
 

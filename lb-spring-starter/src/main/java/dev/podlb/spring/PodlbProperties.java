@@ -24,9 +24,14 @@ import org.springframework.util.unit.DataSize;
  *                   max-ejection-percent: 10, panic-threshold-percent: 50 }
  *       retry: { max-attempts: 3, on-status: [503], buffer-responses-up-to: 64KB, per-try-timeout: 500ms,
  *                budget: { ratio: 0.2, min-retries-per-second: 10, ttl: 10s }, backoff: { base: 25ms, max: 250ms } }
+ *       topology: { zone: eu-west-1a, node: ip-10-0-1-7, spill-over: true, spill-over-threshold: 1.0,
+ *                   prefer-same-zone: false, zones-by-address: { eu-west-1a: [10.1.0.0/16], eu-west-1b: [10.2.0.0/16] } }
  *   routes:
  *     - host: myapp
  *       paths: [ { path: /api, type: prefix, service: backend } ]
+ *   dns: { ip-family: ipv4, query-timeout: 2s, refresh: { min: 1s, max: 30s }, max-staleness: 5m }
+ *   health: { include-in-root: false }
+ *   metrics: { pod-tag: false }
  * </pre>
  */
 @ConfigurationProperties("podlb")
@@ -38,6 +43,10 @@ public class PodlbProperties {
     private List<Route> routes = new ArrayList<>();
 
     private final Metrics metrics = new Metrics();
+
+    private final Health health = new Health();
+
+    private final Dns dns = new Dns();
 
     public Map<String, Service> getServices() {
         return services;
@@ -57,6 +66,14 @@ public class PodlbProperties {
 
     public Metrics getMetrics() {
         return metrics;
+    }
+
+    public Health getHealth() {
+        return health;
+    }
+
+    public Dns getDns() {
+        return dns;
     }
 
     /** How a pod is chosen for a request. */
@@ -85,6 +102,8 @@ public class PodlbProperties {
         private final Ejection ejection = new Ejection();
 
         private final Retry retry = new Retry();
+
+        private final Topology topology = new Topology();
 
         public String getTarget() {
             return target;
@@ -128,6 +147,87 @@ public class PodlbProperties {
 
         public Retry getRetry() {
             return retry;
+        }
+
+        public Topology getTopology() {
+            return topology;
+        }
+    }
+
+    /**
+     * Zone-aware routing: where this client runs, and how calls keep to its zone. Without
+     * topology hints on the endpoints (or {@code prefer-same-zone}, or {@code zones-by-address}),
+     * every pod is used.
+     */
+    public static class Topology {
+        /** The client's zone, such as eu-west-1a. Default: the PODLB_ZONE environment variable. */
+        private String zone;
+
+        /** The client's node, for PreferSameNode. Default: the PODLB_NODE environment variable. */
+        private String node;
+
+        /** Whether calls spill to other zones when the local pods run short. */
+        private boolean spillOver = true;
+
+        /** Calls spill once the local pods' healthy share falls below this fraction (over 0, at most 1) of their expected share. */
+        private double spillOverThreshold = 1.0;
+
+        /** Whether an endpoint without zone hints counts as hinted for its own zone (clusters without topology-aware hints). */
+        private boolean preferSameZone;
+
+        /**
+         * Zones of endpoints discovery gives none (DNS), by zone: each zone's address ranges, such
+         * as eu-west-1a: [10.1.0.0/16]; implies prefer-same-zone. The first range that holds an
+         * address wins.
+         */
+        private Map<String, List<String>> zonesByAddress = new LinkedHashMap<>();
+
+        public String getZone() {
+            return zone;
+        }
+
+        public void setZone(String zone) {
+            this.zone = zone;
+        }
+
+        public String getNode() {
+            return node;
+        }
+
+        public void setNode(String node) {
+            this.node = node;
+        }
+
+        public boolean isSpillOver() {
+            return spillOver;
+        }
+
+        public void setSpillOver(boolean spillOver) {
+            this.spillOver = spillOver;
+        }
+
+        public double getSpillOverThreshold() {
+            return spillOverThreshold;
+        }
+
+        public void setSpillOverThreshold(double spillOverThreshold) {
+            this.spillOverThreshold = spillOverThreshold;
+        }
+
+        public boolean isPreferSameZone() {
+            return preferSameZone;
+        }
+
+        public void setPreferSameZone(boolean preferSameZone) {
+            this.preferSameZone = preferSameZone;
+        }
+
+        public Map<String, List<String>> getZonesByAddress() {
+            return zonesByAddress;
+        }
+
+        public void setZonesByAddress(Map<String, List<String>> zonesByAddress) {
+            this.zonesByAddress = zonesByAddress;
         }
     }
 
@@ -428,7 +528,7 @@ public class PodlbProperties {
     }
 
     public static class Metrics {
-        /** Whether podlb.requests carries a pod tag; off by default, since pod churn makes its values unbounded. */
+        /** Whether podlb.attempts carries a pod tag; off by default, since pod churn makes its values unbounded. */
         private boolean podTag;
 
         public boolean isPodTag() {
@@ -437,6 +537,96 @@ public class PodlbProperties {
 
         public void setPodTag(boolean podTag) {
             this.podTag = podTag;
+        }
+    }
+
+    /** The per-service health indicators, {@code podlb/<service>}. */
+    public static class Health {
+        /**
+         * Whether the services' health counts in the application's own health (/actuator/health).
+         * Off: a service without pods leaves the application UP, so that a downstream outage does
+         * not take down every caller; health groups that include podlb show it.
+         */
+        private boolean includeInRoot;
+
+        public boolean isIncludeInRoot() {
+            return includeInRoot;
+        }
+
+        public void setIncludeInRoot(boolean includeInRoot) {
+            this.includeInRoot = includeInRoot;
+        }
+    }
+
+    /** How dns:/// targets are resolved; servers, search domains and ndots come from /etc/resolv.conf. Unset values keep podlb's defaults. */
+    public static class Dns {
+        /** The record types asked: ipv4 (A), ipv6 (AAAA) or both. Default: the families of the pod's own addresses. */
+        private dev.podlb.core.discovery.dns.IpFamily ipFamily;
+
+        /** How long one query waits for its answer. Default 2s. */
+        private Duration queryTimeout;
+
+        /** How long the last good set keeps serving while DNS fails. Default: for as long as DNS fails. */
+        private Duration maxStaleness;
+
+        private final Refresh refresh = new Refresh();
+
+        public dev.podlb.core.discovery.dns.IpFamily getIpFamily() {
+            return ipFamily;
+        }
+
+        public void setIpFamily(dev.podlb.core.discovery.dns.IpFamily ipFamily) {
+            this.ipFamily = ipFamily;
+        }
+
+        public Duration getQueryTimeout() {
+            return queryTimeout;
+        }
+
+        public void setQueryTimeout(Duration queryTimeout) {
+            this.queryTimeout = queryTimeout;
+        }
+
+        public Duration getMaxStaleness() {
+            return maxStaleness;
+        }
+
+        public void setMaxStaleness(Duration maxStaleness) {
+            this.maxStaleness = maxStaleness;
+        }
+
+        public Refresh getRefresh() {
+            return refresh;
+        }
+
+        /** Whether any DNS setting is given. */
+        boolean isSet() {
+            return ipFamily != null || queryTimeout != null || maxStaleness != null || refresh.min != null || refresh.max != null;
+        }
+    }
+
+    /** The records' TTL, clamped to [min, max], sets when a name is asked again. */
+    public static class Refresh {
+        /** The shortest time between two queries of a name. Default 1s. */
+        private Duration min;
+
+        /** The longest time between two queries of a name. Default 30s. */
+        private Duration max;
+
+        public Duration getMin() {
+            return min;
+        }
+
+        public void setMin(Duration min) {
+            this.min = min;
+        }
+
+        public Duration getMax() {
+            return max;
+        }
+
+        public void setMax(Duration max) {
+            this.max = max;
         }
     }
 }

@@ -4,22 +4,21 @@ import okhttp3.OkHttpClient;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
-import org.springframework.boot.restclient.RestClientCustomizer;
+import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
 import org.springframework.context.annotation.Bean;
-import org.springframework.web.client.RestClient;
 
 /**
- * Balances {@code RestClient} calls too: every {@code RestClient.Builder} Spring Boot hands out
- * runs on the balanced {@link OkHttpClient}, so {@code restClientBuilder.build().get().uri("http://backend/...")}
- * reaches a pod podlb picked (hosts podlb does not balance pass through untouched).
+ * Balances {@code RestClient} and {@code RestTemplate} calls to podlb's hosts:
+ * {@code restClientBuilder.build().get().uri("http://backend/...")} reaches a pod podlb picked,
+ * while calls to every other host keep the client and the {@code spring.http.clients.*} settings
+ * Spring Boot gives them.
  */
 @AutoConfiguration(after = PodlbOkHttpAutoConfiguration.class)
-@ConditionalOnClass({RestClient.class, RestClientCustomizer.class})
-@ConditionalOnBean(OkHttpClient.class)
+@ConditionalOnClass(ClientHttpRequestFactoryBuilder.class)
+@ConditionalOnBean({OkHttpClient.class, PodlbServices.class})
 public class PodlbRestClientAutoConfiguration {
     @Bean
-    RestClientCustomizer podlbRestClientCustomizer(OkHttpClient client) {
-        OkHttpClientHttpRequestFactory factory = new OkHttpClientHttpRequestFactory(client);
-        return builder -> builder.requestFactory(factory);
+    PodlbRequestFactoryCustomizer podlbRequestFactoryCustomizer(OkHttpClient client, PodlbServices services) {
+        return new PodlbRequestFactoryCustomizer(client, services.balancedHosts());
     }
 }

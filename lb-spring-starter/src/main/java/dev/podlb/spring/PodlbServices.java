@@ -5,6 +5,7 @@ import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.Target;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.pick.Pickers;
+import dev.podlb.core.topology.TopologyPolicy;
 import dev.podlb.okhttp.Backoff;
 import dev.podlb.okhttp.BalancedService;
 import dev.podlb.okhttp.CallListener;
@@ -15,10 +16,13 @@ import dev.podlb.okhttp.StickyKey;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -27,12 +31,17 @@ import org.springframework.util.unit.DataSize;
  * {@link PodlbConfigurationException} naming the property, the value and what is expected.
  */
 public final class PodlbServices implements AutoCloseable {
+    private static final String KUBERNETES_CLIENT = "io.fabric8.kubernetes.client.KubernetesClient";
+
     private final Map<String, String> hosts = new LinkedHashMap<>();
     private final Map<String, String> targets = new LinkedHashMap<>();
     private final Map<String, LoadBalancer> loadBalancers = new LinkedHashMap<>();
+    private final Set<String> routeHosts = new LinkedHashSet<>();
     private final LoadBalancingInterceptor interceptor;
+    private final ClassLoader classLoader;
 
-    PodlbServices(PodlbProperties properties, Discovery discovery, List<CallListener> listeners) {
+    PodlbServices(PodlbProperties properties, Discovery discovery, List<CallListener> listeners, ClassLoader classLoader) {
+        this.classLoader = classLoader;
         LoadBalancingInterceptor.Builder builder = LoadBalancingInterceptor.builder().discovery(discovery);
         listeners.forEach(builder::listener);
         properties.getServices().forEach((name, service) -> builder.service(service(name, service)));
@@ -57,6 +66,13 @@ public final class PodlbServices implements AutoCloseable {
         return Collections.unmodifiableMap(loadBalancers);
     }
 
+    /** Every host whose requests podlb balances: the services' hosts and the routes' hosts, lower case. */
+    public Set<String> balancedHosts() {
+        Set<String> all = new LinkedHashSet<>(hosts.values());
+        all.addAll(routeHosts);
+        return Collections.unmodifiableSet(all);
+    }
+
     /** The host whose requests go to service {@code name}. */
     public String host(String name) {
         return hosts.get(name);
@@ -70,7 +86,16 @@ public final class PodlbServices implements AutoCloseable {
     private BalancedService service(String name, PodlbProperties.Service service) {
         String prefix = "podlb.services." + name;
         String target = service.getTarget();
-        check(prefix + ".target", target, () -> checkTarget(name, target));
+        Target parsed = check(prefix + ".target", target, () -> checkTarget(name, target));
+        if (parsed.scheme().equals("k8s") && !ClassUtils.isPresent(KUBERNETES_CLIENT, classLoader)) {
+            throw new PodlbConfigurationException(prefix + ".target", target, "k8s:/// targets need the fabric8 Kubernetes"
+                    + " client, which is not on the class path; expected the dependencies io.fabric8:kubernetes-client and"
+                    + " io.fabric8:kubernetes-httpclient-jdk, or a dns:/// target such as dns:///" + name
+                    + ".default.svc.cluster.local:8080",
+                    "Add io.fabric8:kubernetes-client (excluding io.fabric8:kubernetes-httpclient-vertx-5) and"
+                    + " io.fabric8:kubernetes-httpclient-jdk to your dependencies, or change '" + prefix + ".target' to a"
+                    + " dns:/// target.", null);
+        }
         String host = (service.getHost() != null ? service.getHost() : name).toLowerCase(Locale.ROOT);
         hosts.put(name, host);
         targets.put(name, target);
@@ -125,6 +150,8 @@ public final class PodlbServices implements AutoCloseable {
         PodlbProperties.Backoff backoff = retry.getBackoff();
         builder.backoff(check(prefix + ".retry.backoff", "base=" + backoff.getBase() + ", max=" + backoff.getMax(),
                 () -> Duration.ZERO.equals(backoff.getBase()) ? Backoff.none() : Backoff.jittered(backoff.getBase(), backoff.getMax())));
+        TopologyPolicy topology = ServiceTopology.policy(prefix + ".topology", service.getTopology());
+        builder.customize(lb -> lb.topology(topology));
         builder.maxAttempts(retry.getMaxAttempts());
         return check(prefix + ".retry.max-attempts", service.getRetry().getMaxAttempts(), builder::build);
     }
@@ -144,6 +171,7 @@ public final class PodlbServices implements AutoCloseable {
                     "a route needs the host whose paths it routes, such as myapp", null);
         }
         Route route = Route.host(properties.getHost());
+        routeHosts.add(properties.getHost().toLowerCase(Locale.ROOT));
         for (int i = 0; i < properties.getPaths().size(); i++) {
             PodlbProperties.RoutePath path = properties.getPaths().get(i);
             String at = prefix + ".paths[" + i + "]";

@@ -84,6 +84,8 @@ class PodlbApplicationTest {
         registry.add("podlb.services.backend.host", () -> HOST);
         registry.add("management.endpoints.web.exposure.include", () -> "health,podlb,metrics");
         registry.add("management.endpoint.health.show-details", () -> "always");
+        registry.add("management.endpoint.health.group.downstream.include", () -> "podlb");
+        registry.add("management.endpoint.health.group.downstream.show-details", () -> "always");
     }
 
     @SpringBootApplication
@@ -133,13 +135,14 @@ class PodlbApplicationTest {
     void actuatorShowsHealthPodsAndMetrics() throws IOException {
         get("/which-pod");
 
-        String health = get("/actuator/health/podlb");
+        String health = get("/actuator/health/downstream/podlb/backend");
         assertThat(health).contains("\"status\":\"UP\"").contains("\"known\":3").contains("\"ejected\":0");
+        assertThat(get("/actuator/health")).contains("\"status\":\"UP\"").doesNotContain("podlb");
 
         String podlb = get("/actuator/podlb");
         assertThat(podlb).contains("\"target\":\"dns:///" + HOST).contains("127.0.0.3:" + podPort).contains("\"readiness\":\"ready\"");
 
-        String metrics = get("/actuator/metrics/podlb.requests");
+        String metrics = get("/actuator/metrics/podlb.attempts");
         assertThat(metrics).contains("\"service\"").contains("\"outcome\"");
         assertThat(get("/actuator/metrics/podlb.endpoints")).contains("\"state\"");
     }

@@ -119,6 +119,65 @@ class PodlbAutoConfigurationTest {
     }
 
     @Test
+    void aKubernetesTargetWithoutFabric8IsReportedNamingTheDependency() {
+        runner.withClassLoader(new FilteredClassLoader(KubernetesClient.class))
+                .withPropertyValues("podlb.services.backend.target=k8s:///backend.default:http").run(context -> {
+                    assertThat(context).hasFailed();
+                    PodlbConfigurationException cause = find(context.getStartupFailure());
+                    assertThat(cause.getProperty()).isEqualTo("podlb.services.backend.target");
+                    FailureAnalysis analysis = new PodlbFailureAnalyzer().analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).startsWith("podlb could not start: property"
+                            + " 'podlb.services.backend.target' is 'k8s:///backend.default:http'.")
+                            .contains("k8s:/// targets need the fabric8 Kubernetes client, which is not on the class path");
+                    assertThat(analysis.getAction()).contains("io.fabric8:kubernetes-client")
+                            .contains("io.fabric8:kubernetes-httpclient-jdk");
+                });
+    }
+
+    @Test
+    void topologyPropertiesReachTheLoadBalancer() {
+        runner.withPropertyValues("podlb.services.backend.topology.zone=a", "podlb.services.backend.topology.node=n1",
+                "podlb.services.backend.topology.spill-over-threshold=0.8",
+                "podlb.services.backend.topology.zones-by-address.a=127.0.0.2/32",
+                "podlb.services.backend.topology.zones-by-address.b=127.0.0.3/32").run(context -> {
+                    LoadBalancer lb = context.getBean(PodlbServices.class).loadBalancers().get("backend");
+                    LoadBalancer.Status status = lb.awaitReady(Duration.ofSeconds(5)).status();
+                    assertThat(status.locality()).isEqualTo("zone a, node n1");
+                    assertThat(status.routing()).isEqualTo("zone a");
+                    assertThat(lb.endpoints().endpoints()).extracting(e -> e.zone().orElse(null)).containsExactly("a", "b");
+                });
+    }
+
+    @Test
+    void badTopologyValuesAreNamed() {
+        runner.withPropertyValues("podlb.services.backend.topology.spill-over-threshold=1.5").run(context ->
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("podlb property"
+                        + " podlb.services.backend.topology.spill-over-threshold = 1.5: topology spillOverThreshold is 1.5"));
+        runner.withPropertyValues("podlb.services.backend.topology.zones-by-address.a=10.1.0.0/99").run(context ->
+                assertThat(find(context.getStartupFailure()).getProperty())
+                        .isEqualTo("podlb.services.backend.topology.zones-by-address.a"));
+    }
+
+    @Test
+    void dnsPropertiesBuildTheDiscoverysSettings() {
+        PodlbProperties.Dns dns = new PodlbProperties.Dns();
+        dns.setIpFamily(dev.podlb.core.discovery.dns.IpFamily.IPV4);
+        dns.setMaxStaleness(Duration.ofMinutes(5));
+        dns.getRefresh().setMax(Duration.ofSeconds(10));
+        dev.podlb.core.discovery.dns.DnsSettings settings = PodlbAutoConfiguration.dnsSettings(dns);
+        assertThat(settings.ipFamily()).isEqualTo(dev.podlb.core.discovery.dns.IpFamily.IPV4);
+        assertThat(settings.maxStaleness()).contains(Duration.ofMinutes(5));
+        assertThat(settings.minRefresh()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(settings.maxRefresh()).isEqualTo(Duration.ofSeconds(10));
+
+        runner.withPropertyValues("podlb.dns.ip-family=ipv6", "podlb.dns.query-timeout=500ms")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(dev.podlb.core.discovery.Discovery.class));
+        runner.withPropertyValues("podlb.dns.refresh.min=1m", "podlb.dns.refresh.max=10s").run(context ->
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("podlb property podlb.dns = refresh.min=PT1M, refresh.max=PT10S: ")
+                        .hasMessageContaining("DNS minRefresh PT1M is above maxRefresh PT10S"));
+    }
+
+    @Test
     void healthIsUpWithAPickablePodAndDownWithout() {
         runner.withPropertyValues("podlb.services.empty.target=static:///127.0.0.9:1").run(context -> {
             CompositeHealthContributor health = context.getBean(CompositeHealthContributor.class);
@@ -141,7 +200,7 @@ class PodlbAutoConfigurationTest {
             @Override
             public void close() {}
         }).build()) {
-            assertThat(PodlbHealthAutoConfiguration.indicator(undiscovered).health().getStatus()).isEqualTo(Status.DOWN);
+            assertThat(new ServiceHealthIndicator(undiscovered).health().getStatus()).isEqualTo(Status.DOWN);
         }
     }
 
@@ -151,7 +210,7 @@ class PodlbAutoConfigurationTest {
             assertThat(context).hasSingleBean(PodlbMetrics.class);
             context.getBean(PodlbServices.class).loadBalancers().get("backend").awaitReady(Duration.ofSeconds(5));
             assertThat(context.getBean(MeterRegistry.class).get("podlb.resolutions")
-                    .tags("service", "backend", "result", "success").counter().count()).isEqualTo(1);
+                    .tags("service", "backend", "result", "changed").counter().count()).isEqualTo(1);
         });
     }
 
