@@ -326,6 +326,7 @@ public final class LoadBalancer implements AutoCloseable {
         EndpointSet before = arrived;
         arrived = set;
         lastResolutionError = null; // discovery resolved: an error it reported before is over
+        announce(l -> l.resolved(service, true));
         health.readinessChanged(before, set);
         if (pendingApply != null) {
             return; // the waiting apply will take this newest set
@@ -759,8 +760,13 @@ public final class LoadBalancer implements AutoCloseable {
         }
 
         @Override
-        public void onRecovered() {
-            queue(() -> lastResolutionError = null);
+        public void onUnchanged() {
+            queue(() -> {
+                if (!closed.get()) {
+                    lastResolutionError = null;
+                    announce(l -> l.resolved(service, false));
+                }
+            });
         }
 
         private void queue(Runnable task) {

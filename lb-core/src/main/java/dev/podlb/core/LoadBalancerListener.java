@@ -13,7 +13,13 @@ import java.time.Duration;
  * throws is logged and ignored. Nothing is called after the load balancer is closed.
  */
 public interface LoadBalancerListener {
-    /** Discovery delivered a changed set. */
+    /**
+     * Discovery resolved the service: {@code changed} when it found a new set (applied then, or with
+     * the next batch), else the same one again (a DNS refresh, an informer resync).
+     */
+    default void resolved(String service, boolean changed) {}
+
+    /** A changed set is in use now; sets arriving close together are applied, and told, once. */
     default void endpointsChanged(String service, EndpointSet set) {}
 
     /** Discovery failed; the last set stays in use. */

@@ -116,6 +116,23 @@ class LoadBalancerTest {
     }
 
     @Test
+    void everyResolutionIsHeardWhetherItChangedTheSetOrNot() {
+        StaticResolver pods = StaticResolver.of(a, b);
+        List<Boolean> resolutions = new ArrayList<>();
+        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(pods).scheduler(time)
+                .listener(new LoadBalancerListener() {
+                    @Override
+                    public void resolved(String service, boolean changed) {
+                        resolutions.add(changed);
+                    }
+                }).build()) {
+            pods.update(List.of(b, a));
+            pods.update(List.of(a, b, c));
+            assertThat(resolutions).containsExactly(true, false, true);
+        }
+    }
+
+    @Test
     void afterCloseAPickFailsAndTheResolverOwnedByTheApplicationStaysOpen() {
         StaticResolver pods = StaticResolver.of(a);
         LoadBalancer lb = LoadBalancer.builder("backend").resolver(pods).build();

@@ -56,6 +56,11 @@ final class CompositeCallListener implements CallListener {
     }
 
     @Override
+    public void resolved(String service, boolean changed) {
+        each(l -> l.resolved(service, changed));
+    }
+
+    @Override
     public void endpointsChanged(String service, EndpointSet set) {
         each(l -> l.endpointsChanged(service, set));
     }

@@ -1,7 +1,6 @@
 package dev.podlb.spring;
 
 import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.okhttp.CallListener;
 import dev.podlb.okhttp.CallOutcome;
@@ -30,9 +29,9 @@ import okhttp3.Request;
  *     (the status class, {@code connect_failure}, {@code timeout}, {@code io_failure}), and
  *     {@code pod} when enabled (then its series appear with the pods);</li>
  * <li>{@code podlb.retries}, {@code podlb.retry.budget.exhausted}, {@code podlb.ejections}: counters by {@code service};</li>
- * <li>{@code podlb.resolutions}: by {@code service} and {@code result}: {@code changed} (a new set
- *     of pods applied; sets arriving within the load balancer's coalescing window count once) and
- *     {@code failure};</li>
+ * <li>{@code podlb.resolutions}: every answer of discovery, by {@code service} and {@code result}:
+ *     {@code changed} (a new set of pods), {@code unchanged} (the same set again: a DNS refresh, a
+ *     resync) and {@code failure};</li>
  * <li>{@code podlb.zone.picks}: pods picked for attempts, by {@code service} and {@code placement}:
  *     {@code same_zone} or {@code other_zone} than this client's, or {@code unknown} when either
  *     zone is not known.</li>
@@ -73,7 +72,7 @@ public class PodlbMetrics implements CallListener {
         this.ejections = Counter.builder("podlb.ejections").description("Pods taken out of rotation after failures")
                 .withRegistry(registry);
         this.resolutions = Counter.builder("podlb.resolutions")
-                .description("Discovery results: new pod sets applied, and failures").withRegistry(registry);
+                .description("Discovery results: new sets, the same set again, failures").withRegistry(registry);
         this.zonePicks = Counter.builder("podlb.zone.picks")
                 .description("Pods picked for attempts, by whether they are in this client's zone").withRegistry(registry);
         properties.getServices().forEach((name, service) -> {
@@ -97,6 +96,7 @@ public class PodlbMetrics implements CallListener {
         budgetExhausted.withTags("service", service);
         ejections.withTags("service", service);
         resolutions.withTags("service", service, "result", "changed");
+        resolutions.withTags("service", service, "result", "unchanged");
         resolutions.withTags("service", service, "result", "failure");
         PLACEMENTS.forEach(placement -> zonePicks.withTags("service", service, "placement", placement));
     }
@@ -137,8 +137,8 @@ public class PodlbMetrics implements CallListener {
     }
 
     @Override
-    public void endpointsChanged(String service, EndpointSet set) {
-        resolutions.withTags("service", service, "result", "changed").increment();
+    public void resolved(String service, boolean changed) {
+        resolutions.withTags("service", service, "result", changed ? "changed" : "unchanged").increment();
     }
 
     @Override

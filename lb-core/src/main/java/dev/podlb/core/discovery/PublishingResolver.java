@@ -59,23 +59,22 @@ public abstract class PublishingResolver implements Resolver {
     }
 
     /**
-     * Publishes {@code set} under the next version, unless it equals the current set. Either way
-     * resolution succeeded: an error reported before is over.
+     * Publishes {@code set} under the next version, unless it equals the current set; then the
+     * subscribers hear that resolution found no change. Either way an error reported before is over.
      *
      * @return whether it was published
      */
     protected boolean publish(EndpointSet set) {
         boolean published;
         synchronized (lock) {
-            boolean hadError = lastError != null;
             lastError = null;
             published = !set.equals(current);
             if (published) {
                 EndpointSet numbered = set.withVersion(++version);
                 current = numbered;
                 queueForAll(l -> l.onEndpoints(numbered), numbered);
-            } else if (hadError) {
-                queueForAll(Listener::onRecovered, "recovery");
+            } else {
+                queueForAll(Listener::onUnchanged, "an unchanged resolution");
             }
         }
         deliveries.drain();

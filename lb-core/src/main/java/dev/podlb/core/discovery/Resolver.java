@@ -28,8 +28,11 @@ public interface Resolver extends AutoCloseable {
         /** Resolution failed; the last set delivered stays current. */
         default void onError(Throwable error) {}
 
-        /** Resolution succeeded again after {@link #onError}, and the set it found is the one delivered last. */
-        default void onRecovered() {}
+        /**
+         * Resolution succeeded and found the set delivered last: nothing changed (a DNS refresh at
+         * its TTL, an informer resync); an error reported before is over.
+         */
+        default void onUnchanged() {}
     }
 
     /** Ends one subscription. */

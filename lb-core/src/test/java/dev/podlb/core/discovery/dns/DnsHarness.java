@@ -133,7 +133,7 @@ final class DnsHarness implements AutoCloseable {
         }
 
         @Override
-        public void onRecovered() {
+        public void onUnchanged() {
             threads.add(Thread.currentThread().getName());
         }
 
