@@ -272,7 +272,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
 
     public static final class Builder {
         private final Map<String, BalancedService> services = new LinkedHashMap<>();
-        private final Map<String, Route> routes = new LinkedHashMap<>();
+        private final Map<String, PathRoutes> routes = new LinkedHashMap<>();
         private Discovery discovery = Discovery.defaults();
         private int idlePerPod = 5;
         private Duration keepAlive = Duration.ofMinutes(5);
@@ -295,7 +295,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         }
 
         /** Path rules for a logical host, sending each path to one of the services. */
-        public Builder route(Route route) {
+        public Builder route(PathRoutes route) {
             Objects.requireNonNull(route, "route");
             if (routes.putIfAbsent(route.host, route) != null) {
                 throw new IllegalArgumentException("route host " + route.host + " is given twice; expected one route per host");
@@ -339,17 +339,12 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 throw new IllegalArgumentException("load-balancing interceptor has no service; expected at least one,"
                         + " such as .service(\"backend.default.svc.cluster.local\", \"dns:///backend.default.svc.cluster.local:8080\")");
             }
-            for (Route route : routes.values()) {
+            for (PathRoutes route : routes.values()) {
                 if (services.containsKey(route.host)) {
                     throw new IllegalArgumentException("host " + route.host + " is both a service and a route;"
                             + " expected a route host that no service uses");
                 }
-                List<String> named = new ArrayList<>();
-                route.rules.forEach(rule -> named.add(rule.service));
-                if (route.defaultService != null) {
-                    named.add(route.defaultService);
-                }
-                for (String service : named) {
+                for (String service : route.services()) {
                     if (!services.containsKey(service)) {
                         throw new IllegalArgumentException("route " + route.host + " sends requests to " + service
                                 + ", which is not a balanced service; expected one of " + services.keySet());

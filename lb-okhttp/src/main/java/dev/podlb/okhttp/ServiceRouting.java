@@ -7,9 +7,9 @@ import okhttp3.Request;
 /** Which balanced service a request's host names: a service's own host, or a route's path rules. */
 final class ServiceRouting {
     private final Map<String, Balanced> byHost;
-    private final Map<String, Route> routes;
+    private final Map<String, PathRoutes> routes;
 
-    ServiceRouting(Map<String, Balanced> byHost, Map<String, Route> routes) {
+    ServiceRouting(Map<String, Balanced> byHost, Map<String, PathRoutes> routes) {
         this.byHost = Map.copyOf(byHost);
         this.routes = Map.copyOf(routes);
     }
@@ -25,7 +25,7 @@ final class ServiceRouting {
         if (balanced != null) {
             return balanced;
         }
-        Route route = routes.get(host);
+        PathRoutes route = routes.get(host);
         if (route == null) {
             return null;
         }

@@ -39,7 +39,7 @@ class CallOutcomesTest {
         pods.close();
     }
 
-    private void client(BalancedService.Builder service, Route route) {
+    private void client(BalancedService.Builder service, PathRoutes route) {
         LoadBalancingInterceptor.Builder builder = LoadBalancingInterceptor.builder().listener(heard).service(service.build());
         if (route != null) {
             builder.route(route);
@@ -96,7 +96,7 @@ class CallOutcomesTest {
 
     @Test
     void aPathNoRouteMatchesIsACallOutcomeOfTheRoutesHost() throws Exception {
-        client(service(), Route.host("myapp").prefix("/api", HOST));
+        client(service(), PathRoutes.builder("myapp").prefix("/api", HOST).build());
 
         assertThatThrownBy(() -> get("http://myapp/elsewhere", null)).isInstanceOf(NoRouteException.class);
 

@@ -127,7 +127,7 @@ class InterceptorEdgesTest {
         OkHttpClient client = client(LoadBalancingInterceptor.builder()
                 .service("backend", "static:///127.0.0.2:" + api.getPort())
                 .service("frontend", "static:///127.0.0.3:" + ui.getPort())
-                .route(Route.host("myapp").prefix("/api", "backend").prefix("/ui", "frontend"))).build();
+                .route(PathRoutes.builder("myapp").prefix("/api", "backend").prefix("/ui", "frontend").build())).build();
 
         assertThat(body(client, "http://myapp/api/v1/users")).isEqualTo("api");
         assertThat(body(client, "http://myapp/ui")).isEqualTo("ui");
@@ -142,7 +142,7 @@ class InterceptorEdgesTest {
     void routeToAnUnknownServiceIsRefusedAtBuild() {
         assertThatThrownBy(() -> LoadBalancingInterceptor.builder()
                 .service("backend", "static:///127.0.0.2:80")
-                .route(Route.host("myapp").prefix("/ui", "frontend")).build())
+                .route(PathRoutes.builder("myapp").prefix("/ui", "frontend").build()).build())
                 .hasMessage("route myapp sends requests to frontend, which is not a balanced service; expected one of [backend]");
     }
 

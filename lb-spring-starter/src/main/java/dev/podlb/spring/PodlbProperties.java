@@ -497,7 +497,7 @@ public class PodlbProperties {
         private String path;
 
         /** prefix (whole path elements: /api matches /api/v1, not /apix) or exact. */
-        private dev.podlb.okhttp.Route.PathType type = dev.podlb.okhttp.Route.PathType.PREFIX;
+        private dev.podlb.okhttp.PathRoutes.PathType type = dev.podlb.okhttp.PathRoutes.PathType.PREFIX;
 
         /** The name of the service these requests go to. */
         private String service;
@@ -510,11 +510,11 @@ public class PodlbProperties {
             this.path = path;
         }
 
-        public dev.podlb.okhttp.Route.PathType getType() {
+        public dev.podlb.okhttp.PathRoutes.PathType getType() {
             return type;
         }
 
-        public void setType(dev.podlb.okhttp.Route.PathType type) {
+        public void setType(dev.podlb.okhttp.PathRoutes.PathType type) {
             this.type = type;
         }
 

@@ -11,7 +11,7 @@ import dev.podlb.okhttp.BalancedService;
 import dev.podlb.okhttp.CallListener;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
 import dev.podlb.okhttp.RetryBudget;
-import dev.podlb.okhttp.Route;
+import dev.podlb.okhttp.PathRoutes;
 import dev.podlb.okhttp.StickyKey;
 import java.time.Duration;
 import java.util.Collections;
@@ -165,24 +165,24 @@ public final class PodlbServices implements AutoCloseable {
         return Discovery.check(target);
     }
 
-    private Route route(String prefix, PodlbProperties.Route properties) {
+    private PathRoutes route(String prefix, PodlbProperties.Route properties) {
         if (properties.getHost() == null || properties.getHost().isBlank()) {
             throw new PodlbConfigurationException(prefix + ".host", properties.getHost(),
                     "a route needs the host whose paths it routes, such as myapp", null);
         }
-        Route route = Route.host(properties.getHost());
+        PathRoutes.Builder route = check(prefix + ".host", properties.getHost(), () -> PathRoutes.builder(properties.getHost()));
         routeHosts.add(properties.getHost().toLowerCase(Locale.ROOT));
         for (int i = 0; i < properties.getPaths().size(); i++) {
             PodlbProperties.RoutePath path = properties.getPaths().get(i);
             String at = prefix + ".paths[" + i + "]";
             String host = serviceHost(at + ".service", path.getService());
-            check(at + ".path", path.getPath(), () -> path.getType() == Route.PathType.EXACT
+            check(at + ".path", path.getPath(), () -> path.getType() == PathRoutes.PathType.EXACT
                     ? route.exact(path.getPath(), host) : route.prefix(path.getPath(), host));
         }
         if (properties.getDefaultService() != null) {
             route.defaultService(serviceHost(prefix + ".default-service", properties.getDefaultService()));
         }
-        return route;
+        return check(prefix, properties.getHost(), route::build);
     }
 
     private String serviceHost(String property, String service) {
