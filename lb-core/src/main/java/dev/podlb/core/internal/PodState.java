@@ -4,6 +4,8 @@ import dev.podlb.core.health.Outcome;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -11,18 +13,32 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One pod of one load balancer, tracked for as long as the pod is in the set (and, when it leaves
  * while ejected, until its ejection ends).
  *
- * <p>Two kinds of fields, kept apart by who writes them. The live figures ({@link #inFlight},
+ * <p>Two kinds of fields, kept apart by who writes them. The live figures (requests in flight,
  * {@link #consecutiveFailures}, the latency average, {@link #lastFailure}) are written by request
  * threads without locks. The ejection state is written only by the load balancer's
  * {@link SerialContext}: {@link #ejected} and {@link #onTrial} are volatile so that the request
  * path and operators read them current; the rest is read and written on that context alone.
  */
 public final class PodState implements EndpointStats {
-    /** How fast the latency average forgets: an observation's weight halves in about 7 s. */
+    /**
+     * How fast the latency average forgets a sample below it: its weight falls by e in 10 s, as
+     * in Linkerd's and Finagle's Peak-EWMA.
+     */
     private static final double DECAY_NANOS = 10e9;
 
+    private static final VarHandle IN_FLIGHT;
+
+    static {
+        try {
+            IN_FLIGHT = MethodHandles.lookup().findVarHandle(PodState.class, "inFlight", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final InetSocketAddress address;
-    final AtomicInteger inFlight = new AtomicInteger();
+    /** A field of its own, not an AtomicInteger: a picker reads it for two pods on every pick, one load fewer each. */
+    private volatile int inFlight;
     final AtomicInteger consecutiveFailures = new AtomicInteger();
     /** The failure-rate detector, only when the policy has one (it takes locks and memory). */
     final CircuitBreaker failureRate;
@@ -46,12 +62,17 @@ public final class PodState implements EndpointStats {
 
     @Override
     public int inFlight() {
-        return inFlight.get();
+        return inFlight;
     }
 
     @Override
     public long latencyNanos() {
         return latencyNanos;
+    }
+
+    @Override
+    public long latencyUpdatedNanos() {
+        return latencyStampNanos;
     }
 
     @Override
@@ -66,28 +87,31 @@ public final class PodState implements EndpointStats {
 
     /** An attempt starts on this pod. Any thread. */
     public void startAttempt() {
-        inFlight.incrementAndGet();
+        IN_FLIGHT.getAndAdd(this, 1);
     }
 
     /** An attempt on this pod ended after {@code durationNanos}. Any thread. */
     public void endAttempt(long durationNanos, long nowNanos) {
-        inFlight.decrementAndGet();
+        IN_FLIGHT.getAndAdd(this, -1);
         recordLatency(durationNanos, nowNanos);
     }
 
     /** An attempt on this pod was abandoned by the application: it says nothing of the pod. Any thread. */
     public void cancelAttempt() {
-        inFlight.decrementAndGet();
+        IN_FLIGHT.getAndAdd(this, -1);
     }
 
     /**
-     * Folds one attempt's duration into the average, weighing the old average by how long ago it
-     * was last updated. Two attempts ending at once may each overwrite the other's update: the
-     * average is a hint for pickers, and a lost sample costs less than a lock on every attempt.
+     * Folds one attempt's duration into the average as Peak-EWMA does: a duration above the
+     * average replaces it at once, so a pod that turns slow (a GC pause, a cold cache) looks slow
+     * from its first slow answer; one below it is averaged in, weighing the old average by how
+     * long ago it was last updated, so a pod that recovers regains its standing over seconds.
+     * Two attempts ending at once may each overwrite the other's update: the average is a hint
+     * for pickers, and a lost sample costs less than a lock on every attempt.
      */
     private void recordLatency(long durationNanos, long nowNanos) {
         long previous = latencyNanos;
-        if (previous == 0) {
+        if (previous == 0 || durationNanos >= previous) {
             latencyNanos = Math.max(1, durationNanos);
         } else {
             double keep = Math.exp(-Math.max(0, nowNanos - latencyStampNanos) / DECAY_NANOS);
@@ -99,6 +123,6 @@ public final class PodState implements EndpointStats {
     @Override
     public String toString() {
         return "PodState{" + address + (ejected ? ", ejected" : "") + (onTrial ? ", on trial" : "") + ", in flight "
-                + inFlight.get() + ", " + consecutiveFailures.get() + " failures in a row}";
+                + inFlight + ", " + consecutiveFailures.get() + " failures in a row}";
     }
 }
