@@ -194,8 +194,11 @@ final class LeastRequestPicker implements Picker {
             int a = below((int) (random >>> 32), n);
             // The second choice is one of the others, so two choices are always two endpoints.
             int b = a + 1 + below((int) random, n - 1);
-            b = b >= n ? b - n : b;
-            return stats[b].inFlight() < stats[a].inFlight() ? endpoints[b] : endpoints[a];
+            // Masks, not branches: which way these go is random, and a branch guessed wrong half
+            // the time would cost more than the rest of the pick.
+            b -= n & ((n - 1 - b) >> 31);
+            int bIsLess = (stats[b].inFlight() - stats[a].inFlight()) >> 31;
+            return endpoints[a ^ ((a ^ b) & bIsLess)];
         }
 
         @Override

@@ -1,20 +1,19 @@
 package dev.podlb.core.pick;
 
 import dev.podlb.core.time.Scheduler;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The slow-start factors of one picker's endpoints, as time passes: a picker is rebuilt only
- * when its endpoints or their health change, so the factors are recomputed at pick time, at most
- * once every hundredth of the window, by whichever request thread first finds them due; the
- * others keep reading the previous {@link Factors} meanwhile. Once every endpoint is past its
- * window a pick reads one volatile field and not the clock.
+ * The slow-start factors of one picker's endpoints, as time passes. A picker is rebuilt only when
+ * its endpoints or their health change, so the factors are recomputed on the load balancer's
+ * scheduler, every hundredth of the window, and published in one volatile field: a pick reads
+ * that field and never the clock. The timer holds the ramp weakly, so the chain of recomputations
+ * ends when the picker is dropped, and it ends anyway once every endpoint is past its window.
  */
 final class Ramp {
     /** When an endpoint "became ready" that was never slowed: it was there first, or nothing was warm when it came. */
     static final long WARM = Long.MIN_VALUE;
-    private static final long NEVER = Long.MAX_VALUE;
     private static final long MIN_REFRESH_NANOS = Duration.ofMillis(1).toNanos();
     private static final long MAX_REFRESH_NANOS = Duration.ofSeconds(1).toNanos();
 
@@ -22,33 +21,39 @@ final class Ramp {
     private final Scheduler clock;
     /** When each endpoint became ready, by the picker's index; {@link #WARM} for one never slowed. */
     private final long[] readySince;
-    private final long refreshNanos;
-    private final AtomicBoolean refreshing = new AtomicBoolean();
+    private final Duration refresh;
     private volatile Factors current;
 
     Ramp(SlowStart settings, Scheduler clock, long[] readySince) {
         this.settings = settings;
         this.clock = clock;
         this.readySince = readySince;
-        this.refreshNanos = Math.min(MAX_REFRESH_NANOS, Math.max(MIN_REFRESH_NANOS, settings.window().toNanos() / 100));
+        this.refresh = Duration.ofNanos(Math.min(MAX_REFRESH_NANOS, Math.max(MIN_REFRESH_NANOS,
+                settings.window().toNanos() / 100)));
         this.current = compute(clock.nanoTime());
+        if (!current.last) {
+            scheduleRefresh(new WeakReference<>(this), clock, refresh);
+        }
     }
 
     /** The factors now; their {@link Factors#slowed} is {@code null} when no endpoint is slowed. Any thread. */
     Factors factors() {
-        Factors f = current;
-        if (f.refreshAtNanos != NEVER) {
-            long now = clock.nanoTime();
-            if (now - f.refreshAtNanos >= 0 && refreshing.compareAndSet(false, true)) {
-                try {
-                    f = compute(now);
-                    current = f;
-                } finally {
-                    refreshing.set(false);
-                }
+        return current;
+    }
+
+    /** Static, so that the scheduled task holds the ramp only through {@code ramp}; the task runs on the scheduler's thread. */
+    private static void scheduleRefresh(WeakReference<Ramp> ramp, Scheduler clock, Duration refresh) {
+        clock.schedule(refresh, () -> {
+            Ramp alive = ramp.get();
+            if (alive == null) {
+                return;
             }
-        }
-        return f;
+            Factors next = alive.compute(clock.nanoTime());
+            alive.current = next;
+            if (!next.last) {
+                scheduleRefresh(ramp, clock, refresh);
+            }
+        });
     }
 
     private Factors compute(long now) {
@@ -61,10 +66,10 @@ final class Ramp {
             anyWarming |= factor[i] < 1.0;
         }
         if (!anyWarming) {
-            return new Factors(NEVER, null);
+            return new Factors(true, null);
         }
         // While no endpoint is past its warm-up, slowing them all would only slow the service.
-        return new Factors(now + refreshNanos, anyWarm ? factor : null);
+        return new Factors(false, anyWarm ? factor : null);
     }
 
     @Override
@@ -74,7 +79,8 @@ final class Ramp {
 
     /** One moment's factors; immutable but for the round-robin credits, which request threads share. */
     static final class Factors {
-        final long refreshAtNanos;
+        /** Whether every endpoint is past its window, so these factors are final. */
+        final boolean last;
         /** Each endpoint's share of its weight now, 1 when warm; {@code null} when none is slowed. */
         final double[] slowed;
         /**
@@ -83,8 +89,8 @@ final class Ramp {
          */
         private final double[] credit;
 
-        Factors(long refreshAtNanos, double[] slowed) {
-            this.refreshAtNanos = refreshAtNanos;
+        Factors(boolean last, double[] slowed) {
+            this.last = last;
             this.slowed = slowed;
             this.credit = slowed == null ? null : new double[slowed.length];
         }

@@ -80,6 +80,8 @@ class SlowStartTest {
             time.advance(Duration.ofSeconds(1));
         }
         assertThat(newcomersShare(picker, 4000)).isEqualTo(0.25);
+        // Past the window the factors are final: nothing more is scheduled to recompute them.
+        assertThat(time.pendingTasks()).isZero();
     }
 
     @Test
