@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -16,8 +17,9 @@ import mockwebserver3.RecordedRequest;
 /**
  * Pods on loopback, one HTTP server each on 127.0.0.2, 127.0.0.3, …, answering after a service
  * time; pod 0 can be made slower or to pause. Servers set TCP_NODELAY, so a response is not held
- * 40 ms by Nagle's algorithm. Each server answers on a thread per connection, so a pod serves its
- * calls concurrently, as a pod with a thread pool does, and a pause holds every call it has.
+ * 40 ms by Nagle's algorithm. A pod has {@link #WORKERS} workers, as a pod's thread pool or cores
+ * bound it: a call waits, first come first served, while all are busy, so a pod sent more than it
+ * can serve answers later, and a pause holds every call it has.
  */
 public final class Fleet implements AutoCloseable {
     /** What pod 0 does; the others always answer after the fast service time. */
@@ -30,6 +32,8 @@ public final class Fleet implements AutoCloseable {
         PAUSING
     }
 
+    /** Calls one pod serves at once. */
+    public static final int WORKERS = 8;
     private static final Duration PAUSE = Duration.ofMillis(200);
     private static final Duration PAUSE_EVERY = Duration.ofSeconds(1);
 
@@ -47,10 +51,16 @@ public final class Fleet implements AutoCloseable {
         for (int i = 0; i < pods; i++) {
             MockWebServer server = new MockWebServer();
             boolean first = i == 0;
+            Semaphore workers = new Semaphore(WORKERS, true);
             server.setDispatcher(new Dispatcher() {
                 @Override
                 public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-                    serve(first);
+                    workers.acquire();
+                    try {
+                        serve(first);
+                    } finally {
+                        workers.release();
+                    }
                     return new MockResponse.Builder().body("ok").build();
                 }
             });

@@ -15,8 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A simulated fleet: 10 pods on loopback (127.0.0.2 to 127.0.0.11), each answering in 5 ms but
- * pod 0, which is 10 times slower in one scenario and pauses 200 ms every second in the other;
+ * A simulated fleet: 10 pods on loopback (127.0.0.2 to 127.0.0.11), each serving 8 calls at once
+ * ({@link Fleet}) in 5 ms each but pod 0, which is 10 times slower in one scenario and pauses
+ * 200 ms every second in the other;
  * 50 callers send one call after another through OkHttp. Each picker runs over the same pods in
  * the same run: podlb's round-robin, least-request and Peak-EWMA (least-request latency-aware),
  * and Stork's power-of-two-choices and least-response-time. The table gives p50, p99 and p99.9
@@ -49,7 +50,7 @@ public final class FleetBenchmark {
         StringBuilder out = new StringBuilder();
         out.append("# Load-aware picking over a simulated fleet\n\n")
                 .append(String.format(Locale.ROOT, "Written by `dev.podlb.benchmarks.fleet.FleetBenchmark` on %s: %d pods on"
-                        + " loopback answering in %d ms, pod 0 slower or pausing, %d callers through OkHttp, %d s warm-up"
+                        + " loopback serving " + Fleet.WORKERS + " calls at once in %d ms each, pod 0 slower or pausing, %d callers through OkHttp, %d s warm-up"
                         + " and %d s measured per picker, on %d cores.%n%n", LocalDate.now(), PODS,
                         SERVICE_TIME.toMillis(), CALLERS, warmUp.toSeconds(), measure.toSeconds(),
                         Runtime.getRuntime().availableProcessors()));

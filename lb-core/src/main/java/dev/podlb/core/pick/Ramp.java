@@ -7,9 +7,10 @@ import java.time.Duration;
 /**
  * The slow-start factors of one picker's endpoints, as time passes. A picker is rebuilt only when
  * its endpoints or their health change, so the factors are recomputed on the load balancer's
- * scheduler, every hundredth of the window, and published in one volatile field: a pick reads
- * that field and never the clock. The timer holds the ramp weakly, so the chain of recomputations
- * ends when the picker is dropped, and it ends anyway once every endpoint is past its window.
+ * scheduler, every hundredth of the window (at least every second), and published in one
+ * volatile field: a pick reads that field and never the clock. The timer holds the ramp weakly,
+ * so the chain of recomputations ends when the picker is dropped, and it ends anyway once every
+ * endpoint is past its window.
  */
 final class Ramp {
     /** When an endpoint "became ready" that was never slowed: it was there first, or nothing was warm when it came. */
