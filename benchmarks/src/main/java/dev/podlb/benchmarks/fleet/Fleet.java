@@ -113,7 +113,7 @@ public final class Fleet implements AutoCloseable {
         return endpoints;
     }
 
-    /** Pod {@code i}'s base URL, {@code http://127.0.0.x:port/}. */
+    /** {@code pod}'s base URL, {@code http://127.0.0.x:port/}. */
     public String url(Endpoint pod) {
         return "http://" + pod.authority() + "/";
     }
