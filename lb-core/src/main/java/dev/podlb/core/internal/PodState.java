@@ -19,7 +19,10 @@ import java.lang.invoke.VarHandle;
  * path and operators read them current; the rest is read and written on that context alone.
  */
 public final class PodState implements EndpointStats {
-    /** How fast the latency average forgets: an observation's weight halves in about 7 s. */
+    /**
+     * How fast the latency average forgets a sample below it: its weight falls by e in 10 s, as
+     * in Linkerd's and Finagle's Peak-EWMA.
+     */
     private static final double DECAY_NANOS = 10e9;
 
     final InetSocketAddress address;
@@ -70,6 +73,11 @@ public final class PodState implements EndpointStats {
     }
 
     @Override
+    public long latencyUpdatedNanos() {
+        return latencyStampNanos;
+    }
+
+    @Override
     public int consecutiveFailures() {
         return consecutiveFailures;
     }
@@ -113,13 +121,16 @@ public final class PodState implements EndpointStats {
     }
 
     /**
-     * Folds one attempt's duration into the average, weighing the old average by how long ago it
-     * was last updated. Two attempts ending at once may each overwrite the other's update: the
-     * average is a hint for pickers, and a lost sample costs less than a lock on every attempt.
+     * Folds one attempt's duration into the average as Peak-EWMA does: a duration above the
+     * average replaces it at once, so a pod that turns slow (a GC pause, a cold cache) looks slow
+     * from its first slow answer; one below it is averaged in, weighing the old average by how
+     * long ago it was last updated, so a pod that recovers regains its standing over seconds.
+     * Two attempts ending at once may each overwrite the other's update: the average is a hint
+     * for pickers, and a lost sample costs less than a lock on every attempt.
      */
     private void recordLatency(long durationNanos, long nowNanos) {
         long previous = latencyNanos;
-        if (previous == 0) {
+        if (previous == 0 || durationNanos >= previous) {
             latencyNanos = Math.max(1, durationNanos);
         } else {
             double keep = Math.exp(-Math.max(0, nowNanos - latencyStampNanos) / DECAY_NANOS);

@@ -10,8 +10,19 @@ public interface EndpointStats {
     /** Attempts started on the endpoint and not yet ended. */
     int inFlight();
 
-    /** A decaying average of its attempts' durations in nanoseconds; 0 before its first attempt ended. */
+    /**
+     * Its attempts' durations in nanoseconds as a Peak-EWMA (as Linkerd and Finagle keep it): a
+     * duration above the average replaces it at once, one below is averaged in with a weight that
+     * falls by e over 10 s. 0 before its first attempt ended.
+     */
     long latencyNanos();
+
+    /**
+     * When {@link #latencyNanos()} last took a sample, on the load balancer's clock
+     * ({@link PickerContext#scheduler()}'s {@code nanoTime()}). A picker compares two pods'
+     * figures decayed to the same moment from these, without reading the clock on every pick.
+     */
+    long latencyUpdatedNanos();
 
     /** Failures in a row in its latest outcomes, as its ejection policy classifies them. */
     int consecutiveFailures();

@@ -9,14 +9,33 @@ import java.util.Objects;
  * <pre>{@code
  * LoadBalancer.builder("backend").picker(Pickers.roundRobin())...
  * LoadBalancer.builder("carts").picker(Pickers.sticky())...     // PickRequest.sticky(cartId)
+ * LoadBalancer.builder("search").picker(Pickers.leastRequest().latencyAware(true))...
  * }</pre>
+ *
+ * <p>Round-robin and least-request honour each endpoint's {@link dev.podlb.core.Endpoint#weight()
+ * weight} (from DNS SRV records); a pod of weight 0 is picked only when every pickable pod has
+ * weight 0.
  */
 public final class Pickers {
     private Pickers() {}
 
-    /** Each endpoint in turn, evenly, on every thread. */
+    /** Each endpoint in turn, in proportion to its weight (evenly when weights are equal), on every thread. */
     public static PickerPolicy roundRobin() {
         return RoundRobin.POLICY;
+    }
+
+    /** {@link #roundRobin()}, with each pod that becomes ready eased in as {@code slowStart} says. */
+    public static PickerPolicy roundRobin(SlowStart slowStart) {
+        return new RoundRobin(Objects.requireNonNull(slowStart, "slowStart"));
+    }
+
+    /**
+     * The less loaded of two endpoints drawn at random (by weight): requests in flight, or with
+     * {@link LeastRequest#latencyAware(boolean) latencyAware(true)} Peak-EWMA's latency-weighted
+     * cost. Settings are changed on the returned policy: {@code leastRequest().choices(3)}.
+     */
+    public static LeastRequest leastRequest() {
+        return LeastRequest.DEFAULT;
     }
 
     /**

@@ -4,7 +4,9 @@ import dev.podlb.core.Endpoint;
 import java.util.SplittableRandom;
 
 /**
- * Round-robin over the pickable endpoints. The position lives in each load balancer's
+ * Round-robin over the pickable endpoints, each taking turns in proportion to its
+ * {@link Endpoint#weight()} (see {@link Weights}) and, with a {@link SlowStart}, a new pod fewer
+ * turns while it warms up. The position lives in each load balancer's
  * {@link Instance}, not in the pickers it builds, so a change of endpoints neither restarts the
  * rotation at the first endpoint nor skews it.
  *
@@ -18,32 +20,49 @@ import java.util.SplittableRandom;
  * pick keeps the compiler from caching a position across picks.)
  */
 final class RoundRobin implements PickerPolicy {
-    static final RoundRobin POLICY = new RoundRobin();
+    static final RoundRobin POLICY = new RoundRobin(null);
 
     private static final int INTS_PER_CACHE_LINE = 16;
 
-    private RoundRobin() {}
+    /** {@code null} when new pods take their full share at once. */
+    private final SlowStart slowStart;
+
+    RoundRobin(SlowStart slowStart) {
+        this.slowStart = slowStart;
+    }
 
     @Override
     public PickerInstance newInstance(PickerContext context) {
-        return new Instance();
+        return new Instance(slowStart == null ? null : new WarmUp(slowStart, context.scheduler()));
     }
 
     @Override
     public String toString() {
-        return "round-robin";
+        return slowStart == null ? "round-robin" : "round-robin with " + slowStart;
     }
 
-    private static int slot(int stripe) {
+    /** Where stripe {@code stripe}'s position lives in a positions array. */
+    static int slot(int stripe) {
         return (stripe + 1) * INTS_PER_CACHE_LINE;
     }
 
-    /** One load balancer's rotation: the striped positions every picker it builds advances. */
+    /**
+     * One load balancer's rotation: the striped positions every picker it builds advances, and
+     * with slow start when each pod became ready. Called on the load balancer's serial context.
+     */
     static final class Instance implements PickerInstance {
         private final int[] positions;
         private final int stripeMask;
+        /** {@code null} without slow start. */
+        private final WarmUp warmUp;
 
+        /** A rotation without slow start. */
         Instance() {
+            this(null);
+        }
+
+        Instance(WarmUp warmUp) {
+            this.warmUp = warmUp;
             int stripes = Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2;
             stripes = Math.min(stripes, 64);
             this.stripeMask = stripes - 1;
@@ -58,17 +77,24 @@ final class RoundRobin implements PickerPolicy {
 
         @Override
         public Picker newPicker(PickableEndpoints pickable) {
-            Endpoint[] endpoints = pickable.endpoints().toArray(new Endpoint[0]);
+            Endpoint[] endpoints = Weights.candidates(pickable.endpoints());
+            Ramp ramp = warmUp == null ? null : warmUp.ramp(pickable, endpoints);
             if (endpoints.length == 1) {
                 Endpoint only = endpoints[0];
                 return request -> only;
             }
-            return new RoundRobinPicker(endpoints, positions, stripeMask);
+            int[] weights = Weights.of(endpoints);
+            boolean weighted = !Weights.allEqual(weights);
+            if (!weighted && ramp == null) {
+                return new RoundRobinPicker(endpoints, positions, stripeMask);
+            }
+            int[] schedule = weighted ? Weights.smoothSchedule(Weights.reduced(weights)) : null;
+            return new WeightedRoundRobinPicker(endpoints, schedule, positions, stripeMask, ramp);
         }
 
         @Override
         public String toString() {
-            return "round-robin";
+            return warmUp == null ? "round-robin" : "round-robin with " + warmUp;
         }
     }
 
