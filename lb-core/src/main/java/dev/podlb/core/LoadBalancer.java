@@ -423,7 +423,8 @@ public final class LoadBalancer implements AutoCloseable {
                     : State.failing(this, set, ejected.size(), NoEndpointException.Reason.NONE_READY,
                             "no ready endpoint for service " + service);
         } else {
-            PickableView view = new PickableView(service, set, panic ? candidates : healthy, ejected, panic, health::pod);
+            PickableView view = new PickableView(service, set, panic ? candidates : healthy, ejected, panic, health::pod,
+                    health::inFlight);
             next = new State(set, true, routedPicker(routing, view, ejected), view, List.copyOf(candidates),
                     ejected.size(), view.endpoints().size(), panic, routing);
         }
@@ -459,14 +460,16 @@ public final class LoadBalancer implements AutoCloseable {
         }
         EndpointSet set = all.set();
         if (routing.local().isEmpty()) {
-            return buildPicker(remotePickers(), new PickableView(service, set, routing.remote(), ejected, false, health::pod));
+            return buildPicker(remotePickers(), new PickableView(service, set, routing.remote(), ejected, false, health::pod,
+                    health::inFlight));
         }
-        Picker local = buildPicker(pickers, new PickableView(service, set, routing.local(), ejected, false, health::pod));
+        Picker local = buildPicker(pickers, new PickableView(service, set, routing.local(), ejected, false, health::pod,
+                health::inFlight));
         if (!routing.spills()) {
             return local;
         }
         Picker remote = buildPicker(remotePickers(), new PickableView(service, set, routing.remote(), ejected, false,
-                health::pod));
+                health::pod, health::inFlight));
         return routing.split(local, remote);
     }
 

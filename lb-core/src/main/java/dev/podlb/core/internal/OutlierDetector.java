@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,8 @@ public final class OutlierDetector {
     private final Map<InetSocketAddress, PodState> pods = new ConcurrentHashMap<>();
     /** The pods of the set last retained, by endpoint object: what picks return, found without hashing. */
     private volatile PodIndex index = PodIndex.EMPTY;
+    /** Requests in flight over every tracked pod; striped, so that attempts on different pods do not contend. */
+    private final LongAdder inFlight = new LongAdder();
     // Serial context only.
     private final Set<PodState> ejected = new LinkedHashSet<>();
     private boolean closed;
@@ -135,6 +138,11 @@ public final class OutlierDetector {
         }
     }
 
+    /** Requests in flight over every pod now; any thread. */
+    public long inFlight() {
+        return inFlight.sum();
+    }
+
     /** Whether the pod at this address is ejected now; any thread. */
     public boolean isEjected(InetSocketAddress address) {
         PodState pod = pods.get(address);
@@ -197,7 +205,7 @@ public final class OutlierDetector {
         if (failureRate != null) {
             breaker = CircuitBreaker.of(service + "/" + address, failureRate);
         }
-        PodState pod = new PodState(address, breaker);
+        PodState pod = new PodState(address, breaker, inFlight);
         if (breaker != null) {
             breaker.getEventPublisher().onStateTransition(event -> {
                 if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {

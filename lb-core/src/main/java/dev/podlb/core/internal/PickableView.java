@@ -12,7 +12,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /** The {@link PickableEndpoints} a load balancer builds each picker from. Immutable but for the live stats it hands out. */
 public final class PickableView implements PickableEndpoints {
@@ -23,6 +25,7 @@ public final class PickableView implements PickableEndpoints {
     private final boolean panic;
     private final Map<InetSocketAddress, Endpoint> byAddress;
     private final Function<InetSocketAddress, ? extends EndpointStats> stats;
+    private final LongSupplier inFlight;
 
     /**
      * @param endpoints the pickable endpoints, a non-empty subset of {@code set} in its order
@@ -32,6 +35,15 @@ public final class PickableView implements PickableEndpoints {
      */
     public PickableView(String service, EndpointSet set, List<Endpoint> endpoints, Set<InetSocketAddress> ejected,
                         boolean panic, Function<InetSocketAddress, ? extends EndpointStats> stats) {
+        this(service, set, endpoints, ejected, panic, stats, null);
+    }
+
+    /**
+     * @param inFlight the requests in flight over the whole load balancer, live; {@code null} to sum
+     *                 {@code stats} over {@code endpoints} when asked
+     */
+    public PickableView(String service, EndpointSet set, List<Endpoint> endpoints, Set<InetSocketAddress> ejected,
+                        boolean panic, Function<InetSocketAddress, ? extends EndpointStats> stats, LongSupplier inFlight) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no pickable endpoint for service " + service
                     + "; a picker is only built over at least one");
@@ -42,6 +54,7 @@ public final class PickableView implements PickableEndpoints {
         this.ejected = Set.copyOf(ejected);
         this.panic = panic;
         this.stats = stats;
+        this.inFlight = inFlight != null ? inFlight : this::sumInFlight;
         this.byAddress = new HashMap<>(endpoints.size() * 2);
         for (Endpoint e : this.endpoints) {
             byAddress.put(e.socketAddress(), e);
@@ -53,13 +66,14 @@ public final class PickableView implements PickableEndpoints {
         Readiness wanted = set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
         List<Endpoint> candidates = new ArrayList<>(set.size());
         Map<InetSocketAddress, PodState> fresh = new HashMap<>();
+        LongAdder all = new LongAdder();
         for (Endpoint e : set.endpoints()) {
-            fresh.put(e.socketAddress(), new PodState(e.socketAddress(), null));
+            fresh.put(e.socketAddress(), new PodState(e.socketAddress(), null, all));
             if (e.readiness() == wanted) {
                 candidates.add(e);
             }
         }
-        return new PickableView(service, set, candidates, Set.of(), false, fresh::get);
+        return new PickableView(service, set, candidates, Set.of(), false, fresh::get, all::sum);
     }
 
     @Override
@@ -105,6 +119,20 @@ public final class PickableView implements PickableEndpoints {
                     + "; expected one of its pickable endpoints");
         }
         return live;
+    }
+
+    @Override
+    public long inFlight() {
+        return inFlight.getAsLong();
+    }
+
+    private long sumInFlight() {
+        long sum = 0;
+        for (Endpoint e : endpoints) {
+            EndpointStats live = stats.apply(e.socketAddress());
+            sum += live == null ? 0 : live.inFlight();
+        }
+        return sum;
     }
 
     @Override

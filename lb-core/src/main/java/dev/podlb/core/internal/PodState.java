@@ -5,6 +5,7 @@ import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.LongAdder;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -57,9 +58,13 @@ public final class PodState implements EndpointStats {
     Scheduler.Cancellable readmission;
     boolean capNoticed;
 
-    PodState(InetSocketAddress address, CircuitBreaker failureRate) {
+    /** Requests in flight over every pod of the load balancer, beside this pod's own count. */
+    private final LongAdder allInFlight;
+
+    PodState(InetSocketAddress address, CircuitBreaker failureRate, LongAdder allInFlight) {
         this.address = address;
         this.failureRate = failureRate;
+        this.allInFlight = allInFlight;
     }
 
     @Override
@@ -107,17 +112,20 @@ public final class PodState implements EndpointStats {
     /** An attempt starts on this pod. Any thread. */
     public void startAttempt() {
         IN_FLIGHT.getAndAdd(this, 1);
+        allInFlight.increment();
     }
 
     /** An attempt on this pod ended after {@code durationNanos}. Any thread. */
     public void endAttempt(long durationNanos, long nowNanos) {
         IN_FLIGHT.getAndAdd(this, -1);
+        allInFlight.decrement();
         recordLatency(durationNanos, nowNanos);
     }
 
     /** An attempt on this pod was abandoned by the application: it says nothing of the pod. Any thread. */
     public void cancelAttempt() {
         IN_FLIGHT.getAndAdd(this, -1);
+        allInFlight.decrement();
     }
 
     /**

@@ -45,6 +45,9 @@ public interface PickableEndpoints {
     /** The live load figures of a pickable endpoint; the same object for as long as the pod stays in the set. */
     EndpointStats stats(Endpoint endpoint);
 
+    /** Requests in flight now over every endpoint of the load balancer, live (a bounded-load picker's mean). */
+    long inFlight();
+
     /** An exception for this service, carrying its counts, with {@code message} first. */
     NoEndpointException noEndpoint(NoEndpointException.Reason reason, String message);
 }

@@ -48,6 +48,21 @@ public final class Pickers {
 
     /** {@link #sticky()}, with keys bound in {@code memory} going to their bound endpoint while it is pickable. */
     public static PickerPolicy sticky(AffinityMemory memory) {
-        return new Sticky(Objects.requireNonNull(memory, "memory"));
+        return new Sticky(Objects.requireNonNull(memory, "memory"), -1);
+    }
+
+    /**
+     * {@link #sticky()} with bounded load: a key whose endpoint has
+     * {@code ⌈(1 + epsilon) × (requests in flight + 1) / endpoints⌉} requests in flight goes to the
+     * first endpoint below that among its alternatives (the same on every replica), so that one hot
+     * key range cannot overload a pod. Keys move only while their endpoint is over the bound.
+     * {@code epsilon} 0.25 lets a pod take 25% more than the mean; it must be more than 0.
+     */
+    public static PickerPolicy sticky(double epsilon) {
+        if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
+            throw new IllegalArgumentException("sticky load bound epsilon is " + epsilon
+                    + "; expected more than 0, such as 0.25 (a pod may take 25% more than the mean)");
+        }
+        return new Sticky(null, epsilon);
     }
 }

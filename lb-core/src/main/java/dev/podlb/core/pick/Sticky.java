@@ -3,35 +3,54 @@ package dev.podlb.core.pick;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.internal.Hashing;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Sticky sessions: a request's key maps to one endpoint through a {@link SlotTable}, a pure
  * function of the pickable endpoints, so every client replica agrees with no shared state.
  * A key bound in the {@link AffinityMemory} goes to its bound endpoint while that is pickable.
  * Requests without a key are spread round-robin.
+ *
+ * <p>With bounded load (consistent hashing with bounded loads, Mirrokni, Thorup and Zadimoghaddam),
+ * a key whose endpoint has as many requests in flight as {@code ⌈(1 + ε) × (all in flight + 1) / N⌉}
+ * goes instead to the first endpoint below that in its sequence of alternatives: the owners of the
+ * key's hash rehashed, the same sequence on every replica. So one hot key range cannot overload a
+ * pod; keys move only while their pod is over the bound, and come back when it is not.
  */
 final class Sticky implements PickerPolicy {
-    static final Sticky POLICY = new Sticky(null);
+    static final Sticky POLICY = new Sticky(null, -1);
+    /** How many alternatives a key over the bound tries before taking the least loaded of them. */
+    static final int ALTERNATIVES = 8;
 
     private final AffinityMemory memory;
+    /** The bound's ε, or negative when load is not bounded. */
+    private final double epsilon;
 
-    Sticky(AffinityMemory memory) {
+    Sticky(AffinityMemory memory, double epsilon) {
         this.memory = memory;
+        this.epsilon = epsilon;
     }
 
     @Override
     public PickerInstance newInstance(PickerContext context) {
-        return new Instance(memory);
+        return new Instance(memory, epsilon);
     }
 
     @Override
     public String toString() {
-        return memory == null ? "sticky" : "sticky with " + memory;
+        return describe(memory, epsilon);
+    }
+
+    private static String describe(AffinityMemory memory, double epsilon) {
+        return "sticky" + (epsilon >= 0 ? " with load bounded at (1 + " + epsilon + ") x the mean" : "")
+                + (memory == null ? "" : " with " + memory);
     }
 
     /** One load balancer's sticky table, derived from one set to the next. */
     private static final class Instance implements PickerInstance {
         private final AffinityMemory memory;
+        private final double epsilon;
         private final RoundRobin.Instance keyless = new RoundRobin.Instance();
         /**
          * The last table built: the next is derived from it, touching only the slots of pods that
@@ -40,19 +59,21 @@ final class Sticky implements PickerPolicy {
          */
         private SlotTable last;
 
-        Instance(AffinityMemory memory) {
+        Instance(AffinityMemory memory, double epsilon) {
             this.memory = memory;
+            this.epsilon = epsilon;
         }
 
         @Override
         public Picker newPicker(PickableEndpoints pickable) {
             last = last == null ? SlotTable.of(pickable.endpoints()) : last.update(pickable.endpoints());
-            return new StickyPicker(last, pickable, memory, keyless.newPicker(pickable));
+            Picker keyed = new StickyPicker(last, pickable, memory, keyless.newPicker(pickable));
+            return epsilon < 0 ? keyed : new BoundedLoadPicker(last, pickable, epsilon, keyed);
         }
 
         @Override
         public String toString() {
-            return memory == null ? "sticky" : "sticky with " + memory;
+            return describe(memory, epsilon);
         }
     }
 
@@ -88,6 +109,64 @@ final class Sticky implements PickerPolicy {
         @Override
         public String toString() {
             return "sticky over " + pickable.endpoints().size() + " endpoints";
+        }
+    }
+
+    /** {@link StickyPicker}'s choice, unless the chosen endpoint is at the bound: then an alternative. */
+    private static final class BoundedLoadPicker implements Picker {
+        private final SlotTable table;
+        private final PickableEndpoints pickable;
+        private final double onePlusEpsilon;
+        private final Picker sticky;
+        private final Map<InetSocketAddress, EndpointStats> stats;
+
+        BoundedLoadPicker(SlotTable table, PickableEndpoints pickable, double epsilon, Picker sticky) {
+            this.table = table;
+            this.pickable = pickable;
+            this.onePlusEpsilon = 1 + epsilon;
+            this.sticky = sticky;
+            this.stats = new HashMap<>(pickable.endpoints().size() * 2);
+            for (Endpoint e : pickable.endpoints()) {
+                stats.put(e.socketAddress(), pickable.stats(e));
+            }
+        }
+
+        @Override
+        public Endpoint pick(PickRequest request) {
+            Endpoint chosen = sticky.pick(request);
+            String key = request.stickyKey();
+            if (key == null) {
+                return chosen;
+            }
+            long bound = (long) Math.ceil(onePlusEpsilon * (pickable.inFlight() + 1) / stats.size());
+            int load = load(chosen);
+            if (load < bound) {
+                return chosen;
+            }
+            long hash = Hashing.ofKey(key);
+            Endpoint best = chosen;
+            for (int i = 1; i <= ALTERNATIVES; i++) {
+                Endpoint alternative = table.ownerOf(Hashing.mix64(hash + i * 0x9E3779B97F4A7C15L));
+                int alternativeLoad = load(alternative);
+                if (alternativeLoad < bound) {
+                    return alternative;
+                }
+                if (alternativeLoad < load) {
+                    best = alternative;
+                    load = alternativeLoad;
+                }
+            }
+            return best;
+        }
+
+        private int load(Endpoint endpoint) {
+            EndpointStats live = stats.get(endpoint.socketAddress());
+            return live == null ? 0 : live.inFlight();
+        }
+
+        @Override
+        public String toString() {
+            return "sticky with bounded load over " + stats.size() + " endpoints";
         }
     }
 }
