@@ -1,6 +1,6 @@
 package dev.podlb.benchmarks;
 
-import dev.podlb.core.testing.NoDelayServerSocketFactory;
+import dev.podlb.testing.NoDelayServerSocketFactory;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,7 +1,7 @@
 package dev.podlb.benchmarks;
 
 import dev.podlb.core.health.EjectionPolicy;
-import dev.podlb.core.testing.NoDelayServerSocketFactory;
+import dev.podlb.testing.NoDelayServerSocketFactory;
 import dev.podlb.okhttp.Backoff;
 import dev.podlb.okhttp.BalancedService;
 import dev.podlb.okhttp.LoadBalancingInterceptor;

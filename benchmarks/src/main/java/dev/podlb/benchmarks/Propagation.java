@@ -5,9 +5,9 @@ import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.LoadBalancerListener;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
-import dev.podlb.core.discovery.dns.TestDnsServer;
+import dev.podlb.testing.TestDnsServer;
 import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
-import dev.podlb.core.testing.KubernetesApi;
+import dev.podlb.testing.KubernetesApi;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -42,7 +42,7 @@ final class Propagation {
                 lb.awaitReady(Duration.ofSeconds(10));
                 // The mock server does not replay to the informer's watch what changed since its list:
                 // a change made before the watch is live would be missed, not slow.
-                KubernetesApi.awaitWatching(lb, "default", "backend", "http", 8080);
+                KubernetesApi.awaitWatching(ip -> !lb.endpoints().lookup(ip).isEmpty(), "default", "backend", "http", 8080);
                 return medianMillis(changes, seen, 10, Propagation::sliceAddress,
                         i -> client.discovery().v1().endpointSlices().inNamespace("default").resource(slice(i)).update());
             }
@@ -53,7 +53,7 @@ final class Propagation {
     static double dnsMedianMillis(int changes, long ttl) throws Exception {
         String host = "backend.default.svc.cluster.local";
         try (TestDnsServer dns = new TestDnsServer();
-             Discovery discovery = Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).build()).build()) {
+             Discovery discovery = Discovery.builder().dns(dev.podlb.core.discovery.dns.DnsSettings.builder().server(dns.address()).searchDomains(java.util.List.of()).ndots(1).ipFamily(IpFamily.IPV4).build()).build()) {
             dns.a(host, ttl, "10.0.0.0");
             LinkedBlockingQueue<Arrival> seen = new LinkedBlockingQueue<>();
             try (LoadBalancer lb = LoadBalancer.builder("backend").target("dns:///" + host + ":8080")

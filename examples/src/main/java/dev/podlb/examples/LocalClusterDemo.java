@@ -5,7 +5,7 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
-import dev.podlb.core.discovery.dns.TestDnsServer;
+import dev.podlb.testing.TestDnsServer;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.okhttp.BalancedService;
 import dev.podlb.okhttp.CallListener;
@@ -69,7 +69,7 @@ public final class LocalClusterDemo {
         System.out.printf("Local cluster: DNS on %s, pods %s on port %d%n%n", dns.address(), addressOf, port);
 
         Discovery discovery = Discovery.builder()
-                .dns(dns.settings().ipFamily(IpFamily.IPV4).refresh(Duration.ofSeconds(1), Duration.ofSeconds(30)).build())
+                .dns(dev.podlb.core.discovery.dns.DnsSettings.builder().server(dns.address()).searchDomains(java.util.List.of()).ndots(1).ipFamily(IpFamily.IPV4).refresh(Duration.ofSeconds(1), Duration.ofSeconds(30)).build())
                 .build();
         LoadBalancingInterceptor interceptor = LoadBalancingInterceptor.builder()
                 .discovery(discovery)

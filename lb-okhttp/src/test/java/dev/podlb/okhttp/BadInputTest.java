@@ -1,5 +1,6 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.testing.LocalPods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

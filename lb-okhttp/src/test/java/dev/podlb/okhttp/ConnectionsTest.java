@@ -1,9 +1,10 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.testing.LocalPods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.podlb.core.testing.NoDelayServerSocketFactory;
+import dev.podlb.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.testing.LocalPods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,7 +10,7 @@ import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.LoadBalancerBuilder;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
-import dev.podlb.core.discovery.dns.TestDnsServer;
+import dev.podlb.testing.TestDnsServer;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.pick.PickRequest;
@@ -60,7 +61,7 @@ class FaultToleranceTest {
         dns = new TestDnsServer();
         dns.a(HOST, 1, PODS);
         pods = new LocalPods(PODS);
-        discovery = Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).build()).build();
+        discovery = Discovery.builder().dns(dev.podlb.core.discovery.dns.DnsSettings.builder().server(dns.address()).searchDomains(java.util.List.of()).ndots(1).ipFamily(IpFamily.IPV4).build()).build();
     }
 
     @AfterEach
@@ -195,7 +196,7 @@ class FaultToleranceTest {
         // is real time.
         ManualScheduler clock = new ManualScheduler();
         discovery.close();
-        discovery = Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).scheduler(clock)
+        discovery = Discovery.builder().dns(dev.podlb.core.discovery.dns.DnsSettings.builder().server(dns.address()).searchDomains(java.util.List.of()).ndots(1).ipFamily(IpFamily.IPV4).scheduler(clock)
                 .queryTimeout(Duration.ofMillis(300)).build()).build();
         client(Duration.ofSeconds(2), lb -> lb.scheduler(clock));
         int queriesBefore = dns.queries(HOST, Type.A);

@@ -1,15 +1,16 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.testing.LocalPods;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
 import dev.podlb.core.health.EjectionPolicy;
-import dev.podlb.core.testing.TcpProxy;
+import dev.podlb.testing.TcpProxy;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
-import dev.podlb.core.testing.KubernetesApi;
+import dev.podlb.testing.KubernetesApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -94,7 +95,7 @@ class KubernetesFaultToleranceTest {
                         .build())
                 .build();
         interceptor.loadBalancer(HOST).awaitReady(Duration.ofSeconds(10));
-        KubernetesApi.awaitWatching(interceptor.loadBalancer(HOST), "default", "backend", "http", pods.port());
+        KubernetesApi.awaitWatching(ip -> !interceptor.loadBalancer(HOST).endpoints().lookup(ip).isEmpty(), "default", "backend", "http", pods.port());
         http = new OkHttpClient.Builder().addInterceptor(interceptor).connectTimeout(Duration.ofSeconds(1))
                 .readTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(10)).build();
     }

@@ -1,11 +1,12 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.testing.LocalPods;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import dev.podlb.core.testing.KubernetesApi;
+import dev.podlb.testing.KubernetesApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,12 +1,13 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.testing.LocalPods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
-import dev.podlb.core.discovery.dns.TestDnsServer;
+import dev.podlb.testing.TestDnsServer;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.pick.AffinityMemory;
 import dev.podlb.core.pick.PickRequest;
@@ -64,7 +65,7 @@ class LoadBalancingInterceptorTest {
             return special != null ? special : new MockResponse.Builder().body("pod " + ip).build();
         });
         port = pods.port();
-        discovery = Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).build()).build();
+        discovery = Discovery.builder().dns(dev.podlb.core.discovery.dns.DnsSettings.builder().server(dns.address()).searchDomains(java.util.List.of()).ndots(1).ipFamily(IpFamily.IPV4).build()).build();
     }
 
     private int received(String ip) {

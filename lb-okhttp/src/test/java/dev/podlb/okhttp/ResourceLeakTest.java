@@ -1,12 +1,13 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.testing.LocalPods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
-import dev.podlb.core.discovery.dns.TestDnsServer;
-import dev.podlb.core.testing.PodlbThreads;
+import dev.podlb.testing.TestDnsServer;
+import dev.podlb.testing.PodlbThreads;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
@@ -30,7 +31,7 @@ class ResourceLeakTest {
             int threadsBefore = PodlbThreads.alive().size();
             int descriptorsBefore = openDescriptors();
 
-            Discovery discovery = Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).build()).build();
+            Discovery discovery = Discovery.builder().dns(dev.podlb.core.discovery.dns.DnsSettings.builder().server(dns.address()).searchDomains(java.util.List.of()).ndots(1).ipFamily(IpFamily.IPV4).build()).build();
             LoadBalancingInterceptor interceptor = LoadBalancingInterceptor.builder().discovery(discovery)
                     .service(HOST, "dns:///" + HOST + ":" + pods.port()).build();
             interceptor.loadBalancer(HOST).awaitReady(Duration.ofSeconds(10));

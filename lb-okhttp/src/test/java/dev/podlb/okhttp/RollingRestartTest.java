@@ -1,5 +1,6 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.testing.LocalPods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,7 +8,7 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
-import dev.podlb.core.testing.KubernetesApi;
+import dev.podlb.testing.KubernetesApi;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -121,7 +122,7 @@ class RollingRestartTest {
         discovery = Discovery.builder().kubernetes(KubernetesDiscovery.using(client)).build();
         balance("k8s:///backend.default:http");
         LoadBalancer lb = interceptor.loadBalancer(HOST);
-        KubernetesApi.awaitWatching(lb, "default", "backend", "http", pods.port());
+        KubernetesApi.awaitWatching(ip -> !lb.endpoints().lookup(ip).isEmpty(), "default", "backend", "http", pods.port());
         List<String> ejectedWhileDown = new ArrayList<>();
 
         Restarts restarts = rollTwiceAround(ip -> {

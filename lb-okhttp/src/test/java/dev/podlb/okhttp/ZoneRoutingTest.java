@@ -1,12 +1,13 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.testing.LocalPods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
-import dev.podlb.core.testing.KubernetesApi;
+import dev.podlb.testing.KubernetesApi;
 import dev.podlb.core.topology.Locality;
 import dev.podlb.core.topology.TopologyPolicy;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
@@ -130,7 +131,7 @@ class ZoneRoutingTest {
                         .build())
                 .build();
         LoadBalancer lb = interceptor.loadBalancer(HOST).awaitReady(Duration.ofSeconds(10));
-        KubernetesApi.awaitWatching(lb, "default", "backend", "http", pods.port());
+        KubernetesApi.awaitWatching(ip -> !lb.endpoints().lookup(ip).isEmpty(), "default", "backend", "http", pods.port());
         http = interceptor.newClientBuilder().build();
         AtomicInteger failed = new AtomicInteger();
 

@@ -1,6 +1,6 @@
 package dev.podlb.spring;
 
-import dev.podlb.core.testing.NoDelayServerSocketFactory;
+import dev.podlb.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
-import dev.podlb.core.discovery.dns.TestDnsServer;
-import dev.podlb.core.testing.NoDelayServerSocketFactory;
+import dev.podlb.testing.TestDnsServer;
+import dev.podlb.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.HashMap;
@@ -108,7 +108,7 @@ class PodlbApplicationTest {
     static class TestDns {
         @Bean(destroyMethod = "close")
         Discovery podlbDiscovery() {
-            return Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).build()).build();
+            return Discovery.builder().dns(dev.podlb.core.discovery.dns.DnsSettings.builder().server(dns.address()).searchDomains(java.util.List.of()).ndots(1).ipFamily(IpFamily.IPV4).build()).build();
         }
     }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Resolver;
-import dev.podlb.core.testing.PodlbThreads;
+import dev.podlb.testing.PodlbThreads;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -224,11 +224,11 @@ class PodlbAutoConfigurationTest {
 
     @Test
     void noPodlbThreadOutlivesTheContext() throws Exception {
-        try (dev.podlb.core.discovery.dns.TestDnsServer dns = new dev.podlb.core.discovery.dns.TestDnsServer()) {
+        try (dev.podlb.testing.TestDnsServer dns = new dev.podlb.testing.TestDnsServer()) {
             dns.a("backend.default.svc.cluster.local", 1, "127.0.0.2");
             runner.withPropertyValues("podlb.services.backend.target=dns:///backend.default.svc.cluster.local:8080")
                     .withBean(dev.podlb.core.discovery.Discovery.class, () -> dev.podlb.core.discovery.Discovery.builder()
-                            .dns(dns.settings().ipFamily(dev.podlb.core.discovery.dns.IpFamily.IPV4).build()).build())
+                            .dns(dev.podlb.core.discovery.dns.DnsSettings.builder().server(dns.address()).searchDomains(java.util.List.of()).ndots(1).ipFamily(dev.podlb.core.discovery.dns.IpFamily.IPV4).build()).build())
                     .run(context -> {
                         context.getBean(PodlbServices.class).loadBalancers().get("backend").awaitReady(Duration.ofSeconds(10));
                         assertThat(PodlbThreads.alive()).isNotEmpty();

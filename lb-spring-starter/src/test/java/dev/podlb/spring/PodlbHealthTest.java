@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
-import dev.podlb.core.discovery.dns.TestDnsServer;
+import dev.podlb.testing.TestDnsServer;
 import dev.podlb.core.time.ManualScheduler;
 import java.time.Duration;
 import java.util.Map;
@@ -52,7 +52,7 @@ class PodlbHealthTest {
                         HealthEndpointAutoConfiguration.class, PodlbAutoConfiguration.class,
                         PodlbOkHttpAutoConfiguration.class, PodlbHealthAutoConfiguration.class))
                 .withBean(Discovery.class, () -> Discovery.builder()
-                        .dns(dns.settings().ipFamily(IpFamily.IPV4).scheduler(clock).build()).build())
+                        .dns(dev.podlb.core.discovery.dns.DnsSettings.builder().server(dns.address()).searchDomains(java.util.List.of()).ndots(1).ipFamily(IpFamily.IPV4).scheduler(clock).build()).build())
                 .withPropertyValues("podlb.services.backend.target=dns:///" + HOST + ":8080",
                         "podlb.services.backend.host=" + HOST,
                         "podlb.services.other.target=static:///127.0.0.3:8080",

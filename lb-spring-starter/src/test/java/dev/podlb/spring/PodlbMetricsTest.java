@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
-import dev.podlb.core.discovery.dns.TestDnsServer;
+import dev.podlb.testing.TestDnsServer;
 import dev.podlb.okhttp.NoPodAvailableException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -107,7 +107,7 @@ class PodlbMetricsTest {
         try (TestDnsServer dns = new TestDnsServer()) {
             dns.a("backend.default.svc.cluster.local", 5); // the name exists, no pod is ready
             runner.withPropertyValues("podlb.services.backend.target=dns:///backend.default.svc.cluster.local:8080")
-                    .withBean(Discovery.class, () -> Discovery.builder().dns(dns.settings().ipFamily(IpFamily.IPV4).build()).build())
+                    .withBean(Discovery.class, () -> Discovery.builder().dns(dev.podlb.core.discovery.dns.DnsSettings.builder().server(dns.address()).searchDomains(java.util.List.of()).ndots(1).ipFamily(IpFamily.IPV4).build()).build())
                     .run(context -> {
                         LoadBalancer lb = context.getBean(PodlbServices.class).loadBalancers().get("backend");
                         // The empty answer reached the load balancer: its pick fails now, not while waiting.

@@ -1,7 +1,7 @@
 package dev.podlb.benchmarks.fleet;
 
 import dev.podlb.core.Endpoint;
-import dev.podlb.core.testing.NoDelayServerSocketFactory;
+import dev.podlb.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;

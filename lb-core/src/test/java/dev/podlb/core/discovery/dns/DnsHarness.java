@@ -1,5 +1,6 @@
 package dev.podlb.core.discovery.dns;
 
+import dev.podlb.testing.TestDnsServer;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.podlb.core.EndpointSet;
@@ -35,7 +36,7 @@ final class DnsHarness implements AutoCloseable {
     Discovery discovery(Function<DnsSettings.Builder, DnsSettings.Builder> settings) {
         if (discovery == null) {
             discovery = Discovery.builder()
-                    .dns(settings.apply(dns.settings().scheduler(clock).queryTimeout(Duration.ofMillis(300))).build())
+                    .dns(settings.apply(TestDns.settings(dns).scheduler(clock).queryTimeout(Duration.ofMillis(300))).build())
                     .build();
         }
         return discovery;

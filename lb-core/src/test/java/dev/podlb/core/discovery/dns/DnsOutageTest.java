@@ -1,5 +1,6 @@
 package dev.podlb.core.discovery.dns;
 
+import dev.podlb.testing.TestDnsServer;
 import static dev.podlb.core.discovery.dns.DnsHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
 package dev.podlb.core.discovery.dns;
 
+import dev.podlb.testing.TestDnsServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -8,7 +9,7 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.NoEndpointException;
 import dev.podlb.core.discovery.Discovery;
-import dev.podlb.core.testing.PodlbThreads;
+import dev.podlb.testing.PodlbThreads;
 import dev.podlb.core.time.ManualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ class DnsResolverTest {
     private LoadBalancer balancer(String target, Function<DnsSettings.Builder, DnsSettings.Builder> settings) {
         if (discovery == null) {
             discovery = Discovery.builder()
-                    .dns(settings.apply(dns.settings().scheduler(clock).queryTimeout(Duration.ofMillis(300))).build())
+                    .dns(settings.apply(TestDns.settings(dns).scheduler(clock).queryTimeout(Duration.ofMillis(300))).build())
                     .build();
         }
         LoadBalancer lb = LoadBalancer.builder("backend").target(target).discovery(discovery).build();

@@ -11,9 +11,9 @@ import dev.podlb.core.Readiness;
 import dev.podlb.core.discovery.Discovery;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import dev.podlb.core.testing.TcpProxy;
+import dev.podlb.testing.TcpProxy;
 import io.fabric8.kubernetes.client.ConfigBuilder;
-import dev.podlb.core.testing.KubernetesApi;
+import dev.podlb.testing.KubernetesApi;
 import dev.podlb.core.time.ManualScheduler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -60,7 +60,7 @@ class KubernetesResolverTest {
     /** Ready, and watching: changes the test makes from here on reach the load balancer through its watch. */
     private static LoadBalancer watching(LoadBalancer lb) {
         lb.awaitReady(WAIT);
-        KubernetesApi.awaitWatching(lb, "default", "backend", "http", 8080);
+        KubernetesApi.awaitWatching(ip -> !lb.endpoints().lookup(ip).isEmpty(), "default", "backend", "http", 8080);
         return lb;
     }
 

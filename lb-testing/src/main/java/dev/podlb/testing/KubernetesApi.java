@@ -1,8 +1,7 @@
-package dev.podlb.core.testing;
+package dev.podlb.testing;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.podlb.core.LoadBalancer;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -17,6 +16,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.net.UnknownHostException;
 import java.util.HashMap;
+import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -81,12 +81,16 @@ public final class KubernetesApi {
      * a test makes between a load balancer's first set and the start of its watch would be missed
      * until the next freshness check. A probe slice of the service is written, and rewritten, until
      * the load balancer sees it (the watch is live), then deleted, and its removal awaited.
+     *
+     * @param seesAddress whether the load balancer has an endpoint at this IP address now, such as
+     *                    {@code ip -> !lb.endpoints().lookup(ip).isEmpty()}
      */
-    public static void awaitWatching(LoadBalancer lb, String namespace, String service, String portName, int port) {
+    public static void awaitWatching(Predicate<String> seesAddress, String namespace, String service, String portName,
+                                     int port) {
         AtomicInteger writes = new AtomicInteger();
         await("a probe slice of " + service + " reaching the load balancer (its watch started)").atMost(WATCH_WAIT)
                 .pollInterval(Duration.ofMillis(100)).until(() -> {
-                    if (hasProbe(lb)) {
+                    if (seesAddress.test(probeAddress(writes.get()))) {
                         return true;
                     }
                     writeProbe(namespace, service, portName, port, writes.incrementAndGet());
@@ -94,7 +98,7 @@ public final class KubernetesApi {
                 });
         client().discovery().v1().endpointSlices().inNamespace(namespace).withName(service + "-watch-probe").delete();
         await("the probe slice's removal reaching the load balancer").atMost(WATCH_WAIT)
-                .pollInterval(Duration.ofMillis(10)).until(() -> !hasProbe(lb));
+                .pollInterval(Duration.ofMillis(10)).until(() -> !seesAddress.test(probeAddress(writes.get())));
     }
 
     /** Each write gives the probe's one endpoint another address, so that every write is a change to watch. */
@@ -104,14 +108,14 @@ public final class KubernetesApi {
                 .addToLabels("kubernetes.io/service-name", service).endMetadata()
                 .withAddressType("IPv4")
                 .addNewPort().withName(portName).withPort(port).withProtocol("TCP").endPort()
-                .addNewEndpoint().withAddresses("10.255.255." + (write % 254 + 1))
+                .addNewEndpoint().withAddresses(probeAddress(write))
                 .withNewConditions().withReady(true).endConditions().endEndpoint()
                 .build();
         client().discovery().v1().endpointSlices().inNamespace(namespace).resource(slice).createOr(existing -> existing.update());
     }
 
-    private static boolean hasProbe(LoadBalancer lb) {
-        return lb.endpoints().endpoints().stream().anyMatch(e -> e.address().getHostAddress().startsWith("10.255.255."));
+    private static String probeAddress(int write) {
+        return "10.255.255." + (write % 254 + 1);
     }
 
     /** The CRUD server, but for EndpointSlices in {@link #FORBIDDEN_NAMESPACE}, which it refuses as the API server does without RBAC. */

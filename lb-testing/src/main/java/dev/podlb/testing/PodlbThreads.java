@@ -1,4 +1,4 @@
-package dev.podlb.core.testing;
+package dev.podlb.testing;
 
 import java.util.List;
 import java.util.stream.Collectors;

@@ -1,4 +1,4 @@
-package dev.podlb.core.testing;
+package dev.podlb.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package dev.podlb.core.discovery.dns;
+package dev.podlb.testing;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -81,15 +81,6 @@ public final class TestDnsServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return new InetSocketAddress(udp.getLocalAddress(), udp.getLocalPort());
-    }
-
-    /**
-     * Settings that ask only this server, with no search domains, and both address families by
-     * default whatever the test machine's own addresses are.
-     */
-    public DnsSettings.Builder settings() {
-        return DnsSettings.builder().server(address()).searchDomains(List.of()).ndots(1)
-                .localAddresses(() -> List.of(parse("10.0.0.100"), parse("fd00::100")));
     }
 
     public void mode(Mode mode) {

@@ -1,6 +1,5 @@
-package dev.podlb.okhttp;
+package dev.podlb.testing;
 
-import dev.podlb.core.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -24,7 +23,7 @@ import mockwebserver3.RecordedRequest;
  * carrying an {@code X-Request-Id} is counted, across restarts, with the pods it reached in order,
  * so that a test can tell whether a request reached the pods once, never, or twice, and where.
  */
-final class LocalPods implements AutoCloseable {
+public final class LocalPods implements AutoCloseable {
     private final Map<String, MockWebServer> running = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> receivedById = new ConcurrentHashMap<>();
     private final Map<String, List<String>> podsById = new ConcurrentHashMap<>();
@@ -32,22 +31,22 @@ final class LocalPods implements AutoCloseable {
     private volatile Function<String, MockResponse> behaviour = ip -> new MockResponse.Builder().body(ip).build();
     private int port;
 
-    LocalPods(String... ips) {
+    public LocalPods(String... ips) {
         for (String ip : ips) {
             start(ip);
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** How each pod answers, by its address; by default with its address. */
-    void behaviour(Function<String, MockResponse> behaviour) {
+    public void behaviour(Function<String, MockResponse> behaviour) {
         this.behaviour = behaviour;
     }
 
-    synchronized void start(String ip) {
+    public synchronized void start(String ip) {
         MockWebServer server = new MockWebServer();
         server.setServerSocketFactory(new NoDelayServerSocketFactory());
         server.setDispatcher(new Dispatcher() {
@@ -73,7 +72,7 @@ final class LocalPods implements AutoCloseable {
     }
 
     /** Stops the pod: open connections are cut, new ones refused. */
-    void stop(String ip) {
+    public void stop(String ip) {
         MockWebServer server = running.remove(ip);
         if (server != null) {
             server.close();
@@ -84,15 +83,15 @@ final class LocalPods implements AutoCloseable {
      * Stops and restarts {@code ips} one at a time, each down for 500 ms with 500 ms between, until
      * {@code running} is false; counts each restart in {@code restarts}. Returns the started thread.
      */
-    Thread restartOneAtATime(String[] ips, AtomicBoolean running, AtomicInteger restarts) {
+    public Thread restartOneAtATime(String[] ips, AtomicBoolean running, AtomicInteger restarts) {
         Thread chaos = new Thread(() -> {
             for (int i = 0; running.get(); i++) {
                 String ip = ips[i % ips.length];
                 stop(ip);
-                Load.sleep(500);
+                sleep(500);
                 start(ip);
                 restarts.incrementAndGet();
-                Load.sleep(500);
+                sleep(500);
             }
         }, "chaos");
         chaos.start();
@@ -100,30 +99,38 @@ final class LocalPods implements AutoCloseable {
     }
 
     /** The server of the running pod {@code ip}, to look at the requests it recorded; {@code null} when stopped. */
-    MockWebServer server(String ip) {
+    public MockWebServer server(String ip) {
         return running.get(ip);
     }
 
     /** How many times the request with this id reached a pod. */
-    int received(String id) {
+    public int received(String id) {
         AtomicInteger n = receivedById.get(id);
         return n == null ? 0 : n.get();
     }
 
     /** The pods the request with this id reached, in order. */
-    List<String> podsReached(String id) {
+    public List<String> podsReached(String id) {
         List<String> reached = podsById.get(id);
         return reached == null ? List.of() : List.copyOf(reached);
     }
 
     /** Connections over which pod {@code ip} received requests since it last started. */
-    int connections(String ip) {
+    public int connections(String ip) {
         Set<Integer> connections = connectionsByPod.get(ip);
         return connections == null ? 0 : connections.size();
     }
 
-    Map<String, AtomicInteger> receivedById() {
+    public Map<String, AtomicInteger> receivedById() {
         return receivedById;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
