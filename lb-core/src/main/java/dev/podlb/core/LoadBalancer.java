@@ -264,9 +264,14 @@ public final class LoadBalancer implements AutoCloseable {
         return state.set;
     }
 
-    /** Whether the endpoint at this address and port is ejected now. */
+    /**
+     * Whether the endpoint at this address and port is ejected in the state picks use now: once
+     * this answers true, no pick that starts afterwards chooses it (outside panic), as
+     * {@link #status()} and the listener's {@code ejected} event agree.
+     */
     public boolean isEjected(Endpoint endpoint) {
-        return health.isEjected(endpoint.socketAddress());
+        PickableView view = state.pickable;
+        return view != null && view.isEjected(endpoint.socketAddress());
     }
 
     /** Counts and state, for health checks and operators. */

@@ -9,6 +9,7 @@ import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.time.ManualScheduler;
+import dev.podlb.core.time.Scheduler;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -197,6 +198,44 @@ class SerialOrderTest {
                     "readmitted a (status: 1 ejected)",
                     "panic false (status: false)",
                     "readmitted b (status: 0 ejected)");
+        }
+    }
+
+    @Test
+    void isEjectedAnswersFromTheStatePicksUseNotFromADecisionStillBeingApplied() {
+        StaticResolver resolver = StaticResolver.of(a, b);
+        List<String> seen = new ArrayList<>();
+        LoadBalancer[] built = new LoadBalancer[1];
+        // The ejection decision schedules its readmission before it publishes the new state: look then.
+        Scheduler looking = new Scheduler() {
+            @Override
+            public long nanoTime() {
+                return time.nanoTime();
+            }
+
+            @Override
+            public Cancellable schedule(Duration delay, Runnable task) {
+                LoadBalancer lb = built[0];
+                if (lb != null) {
+                    seen.add("isEjected " + lb.isEjected(b) + ", status " + lb.status().ejected() + " ejected");
+                }
+                return time.schedule(delay, task);
+            }
+
+            @Override
+            public Executor executor() {
+                return Runnable::run;
+            }
+        };
+        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(resolver).scheduler(looking)
+                .ejection(EjectionPolicy.builder().consecutiveFailures(1).maxEjectionPercent(100).build()).build()) {
+            built[0] = lb;
+            fail(lb, b, 1);
+            assertThat(seen).containsExactly("isEjected false, status 0 ejected");
+            assertThat(lb.isEjected(b)).isTrue();
+            for (int i = 0; i < 10; i++) {
+                assertThat(lb.pick()).isEqualTo(a);
+            }
         }
     }
 
