@@ -54,11 +54,14 @@ public final class BenchmarkReport {
         report.stickyQuality();
         report.updateCost();
         report.slotTable();
+        report.loadAwarePickCost();
+        report.zonePickCost();
         report.reportPath();
         report.endToEnd();
         report.attempts();
         report.propagation();
         report.rollout();
+        report.fleet();
         report.losses();
         Files.writeString(file, report.out.toString());
         System.out.println("wrote " + file.toAbsolutePath());
@@ -219,6 +222,87 @@ public final class BenchmarkReport {
         line("");
     }
 
+    private void loadAwarePickCost() throws RunnerException {
+        line("## 1b. Pick cost of the load-aware pickers");
+        line("");
+        line("ns per pick through `LoadBalancer.pick`, each pod with 0–4 requests in flight and a latency sample,"
+                + " `LoadAwarePickBenchmark`; least-request's target is within 3× of round-robin.");
+        for (int threads : new int[] {1, 2}) {
+            Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
+            for (RunResult r : new Runner(jmh(LoadAwarePickBenchmark.class.getName()).threads(threads).build()).run()) {
+                scores.computeIfAbsent(r.getParams().getParam("picker"), k -> new LinkedHashMap<>())
+                        .put(r.getParams().getParam("endpoints"), r.getPrimaryResult().getScore());
+            }
+            line("");
+            line("**" + threads + " thread" + (threads == 1 ? "" : "s") + "**");
+            line("");
+            line("| picker | 10 pods | 100 | 1000 |");
+            line("|---|---|---|---|");
+            Map<String, Double> roundRobin = scores.get("roundRobin");
+            scores.forEach((picker, bySize) -> {
+                StringBuilder row = new StringBuilder("| " + picker + " |");
+                bySize.forEach((size, score) -> row.append(String.format(Locale.ROOT, " %.1f (%.1f× round-robin) |", score,
+                        score / roundRobin.get(size))));
+                line(row.toString());
+            });
+        }
+        line("");
+    }
+
+    private void zonePickCost() throws RunnerException {
+        line("## 1c. Zone-aware routing: pick cost and calls kept in zone");
+        line("");
+        line("Round-robin over endpoints in three zones, each hinted for its own, from a client in zone a;"
+                + " `cluster` is no topology, `zone` keeps every call in a, `spill` has one of a's pods ejected so"
+                + " that a share spills out. ns per pick at 1 thread (ratio to `cluster`), and the share of 100,000"
+                + " picks that stayed in a. `ZonePickBenchmark`.");
+        line("");
+        Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
+        for (RunResult r : new Runner(jmh(ZonePickBenchmark.class.getName()).threads(1).build()).run()) {
+            scores.computeIfAbsent(r.getParams().getParam("routing"), k -> new LinkedHashMap<>())
+                    .put(r.getParams().getParam("endpoints"), r.getPrimaryResult().getScore());
+        }
+        line("| routing | 10 pods | 100 | 1000 | kept in zone a (10 / 100 / 1000 pods) |");
+        line("|---|---|---|---|---|");
+        for (Map.Entry<String, Map<String, Double>> row : scores.entrySet()) {
+            StringBuilder text = new StringBuilder("| " + row.getKey() + " |");
+            List<String> kept = new ArrayList<>();
+            for (Map.Entry<String, Double> size : row.getValue().entrySet()) {
+                text.append(String.format(Locale.ROOT, " %.1f (%.2f×) |", size.getValue(),
+                        size.getValue() / scores.get("cluster").get(size.getKey())));
+                ZonePickBenchmark probe = new ZonePickBenchmark();
+                probe.routing = row.getKey();
+                probe.endpoints = Integer.parseInt(size.getKey());
+                probe.setUp();
+                kept.add(String.format(Locale.ROOT, "%.1f%%", probe.keptInZone * 100));
+                probe.tearDown();
+            }
+            line(text + " " + String.join(" / ", kept) + " |");
+        }
+        line("");
+    }
+
+    private void fleet() throws Exception {
+        line("## 7. Load-aware picking over a fleet, and slow start");
+        line("");
+        java.nio.file.Path results = java.nio.file.Files.createTempDirectory("podlb-fleet");
+        String fleetFile = results.resolve("fleet.md").toString();
+        String[] options = quick ? new String[] {"--warmup", "1", "--seconds", "3", fleetFile}
+                : new String[] {"--warmup", "3", "--seconds", "12", fleetFile};
+        dev.podlb.benchmarks.fleet.FleetBenchmark.main(options);
+        dev.podlb.benchmarks.fleet.SlowStartShare.main(quick ? new String[] {"--seconds", "8", results.toString()}
+                : new String[] {results.toString()});
+        for (String name : new String[] {"fleet.md", "slow-start.md"}) {
+            String text = java.nio.file.Files.readString(results.resolve(name));
+            // One level down: the file's title becomes a subsection of this one.
+            out.append(text.replaceAll("(?m)^(#+) ", "$1## ")).append('\n');
+        }
+        java.nio.file.Files.copy(results.resolve("slow-start.png"), java.nio.file.Path.of("benchmarks", "results",
+                "slow-start.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        line("![A new pod's share of calls under slow start, second by second](benchmarks/results/slow-start.png)");
+        line("");
+    }
+
     private void reportPath() throws RunnerException {
         line("## 3c. The report path");
         line("");
@@ -368,7 +452,7 @@ public final class BenchmarkReport {
     }
 
     private void losses() {
-        line("## Where podlb loses");
+        line("## Where podlb loses, or does not reach its goal");
         line("");
         if (losses.isEmpty()) {
             line("No row of this run.");
