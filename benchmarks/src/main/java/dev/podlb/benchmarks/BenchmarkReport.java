@@ -51,11 +51,11 @@ public final class BenchmarkReport {
         BenchmarkReport report = new BenchmarkReport(quick);
         report.header();
         report.pickCost();
+        report.loadAwarePickCost();
+        report.zonePickCost();
         report.stickyQuality();
         report.updateCost();
         report.slotTable();
-        report.loadAwarePickCost();
-        report.zonePickCost();
         report.reportPath();
         report.endToEnd();
         report.attempts();
@@ -297,9 +297,13 @@ public final class BenchmarkReport {
             // One level down: the file's title becomes a subsection of this one.
             out.append(text.replaceAll("(?m)^(#+) ", "$1## ")).append('\n');
         }
-        java.nio.file.Files.copy(results.resolve("slow-start.png"), java.nio.file.Path.of("benchmarks", "results",
-                "slow-start.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        line("![A new pod's share of calls under slow start, second by second](benchmarks/results/slow-start.png)");
+        String image = results.resolve("slow-start.png").toString();
+        if (!quick) { // a quick run's plot is not for quoting: it stays beside its tables in the temporary folder
+            java.nio.file.Files.copy(results.resolve("slow-start.png"), java.nio.file.Path.of("benchmarks", "results",
+                    "slow-start.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            image = "benchmarks/results/slow-start.png";
+        }
+        line("![A new pod's share of calls under slow start, second by second](" + image + ")");
         line("");
     }
 
