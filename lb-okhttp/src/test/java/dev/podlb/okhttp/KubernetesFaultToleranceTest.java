@@ -56,16 +56,7 @@ class KubernetesFaultToleranceTest {
 
     @AfterEach
     void stop() {
-        if (interceptor != null) {
-            interceptor.close();
-        }
-        if (http != null) {
-            http.dispatcher().executorService().shutdown();
-        }
-        if (discovery != null) {
-            discovery.close();
-        }
-        pods.close();
+        Teardown.stop(interceptor, http, discovery, pods);
     }
 
     /** The service's slice: each endpoint {@code ip} is ready, or {@code ip/terminating} serving but terminating. */

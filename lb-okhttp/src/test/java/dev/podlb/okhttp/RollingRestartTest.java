@@ -60,16 +60,7 @@ class RollingRestartTest {
 
     @AfterEach
     void stop() {
-        if (interceptor != null) {
-            interceptor.close();
-        }
-        if (http != null) {
-            http.dispatcher().executorService().shutdown();
-        }
-        if (discovery != null) {
-            discovery.close();
-        }
-        pods.close();
+        Teardown.stop(interceptor, http, discovery, pods);
     }
 
     private void balance(String target) {

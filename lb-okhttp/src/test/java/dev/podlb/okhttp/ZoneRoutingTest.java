@@ -50,18 +50,7 @@ class ZoneRoutingTest {
 
     @AfterEach
     void stop() {
-        if (interceptor != null) {
-            interceptor.close();
-        }
-        if (http != null) {
-            http.dispatcher().executorService().shutdown();
-        }
-        if (discovery != null) {
-            discovery.close();
-        }
-        if (pods != null) {
-            pods.close();
-        }
+        Teardown.stop(interceptor, http, discovery, pods);
     }
 
     private void publish() {

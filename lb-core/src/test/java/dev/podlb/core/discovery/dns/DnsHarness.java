@@ -2,7 +2,9 @@ package dev.podlb.core.discovery.dns;
 
 import dev.podlb.testing.TestDnsServer;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
+import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
@@ -12,9 +14,12 @@ import dev.podlb.core.time.ManualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.awaitility.core.ConditionFactory;
 
 /**
  * A DNS test server, a discovery asking only it with time on a {@link ManualScheduler}, and the
@@ -22,6 +27,16 @@ import java.util.function.Function;
  */
 final class DnsHarness implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(10);
+
+    /** Waits up to {@link #WAIT}, looking every 5 ms from the start: for what real DNS traffic brings. */
+    static ConditionFactory waiting() {
+        return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
+    }
+
+    /** The {@code host:port} of each endpoint the load balancer holds now. */
+    static Set<String> authorities(LoadBalancer lb) {
+        return lb.endpoints().endpoints().stream().map(Endpoint::authority).collect(Collectors.toSet());
+    }
 
     final ManualScheduler clock = new ManualScheduler();
     final TestDnsServer dns;

@@ -2,17 +2,15 @@ package dev.podlb.core.discovery.dns;
 
 import dev.podlb.testing.TestDnsServer;
 import static dev.podlb.core.discovery.dns.DnsHarness.WAIT;
+import static dev.podlb.core.discovery.dns.DnsHarness.authorities;
+import static dev.podlb.core.discovery.dns.DnsHarness.waiting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
-import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.NoEndpointException;
 import java.time.Duration;
 import java.util.Set;
-import java.util.stream.Collectors;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,14 +35,6 @@ class DnsOutageTest {
     @AfterEach
     void stop() throws Exception {
         h.close();
-    }
-
-    private static ConditionFactory waiting() {
-        return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
-    }
-
-    private static Set<String> authorities(LoadBalancer lb) {
-        return lb.endpoints().endpoints().stream().map(Endpoint::authority).collect(Collectors.toSet());
     }
 
     @Test

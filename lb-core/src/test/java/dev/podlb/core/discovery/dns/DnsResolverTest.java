@@ -1,9 +1,11 @@
 package dev.podlb.core.discovery.dns;
 
+import static dev.podlb.core.discovery.dns.DnsHarness.authorities;
+import static dev.podlb.core.discovery.dns.DnsHarness.waiting;
+
 import dev.podlb.testing.TestDnsServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
@@ -12,12 +14,10 @@ import dev.podlb.core.discovery.Discovery;
 import dev.podlb.testing.PodlbThreads;
 import dev.podlb.core.time.ManualScheduler;
 import java.time.Duration;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Function;
-import java.util.stream.Collectors;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,14 +61,6 @@ class DnsResolverTest {
         LoadBalancer lb = LoadBalancer.builder("backend").target(target).discovery(discovery).build();
         balancers.add(lb);
         return lb;
-    }
-
-    private static ConditionFactory waiting() {
-        return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
-    }
-
-    private static Set<String> authorities(LoadBalancer lb) {
-        return lb.endpoints().endpoints().stream().map(Endpoint::authority).collect(Collectors.toSet());
     }
 
     /**
