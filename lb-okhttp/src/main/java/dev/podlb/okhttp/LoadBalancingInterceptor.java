@@ -172,19 +172,27 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 failure = e;
                 continue;
             }
-            if (response.networkResponse() == null) {
-                attempt.endUncharged(); // OkHttp's cache answered
-                return call.returned(response, true);
-            }
-            Endpoint charged = attempt.end(wire.answeredBy(), Outcome.response(
-                    wire.answeredStatus() > 0 ? wire.answeredStatus() : response.code()));
-            if (wire.leftHost()) {
-                return call.returned(response, false);
-            }
-            SessionLearning.learn(service, response, charged);
-            if (!policy.retriesStatus(response.code(), n)
-                    || !retry(balanced, request, charged, Outcome.response(response.code()), n, call)) {
-                return call.returned(response, false);
+            Endpoint charged;
+            try {
+                if (response.networkResponse() == null) {
+                    attempt.endUncharged(); // OkHttp's cache answered
+                    return call.returned(response, true);
+                }
+                charged = attempt.end(wire.answeredBy(), Outcome.response(
+                        wire.answeredStatus() > 0 ? wire.answeredStatus() : response.code()));
+                if (wire.leftHost()) {
+                    return call.returned(response, false);
+                }
+                SessionLearning.learn(service, response, charged);
+                if (!policy.retriesStatus(response.code(), n)
+                        || !retry(balanced, request, charged, Outcome.response(response.code()), n, call)) {
+                    return call.returned(response, false);
+                }
+            } catch (RuntimeException | Error e) {
+                // A listener's or a classifier's bug: the attempt still ends and the connection is freed.
+                attempt.endUncharged();
+                response.close();
+                throw e;
             }
             response.close(); // frees the connection before the next attempt
             tried.add(pod.socketAddress());

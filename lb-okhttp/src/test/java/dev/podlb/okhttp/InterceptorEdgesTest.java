@@ -2,10 +2,13 @@ package dev.podlb.okhttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.podlb.core.Endpoint;
+import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.health.Outcome;
+import dev.podlb.testing.LocalPods;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetAddress;
@@ -66,6 +69,35 @@ class InterceptorEdgesTest {
     private OkHttpClient.Builder client(LoadBalancingInterceptor.Builder builder) {
         interceptor = builder.build();
         return new OkHttpClient.Builder().addInterceptor(interceptor);
+    }
+
+    @Test
+    void aStatusHttpDoesNotDefineReachesTheCallerEndsItsAttemptAndCountsAgainstThePod() throws Exception {
+        String odd = "127.0.0.3";
+        try (LocalPods pods = new LocalPods("127.0.0.2", odd)) {
+            pods.behaviour(ip -> new MockResponse.Builder().code(ip.equals(odd) ? 999 : 200).body(ip).build());
+            OkHttpClient client = client(LoadBalancingInterceptor.builder().service(BalancedService.builder(HOST)
+                    .target("static:///127.0.0.2:" + pods.port() + "," + odd + ":" + pods.port())
+                    .ejection(EjectionPolicy.builder().consecutiveFailures(3).maxEjectionPercent(50).build()).build())).build();
+            LoadBalancer lb = interceptor.loadBalancer(HOST);
+            Endpoint oddPod = lb.endpoints().endpoints().stream()
+                    .filter(e -> e.address().getHostAddress().equals(odd)).findFirst().orElseThrow();
+
+            List<Integer> codes = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                try (Response response = client.newCall(new Request.Builder()
+                        .url("http://" + HOST + ":" + pods.port() + "/").build()).execute()) {
+                    codes.add(response.code());
+                    assertThat(response.body().string()).isEqualTo(response.code() == 999 ? odd : "127.0.0.2");
+                }
+            }
+
+            assertThat(codes).as("999s answered").contains(999);
+            await().atMost(Duration.ofSeconds(10)).until(() -> lb.isEjected(oddPod));
+            for (Endpoint e : lb.endpoints().endpoints()) {
+                assertThat(lb.stats(e).inFlight()).as("requests in flight on %s", e).isZero();
+            }
+        }
     }
 
     @Test

@@ -39,9 +39,9 @@ public interface FailureClassifier {
                 || outcome.kind() == Outcome.Kind.IO_FAILURE;
     }
 
-    /** Any 5xx response. */
+    /** Any 5xx response, and any code HTTP does not define (below 100, above 599): a pod answering those is broken. */
     static FailureClassifier serverErrors() {
-        return outcome -> outcome.kind() == Outcome.Kind.RESPONSE && outcome.status() >= 500;
+        return outcome -> outcome.kind() == Outcome.Kind.RESPONSE && (outcome.status() >= 500 || outcome.status() < 100);
     }
 
     /** 502, 503 and 504: the answers of a pod that is overloaded or going away, not of a bad request. */

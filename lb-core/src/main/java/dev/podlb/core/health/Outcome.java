@@ -24,6 +24,9 @@ public final class Outcome {
         IO_FAILURE
     }
 
+    /** The highest status code a status line can carry. */
+    public static final int MAX_STATUS = 999;
+
     private static final Outcome SUCCESS = new Outcome(Kind.SUCCESS, -1, null);
 
     private final Kind kind;
@@ -40,10 +43,14 @@ public final class Outcome {
         return SUCCESS;
     }
 
-    /** A response with this HTTP status code (100 to 599). */
+    /**
+     * A response with this status code: HTTP defines 100 to 599, but a status line carries any
+     * three digits and clients such as OkHttp pass them on (a pod or proxy answering 999 or 600
+     * still answered), so 0 to 999 are taken.
+     */
     public static Outcome response(int status) {
-        if (status < 100 || status > 599) {
-            throw new IllegalArgumentException("HTTP status " + status + " is out of range; expected 100 to 599");
+        if (status < 0 || status > MAX_STATUS) {
+            throw new IllegalArgumentException("HTTP status " + status + " is out of range; expected three digits, 0 to 999");
         }
         return new Outcome(Kind.RESPONSE, status, null);
     }

@@ -57,7 +57,7 @@ public final class OutlierDetector {
     private final EjectionPolicy policy;
     private final FailureClassifier classifier;
     /** The classifier's verdict on each response status, asked once: a response is then classified by one array read. */
-    private final boolean[] failingStatus = new boolean[600];
+    private final boolean[] failingStatus = new boolean[Outcome.MAX_STATUS + 1];
     private final int threshold;
     private final Scheduler scheduler;
     private final SerialContext context;
@@ -82,7 +82,7 @@ public final class OutlierDetector {
         this.service = service;
         this.policy = policy;
         this.classifier = policy.failureClassifier();
-        for (int status = 100; status < failingStatus.length; status++) {
+        for (int status = 0; status < failingStatus.length; status++) {
             failingStatus[status] = classifier.isFailure(Outcome.response(status));
         }
         this.threshold = policy.consecutiveFailures();
