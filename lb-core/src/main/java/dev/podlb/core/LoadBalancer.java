@@ -359,10 +359,12 @@ public final class LoadBalancer implements AutoCloseable {
         boolean changed = applied == null || !set.equals(applied);
         applied = set;
         if (!changed) {
+            health.readmitReadyAgain(); // ready, not ready and ready again within one window
             return;
         }
         long started = scheduler.nanoTime();
         health.retain(set);
+        health.readmitReadyAgain();
         Boolean panic = rebuild();
         applyCostNanos = scheduler.nanoTime() - started;
         firstSet.complete(null);

@@ -72,6 +72,8 @@ public final class OutlierDetector {
     private final LongAdder inFlight = new LongAdder();
     // Serial context only.
     private final Set<PodState> ejected = new LinkedHashSet<>();
+    /** Ejected pods discovery has reported ready again since the last applied set; serial context. */
+    private final Set<PodState> readyAgain = new LinkedHashSet<>();
     private boolean closed;
 
     /**
@@ -163,19 +165,35 @@ public final class OutlierDetector {
     }
 
     /**
-     * Ends, on trial, the ejection of each pod that {@code before} did not have ready and
-     * {@code after} has: Kubernetes has just seen it pass its readiness probe. A set that
-     * re-publishes a pod already ready keeps its ejection. Serial context.
+     * Notes each ejected pod that {@code before} did not have ready and {@code after} has:
+     * Kubernetes has just seen it pass its readiness probe. A set that re-publishes a pod already
+     * ready keeps its ejection. The ejection ends when the set is applied
+     * ({@link #readmitReadyAgain}), so that the pod is pickable when its readmission is announced.
+     * Serial context.
      */
     public void readinessChanged(EndpointSet before, EndpointSet after) {
-        if (ejected.isEmpty()) {
+        for (PodState pod : ejected) {
+            if (!isReady(before, pod.address) && isReady(after, pod.address)) {
+                readyAgain.add(pod);
+            }
+        }
+    }
+
+    /**
+     * Ends, on trial, the ejection of each pod noted ready again that the applied set still has
+     * ready; call after {@link #retain} of that set. Serial context.
+     */
+    public void readmitReadyAgain() {
+        if (readyAgain.isEmpty()) {
             return;
         }
-        for (PodState pod : new ArrayList<>(ejected)) {
-            if (!isReady(before, pod.address) && isReady(after, pod.address)) {
+        EndpointSet set = applied.get();
+        for (PodState pod : readyAgain) {
+            if (isReady(set, pod.address) && pods.get(pod.address) == pod) {
                 readmit(pod, "discovery reports it ready again");
             }
         }
+        readyAgain.clear();
     }
 
     private static boolean isReady(EndpointSet set, InetSocketAddress address) {

@@ -27,6 +27,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class OutlierLimitsTest {
     private final ManualScheduler time = new ManualScheduler();
     private final List<String> events = new ArrayList<>();
+    /** For each readmission, whether picks could reach the pod when the listener heard of it. */
+    private final List<Boolean> pickableWhenReadmitted = new ArrayList<>();
     private LoadBalancer lb;
 
     @AfterEach
@@ -55,12 +57,17 @@ class OutlierLimitsTest {
                     @Override
                     public void readmitted(String service, Endpoint endpoint) {
                         events.add("readmitted " + endpoint.podName().orElseThrow());
+                        pickableWhenReadmitted.add(picked(30).contains(endpoint));
                     }
                 }).build();
     }
 
     private void kill(Endpoint pod) {
-        for (int i = 0; i < 5; i++) {
+        fail(pod, 5);
+    }
+
+    private void fail(Endpoint pod, int times) {
+        for (int i = 0; i < times; i++) {
             lb.report(pod, Outcome.connectFailure(new ConnectException("refused")));
         }
     }
@@ -140,8 +147,9 @@ class OutlierLimitsTest {
 
         assertThat(lb.isEjected(restarting)).as("ready again: back on trial, long before its 30 s").isFalse();
         assertThat(events).containsExactly("ejected pod-2", "readmitted pod-2");
+        assertThat(pickableWhenReadmitted).as("picks reach it once the listener hears it is readmitted").containsExactly(true);
         assertThat(picked(9)).contains(restarting);
-        kill(restarting.toBuilder().build()); // the trial fails at once: ejected again, for longer
+        fail(restarting.toBuilder().build(), 1); // the trial fails at once: ejected again, for longer
         assertThat(lb.isEjected(restarting)).isTrue();
     }
 
@@ -158,6 +166,9 @@ class OutlierLimitsTest {
         time.advance(LoadBalancerBuilder.DEFAULT_COALESCE);
         assertThat(lb.isEjected(restarting)).isFalse();
         assertThat(events).containsExactly("ejected pod-3", "readmitted pod-3");
+        assertThat(pickableWhenReadmitted).as("picks reach it once the listener hears it is readmitted").containsExactly(true);
+        fail(restarting, 1); // it kept its state while away: on trial, one failure ejects it again
+        assertThat(lb.isEjected(restarting)).isTrue();
     }
 
     @Test
