@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -158,9 +159,12 @@ public final class LoadBalancer implements AutoCloseable {
     /**
      * Chooses the endpoint for a retry, never one of {@code avoid} (the endpoints this request
      * already tried) while another exists: the picker's choice unless it is one of them, else
-     * another pickable endpoint, else a candidate that is ejected (during a rolling restart an
-     * ejected pod is often back), and the picker's choice again only when every candidate has been
-     * tried. A pinned request gets its pod, tried or not.
+     * another pickable endpoint (of the client's zone first, when routing keeps calls there), else
+     * a candidate that is ejected (during a rolling restart an ejected pod is often back), and the
+     * picker's choice again only when every candidate has been tried. The other endpoint is drawn
+     * at random, so that the retries of many requests (a sticky key's pod keeps being its choice)
+     * spread over the set rather than all reaching one pod. A pinned request gets its pod, tried
+     * or not.
      */
     public Endpoint pickAvoiding(PickRequest request, Set<InetSocketAddress> avoid) {
         State s = state;
@@ -169,18 +173,24 @@ public final class LoadBalancer implements AutoCloseable {
                 || s.pickable == null) {
             return chosen;
         }
-        // Starting further along for each retry spreads a request's retries over the set.
-        Endpoint other = firstNotIn(s.pickable.endpoints(), avoid);
+        int from = ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE);
+        Endpoint other = null;
+        if (s.routing != null && s.routing.rule() != Routing.Rule.CLUSTER) {
+            other = firstNotIn(s.routing.local(), avoid, from);
+        }
         if (other == null) {
-            other = firstNotIn(s.candidates, avoid);
+            other = firstNotIn(s.pickable.endpoints(), avoid, from);
+        }
+        if (other == null) {
+            other = firstNotIn(s.candidates, avoid, from);
         }
         return other != null ? other : chosen;
     }
 
-    private static Endpoint firstNotIn(List<Endpoint> endpoints, Set<InetSocketAddress> avoid) {
+    private static Endpoint firstNotIn(List<Endpoint> endpoints, Set<InetSocketAddress> avoid, int from) {
         int n = endpoints.size();
         for (int i = 0; i < n; i++) {
-            Endpoint e = endpoints.get((avoid.size() + i) % n);
+            Endpoint e = endpoints.get((int) (((long) from + i) % n));
             if (!avoid.contains(e.socketAddress())) {
                 return e;
             }
@@ -266,7 +276,8 @@ public final class LoadBalancer implements AutoCloseable {
 
     /**
      * Whether the endpoint at this address and port is ejected in the state picks use now: once
-     * this answers true, no pick that starts afterwards chooses it (outside panic), as
+     * this answers true, picks that start afterwards leave it out (unless the service is in panic,
+     * or a retry has tried every other candidate: see {@link #pickAvoiding}), and
      * {@link #status()} and the listener's {@code ejected} event agree.
      */
     public boolean isEjected(Endpoint endpoint) {

@@ -205,6 +205,29 @@ class LoadBalancerTest {
     }
 
     @Test
+    void theRetriesOfStickyRequestsSpreadOverTheOtherPods() {
+        List<Endpoint> pods = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            pods.add(Endpoint.of("10.0.2." + i, 8080));
+        }
+        try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(StaticResolver.of(pods)).scheduler(time)
+                .picker(Pickers.sticky()).build()) {
+            java.util.Map<Endpoint, Integer> retriedOn = new java.util.HashMap<>();
+            int keys = 2_000;
+            for (int i = 0; i < keys; i++) {
+                PickRequest request = PickRequest.sticky("user-" + i);
+                Endpoint first = lb.pick(request);
+                Endpoint retry = lb.pickAvoiding(request, Set.of(first.socketAddress()));
+                assertThat(retry).isNotEqualTo(first);
+                retriedOn.merge(retry, 1, Integer::sum);
+            }
+            // Each pod's fair share is a tenth; with the first fallback of every key on one pod, one took over half.
+            assertThat(retriedOn).hasSize(10);
+            assertThat(retriedOn.values()).allMatch(n -> n < keys / 5);
+        }
+    }
+
+    @Test
     void aRetryOfAPinnedRequestKeepsItsPod() {
         try (LoadBalancer lb = LoadBalancer.builder("backend").resolver(StaticResolver.of(a, b, c)).build()) {
             assertThat(lb.pickAvoiding(PickRequest.pinned("backend-b"), Set.of(b.socketAddress()))).isEqualTo(b);

@@ -93,6 +93,20 @@ class TopologyRulesTest {
     }
 
     @Test
+    void aRetryStaysInTheClientsZoneWhileItHasAnotherPod() {
+        // Zone c's pods come last in the set's order: a fallback by position would leave the zone.
+        balancer(threeZones(), TopologyPolicy.builder().locality(Locality.of("c", "node-c1")).build());
+        for (int i = 0; i < 200; i++) {
+            PickRequest request = PickRequest.sticky("user-" + i);
+            Endpoint first = lb.pick(request);
+            assertThat(first.zone()).contains("c");
+            Endpoint retry = lb.pickAvoiding(request, java.util.Set.of(first.socketAddress()));
+            assertThat(retry).isNotEqualTo(first);
+            assertThat(retry.zone()).as("the retry of %s", request).contains("c");
+        }
+    }
+
+    @Test
     void everyReadyEndpointHintedAndOneForThisZoneKeepsCallsInTheZone() {
         balancer(threeZones());
         assertThat(zoneShares()).containsOnlyKeys("a");
