@@ -58,9 +58,14 @@ import org.slf4j.LoggerFactory;
  * and the picker built from them), replaced as a whole on every change. Reports take no lock
  * either: they update the pod's atomics. Every change of state (a new set from discovery, an
  * ejection, a readmission, a panic transition, close) is a task on this load balancer's
- * {@link SerialContext}: tasks run one at a time, in order, on a podlb thread (never a discovery,
- * timer or request thread), and {@link LoadBalancerListener} callbacks are made from them in the
- * order the state changed. Sets that arrive close together are applied as one rebuild.
+ * {@link SerialContext}: tasks run one at a time, in order, on the scheduler's executor (by
+ * default a small pool of podlb threads, never a discovery, timer or request thread), and
+ * {@link LoadBalancerListener} callbacks are made from them in the order the state changed. Two
+ * exceptions: a set the resolver already holds at build time (a static target) is applied on the
+ * building thread before {@code build()} returns, and while the JVM shuts down (the pool refuses
+ * work) tasks run on the thread that queued them. A {@code ManualScheduler} or an
+ * {@code executor(...)} given to the builder runs them where it runs them. Sets that arrive close
+ * together are applied as one rebuild.
  */
 public final class LoadBalancer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoadBalancer.class);
@@ -120,7 +125,8 @@ public final class LoadBalancer implements AutoCloseable {
         this.state = State.unresolved(this);
         this.subscription = resolver.subscribe(new ResolverEvents());
         starting = false;
-        // A set the resolver already had (a static target) is in use when build() returns.
+        // A set the resolver delivered during subscribe (a static target) is in use when build() returns;
+        // a shared resolver publishing on another thread at this moment delivers it there, shortly after.
         context.drainHere();
         context.drain();
     }

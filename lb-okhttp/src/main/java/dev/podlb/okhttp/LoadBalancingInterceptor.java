@@ -46,7 +46,7 @@ import okhttp3.Response;
  * <p>Retries: a call that no pod processed (its connection never opened, or HTTP/2 refused its
  * stream) is retried on another pod whatever its method; one that may have been processed (read
  * timeout, reset, a status of {@link BalancedService.Builder#retryOnStatus}) only when its method
- * is idempotent (GET, HEAD, OPTIONS, PUT, DELETE) and its body can be sent again. A POST is never
+ * is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) and its body can be sent again. A POST is never
  * sent twice. Every attempt reaches the pod picked for it, never one the call tried while others
  * are left, after a jittered {@link Backoff}; retries stay within the service's
  * {@link RetryBudget}, the call's timeout and its cancellation. For retried calls, a response body of known length up to

@@ -9,7 +9,8 @@ import dev.podlb.core.EndpointSet;
 public interface Resolver extends AutoCloseable {
     /**
      * Delivers every new set to {@code listener} until the subscription is closed; a set already
-     * known is delivered at once, on the calling thread.
+     * known is delivered at once, on the calling thread, unless the resolver is delivering a set
+     * on another thread at that moment: that thread then delivers the known set too, in order.
      */
     Subscription subscribe(Listener listener);
 

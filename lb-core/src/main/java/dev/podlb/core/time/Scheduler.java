@@ -18,8 +18,9 @@ public interface Scheduler {
 
     /**
      * Where a load balancer applies the changes other threads hand it (a new set from discovery,
-     * an ejection a report triggered, a timer's readmission), one at a time per load balancer and
-     * never on the thread that handed it over. By default a small pool of podlb daemon threads
+     * an ejection a report triggered, a timer's readmission), one at a time per load balancer, not
+     * on the thread that handed it over (see {@code LoadBalancer}'s class documentation for the two
+     * exceptions). By default a small pool of podlb daemon threads
      * shared by every load balancer; a {@link ManualScheduler} runs them on the calling thread, so
      * that in a test a change has been applied when the call that caused it returns.
      */

@@ -107,7 +107,15 @@ final class KubernetesResolver extends PublishingResolver {
         this.informer = first;
         this.service = readService
                 ? new ServiceWatch(client, namespace, target.service(), target.toString(), () -> rebuild(informer)) : null;
-        start(first);
+        try {
+            start(first);
+        } catch (RuntimeException e) {
+            first.stop();
+            if (service != null) {
+                service.close(); // its informer started already
+            }
+            throw e;
+        }
         scheduleFreshnessCheck();
     }
 
@@ -195,8 +203,9 @@ final class KubernetesResolver extends PublishingResolver {
                 }
                 informer = replacement;
             }
-            start(replacement);
+            // The old watch ends first: a close() coming now stops the replacement, whose start then fails.
             current.stop();
+            start(replacement);
         } catch (RuntimeException unreachable) {
             log.debug("{}: freshness check could not list EndpointSlices; the last good set serves", target, unreachable);
         } finally {
