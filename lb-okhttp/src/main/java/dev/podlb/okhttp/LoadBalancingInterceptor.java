@@ -69,7 +69,11 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         Map<String, Balanced> services = new LinkedHashMap<>();
         try {
             for (BalancedService service : b.services.values()) {
-                services.put(service.host, Balanced.open(service, service.openLoadBalancer(b.discovery, listener)));
+                LoadBalancer lb = service.openLoadBalancer(b.discovery, listener);
+                if (service.givenLoadBalancer != null) {
+                    connections.follow(service.name, lb::endpoints);
+                }
+                services.put(service.host, Balanced.open(service, lb));
             }
         } catch (RuntimeException e) {
             services.values().forEach(Balanced::close);

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import okhttp3.Connection;
 import okhttp3.ConnectionPool;
 import okhttp3.internal.connection.RealConnection;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * takes only its own connections with it.
  *
  * <p>{@link #poolFor} and {@link #released} run on the threads that run calls;
- * {@link #endpointsChanged} on the load balancer's. The pools are in a concurrent map, and a pool
+ * {@link #endpointsChanged} on the load balancer's (or, for a load balancer the application gave,
+ * in {@link #poolFor}). The pools are in a concurrent map, and a pool
  * created for a pod that left meanwhile is closed when its connection is released.
  */
 final class PodConnections implements CallListener {
@@ -32,16 +34,34 @@ final class PodConnections implements CallListener {
     private final Duration keepAlive;
     private final Map<PodKey, ConnectionPool> pools = new ConcurrentHashMap<>();
     private final Map<String, EndpointSet> sets = new ConcurrentHashMap<>();
+    private final Map<String, Supplier<EndpointSet>> unheard = new ConcurrentHashMap<>();
 
     PodConnections(int maxIdlePerPod, Duration keepAlive) {
         this.maxIdlePerPod = maxIdlePerPod;
         this.keepAlive = keepAlive;
     }
 
+    /**
+     * Follows the set of a service whose load balancer the application gave: no event of it
+     * reaches this, so its set is read whenever a pod new to these pools appears (a rollout is
+     * under way) and when a connection is released.
+     */
+    void follow(String service, Supplier<EndpointSet> current) {
+        unheard.put(service, current);
+    }
+
     /** The pool of {@code pod}'s connections for {@code service}. */
     ConnectionPool poolFor(String service, Endpoint pod) {
-        return pools.computeIfAbsent(new PodKey(service, pod.socketAddress()),
-                k -> new ConnectionPool(maxIdlePerPod, keepAlive.toNanos(), TimeUnit.NANOSECONDS));
+        PodKey key = new PodKey(service, pod.socketAddress());
+        ConnectionPool pool = pools.get(key);
+        if (pool != null) {
+            return pool;
+        }
+        Supplier<EndpointSet> current = unheard.get(service);
+        if (current != null) {
+            endpointsChanged(service, current.get()); // the pods that left take their pools with them
+        }
+        return pools.computeIfAbsent(key, k -> new ConnectionPool(maxIdlePerPod, keepAlive.toNanos(), TimeUnit.NANOSECONDS));
     }
 
     /**
@@ -49,7 +69,8 @@ final class PodConnections implements CallListener {
      * pool now closes every connection no call holds, this one included.
      */
     void released(String service, InetSocketAddress pod) {
-        EndpointSet set = sets.get(service);
+        Supplier<EndpointSet> current = unheard.get(service);
+        EndpointSet set = current != null ? current.get() : sets.get(service);
         if (pod != null && set != null && set.find(pod) == null) {
             closeIdle(new PodKey(service, pod));
         }

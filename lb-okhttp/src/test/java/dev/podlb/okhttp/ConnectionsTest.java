@@ -4,6 +4,9 @@ import dev.podlb.testing.LocalPods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.testing.NoDelayServerSocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -84,6 +87,45 @@ class ConnectionsTest {
         }
         assertThat(opened).as("connections opened for 240 calls over 80 pods").isEqualTo(80);
         assertThat(interceptor.idleConnectionCount()).isEqualTo(80);
+    }
+
+    @Test
+    void theConnectionsOfAPodThatLeftALoadBalancerTheApplicationGaveAreClosed() throws Exception {
+        try (LocalPods pods = new LocalPods("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")) {
+            pods.behaviour(ip -> new MockResponse.Builder().body(ip).build());
+            List<Endpoint> first = new ArrayList<>();
+            for (String ip : List.of("127.0.0.2", "127.0.0.3", "127.0.0.4")) {
+                first.add(Endpoint.of(ip, pods.port()));
+            }
+            StaticResolver resolver = StaticResolver.of(first);
+            try (LoadBalancer lb = LoadBalancer.builder(HOST).resolver(resolver).build()) {
+                interceptor = LoadBalancingInterceptor.builder()
+                        .service(BalancedService.builder(HOST).loadBalancer(lb).build()).build();
+                OkHttpClient client = new OkHttpClient.Builder().addInterceptor(interceptor).build();
+                Set<String> reached = new HashSet<>();
+                for (int i = 0; i < 9; i++) {
+                    reached.add(get(client, pods.port()));
+                }
+                assertThat(reached).hasSize(3);
+                assertThat(interceptor.idleConnectionCount()).isEqualTo(3);
+
+                // A rollout: 127.0.0.4 leaves and 127.0.0.5 comes, told only to the application's load balancer.
+                resolver.update(List.of(first.get(0), first.get(1), Endpoint.of("127.0.0.5", pods.port())));
+                await().atMost(Duration.ofSeconds(10)).until(() -> lb.endpoints().find(first.get(2).socketAddress()) == null);
+                for (int i = 0; i < 9; i++) {
+                    reached.add(get(client, pods.port()));
+                }
+
+                assertThat(reached).contains("127.0.0.5");
+                assertThat(interceptor.connectionCount()).as("connections held: one per pod in the set").isEqualTo(3);
+            }
+        }
+    }
+
+    private static String get(OkHttpClient client, int port) throws IOException {
+        try (Response response = client.newCall(new Request.Builder().url("http://" + HOST + ":" + port + "/").build()).execute()) {
+            return response.body().string();
+        }
     }
 
     @Test
