@@ -292,6 +292,8 @@ public final class OutlierDetector {
             pods.remove(pod.address, pod); // it left discovery while ejected: nothing to try
         } else {
             pod.onTrial = true;
+            // Its ejections in a row are forgiven from now on, even if no call comes to end the trial.
+            pod.healthySinceNanos = scheduler.nanoTime();
         }
         events.readmitted(pod.address, why);
     }
@@ -302,7 +304,6 @@ public final class OutlierDetector {
         }
         pod.onTrial = false;
         if (success) {
-            pod.healthySinceNanos = scheduler.nanoTime();
             events.recovered(pod.address);
         } else {
             tripped(pod, "its trial call failed");

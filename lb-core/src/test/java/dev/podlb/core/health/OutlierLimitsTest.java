@@ -29,6 +29,7 @@ class OutlierLimitsTest {
     private final List<String> events = new ArrayList<>();
     /** For each readmission, whether picks could reach the pod when the listener heard of it. */
     private final List<Boolean> pickableWhenReadmitted = new ArrayList<>();
+    private final List<Duration> ejectedFor = new ArrayList<>();
     private LoadBalancer lb;
 
     @AfterEach
@@ -52,6 +53,7 @@ class OutlierLimitsTest {
                     @Override
                     public void ejected(String service, Endpoint endpoint, Duration duration) {
                         events.add("ejected " + endpoint.podName().orElseThrow());
+                        ejectedFor.add(duration);
                     }
 
                     @Override
@@ -151,6 +153,19 @@ class OutlierLimitsTest {
         assertThat(picked(9)).contains(restarting);
         fail(restarting.toBuilder().build(), 1); // the trial fails at once: ejected again, for longer
         assertThat(lb.isEjected(restarting)).isTrue();
+    }
+
+    @Test
+    void aTrialNoCallEndsStillForgivesTheEjectionsInARow() {
+        List<Endpoint> pods = pods(3);
+        lb = balancer(StaticResolver.of(pods), EjectionPolicy.defaults());
+        kill(pods.get(0));
+        time.advance(Duration.ofSeconds(30)); // readmitted on trial; no call reaches it for a long time
+        fail(pods.get(0), 1);
+        time.advance(Duration.ofSeconds(60));
+        time.advance(Duration.ofMinutes(10));
+        fail(pods.get(0), 1); // on trial again, its first failure ejects it: for the base time, its record forgiven
+        assertThat(ejectedFor).containsExactly(Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(30));
     }
 
     @Test
