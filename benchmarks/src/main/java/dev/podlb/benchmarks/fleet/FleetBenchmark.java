@@ -24,9 +24,9 @@ import java.util.Map;
  * of a call's latency, calls per second and the share of calls sent to pod 0.
  *
  * <p>podlb is driven directly around OkHttp: {@code lb.pick()}, {@code lb.start(pod)}, the call
- * to the pod's URL, {@code attempt.end(outcome)}. That is exactly what the OkHttp interceptor does
- * per attempt once it calls {@code start}/{@code end} (it only reports outcomes today, which leaves
- * requests in flight at 0 for least-request); Stork is driven as its REST client drives it.
+ * to the pod's URL, {@code attempt.end(outcome)}: what the OkHttp interceptor does per attempt,
+ * without its retries, so that every picker, podlb's and Stork's, runs on the same harness; Stork
+ * is driven as its REST client drives it.
  *
  * <pre>
  * mvn -q -pl benchmarks -am package -DskipTests
