@@ -241,8 +241,14 @@ public final class BenchmarkReport {
             Map<String, Double> roundRobin = scores.get("roundRobin");
             scores.forEach((picker, bySize) -> {
                 StringBuilder row = new StringBuilder("| " + picker + " |");
-                bySize.forEach((size, score) -> row.append(String.format(Locale.ROOT, " %.1f (%.1f× round-robin) |", score,
-                        score / roundRobin.get(size))));
+                bySize.forEach((size, score) -> {
+                    double ratio = score / roundRobin.get(size);
+                    row.append(String.format(Locale.ROOT, " %.1f (%.1f× round-robin) |", score, ratio));
+                    if (picker.equals("leastRequest") && ratio > 3) {
+                        losses.add(String.format(Locale.ROOT, "least-request pick, %d thread(s), %s pods: %.1f× round-robin,"
+                                + " above its goal of 3×", threads, size, ratio));
+                    }
+                });
                 line(row.toString());
             });
         }
@@ -322,6 +328,11 @@ public final class BenchmarkReport {
             for (RunResult r : new Runner(jmh(ReportBenchmark.class.getName()).threads(threads).build()).run()) {
                 score.put(r.getPrimaryResult().getLabel(), r.getPrimaryResult().getScore());
             }
+            double ratio = score.get("report") / score.get("baselinePodCounter");
+            if (ratio > 2) {
+                losses.add(String.format(Locale.ROOT, "report path, %d thread(s): %.1f ns, %.2f× the pod-counter baseline,"
+                        + " above its goal of 2×", threads, score.get("report"), ratio));
+            }
             line(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.2f× | %.1f | %.1f | %.0f |", threads, score.get("report"),
                     score.get("baselinePodCounter"), score.get("report") / score.get("baselinePodCounter"),
                     score.get("baselineAtomicIncrement"), score.get("firstReleaseResilience4jOnSuccess"),
@@ -356,6 +367,12 @@ public final class BenchmarkReport {
                 line(String.format(Locale.ROOT, "| %,d | %s | %,d | %.0f | %.1f | %.1f | %.0f | %.0f |",
                         slices * LargeRollout.PER_SLICE, picker, r.writes(), r.rolloutSeconds(), r.clientCpuSeconds(),
                         r.podlbCpuSeconds(), r.medianLagMillis(), r.maxLagMillis()));
+                if (r.medianLagMillis() > 500) {
+                    losses.add(String.format(Locale.ROOT, "rolling restart of %,d pods, %s: the set lags the API server by"
+                            + " %.0f ms (median), %.0f ms at most, its rebuilds taking %.0f s of podlb threads over %.0f s",
+                            slices * LargeRollout.PER_SLICE, picker, r.medianLagMillis(), r.maxLagMillis(),
+                            r.podlbCpuSeconds(), r.rolloutSeconds()));
+                }
             }
         }
         line("");
