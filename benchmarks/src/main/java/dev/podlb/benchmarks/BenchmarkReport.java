@@ -207,7 +207,7 @@ public final class BenchmarkReport {
     private void slotTable() throws RunnerException {
         line("## 3b. The sticky slot table");
         line("");
-        line("`SlotTableBenchmark`, ms: a full build, one pod joining, one leaving (an update of the previous table),"
+        line("`SlotTableBenchmark`, µs: a full build, one pod joining, one leaving (an update of the previous table),"
                 + " and ns per pick over 2^20 distinct keys. The table's size follows the pod count (2^18 slots up to"
                 + " 256 pods, 2^21 up to 1,536, 2^22 beyond); its balance is asserted in `SlotTableTest`.");
         line("");
