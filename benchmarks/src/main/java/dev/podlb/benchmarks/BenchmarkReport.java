@@ -97,6 +97,13 @@ public final class BenchmarkReport {
         return options;
     }
 
+    /** The bold "1 thread" / "2 threads" line that opens each thread count's table. */
+    private void threadsHeading(int threads) {
+        line("");
+        line("**" + threads + " thread" + (threads == 1 ? "" : "s") + "**");
+        line("");
+    }
+
     private void pickCost() throws RunnerException {
         line("## 1. Pick cost");
         line("");
@@ -110,9 +117,7 @@ public final class BenchmarkReport {
                 scores.computeIfAbsent(r.getParams().getParam("picker"), k -> new LinkedHashMap<>())
                         .put(Integer.parseInt(r.getParams().getParam("endpoints")), r.getPrimaryResult().getScore());
             }
-            line("");
-            line("**" + threads + " thread" + (threads == 1 ? "" : "s") + "**");
-            line("");
+            threadsHeading(threads);
             line("| picker | 10 endpoints | 100 | 1000 |");
             line("|---|---|---|---|");
             Map<Integer, Double> baseline = scores.get("baselineAtomicCounter");
@@ -233,9 +238,7 @@ public final class BenchmarkReport {
                 scores.computeIfAbsent(r.getParams().getParam("picker"), k -> new LinkedHashMap<>())
                         .put(r.getParams().getParam("endpoints"), r.getPrimaryResult().getScore());
             }
-            line("");
-            line("**" + threads + " thread" + (threads == 1 ? "" : "s") + "**");
-            line("");
+            threadsHeading(threads);
             line("| picker | 10 pods | 100 | 1000 |");
             line("|---|---|---|---|");
             Map<String, Double> roundRobin = scores.get("roundRobin");
