@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class RoundRobinPickerTest {
     private static Map<Endpoint, Integer> count(Picker picker, int picks) {
@@ -63,6 +64,7 @@ class RoundRobinPickerTest {
     }
 
     @Test
+    @Timeout(30)
     void picksStayEvenAcrossThreads() throws InterruptedException {
         Picker picker = picker(Pickers.roundRobin(), endpoints(10));
         Map<Endpoint, AtomicInteger> counts = new ConcurrentHashMap<>();
