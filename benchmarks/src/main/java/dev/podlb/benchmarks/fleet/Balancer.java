@@ -1,5 +1,8 @@
 package dev.podlb.benchmarks.fleet;
 
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+
 /**
  * One library's way of sending a call to a pod: choose it, tell the library the call started,
  * and tell it how the call ended, as its HTTP integration does.
@@ -8,15 +11,17 @@ public interface Balancer {
     /** Chooses the pod for one call and records its start. */
     Call start();
 
-    /** One call on one pod. */
-    interface Call {
-        /** Index of the pod in {@link Fleet#endpoints()}. */
-        int pod();
+    /**
+     * One call on one pod: the pod's index in {@link Fleet#endpoints()}, its URL, and what the
+     * library is told when the call ends with a status or fails.
+     */
+    record Call(int pod, String url, IntConsumer onEnd, Consumer<Exception> onFail) {
+        public void end(int status) {
+            onEnd.accept(status);
+        }
 
-        String url();
-
-        void end(int status);
-
-        void fail(Exception error);
+        public void fail(Exception error) {
+            onFail.accept(error);
+        }
     }
 }

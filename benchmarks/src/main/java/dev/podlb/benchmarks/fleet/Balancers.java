@@ -35,27 +35,8 @@ public final class Balancers {
             Endpoint pod = lb.pick();
             Attempt attempt = lb.start(pod);
             int i = index.get(pod);
-            return new Balancer.Call() {
-                @Override
-                public int pod() {
-                    return i;
-                }
-
-                @Override
-                public String url() {
-                    return urls[i];
-                }
-
-                @Override
-                public void end(int status) {
-                    attempt.end(Outcome.response(status));
-                }
-
-                @Override
-                public void fail(Exception error) {
-                    attempt.end(Outcome.ioFailure(error));
-                }
-            };
+            return new Balancer.Call(i, urls[i], status -> attempt.end(Outcome.response(status)),
+                    error -> attempt.end(Outcome.ioFailure(error)));
         };
     }
 
@@ -106,28 +87,10 @@ public final class Balancers {
             ServiceInstance instance = lb.selectServiceInstance(instances);
             instance.recordStart(true);
             int i = (int) instance.getId();
-            return new Balancer.Call() {
-                @Override
-                public int pod() {
-                    return i;
-                }
-
-                @Override
-                public String url() {
-                    return urls[i];
-                }
-
-                @Override
-                public void end(int status) {
-                    instance.recordReply();
-                    instance.recordEnd(status >= 500 ? new IllegalStateException("HTTP " + status) : null);
-                }
-
-                @Override
-                public void fail(Exception error) {
-                    instance.recordEnd(error);
-                }
-            };
+            return new Balancer.Call(i, urls[i], status -> {
+                instance.recordReply();
+                instance.recordEnd(status >= 500 ? new IllegalStateException("HTTP " + status) : null);
+            }, instance::recordEnd);
         };
     }
 }

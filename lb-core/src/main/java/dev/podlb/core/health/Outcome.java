@@ -28,6 +28,14 @@ public final class Outcome {
     public static final int MAX_STATUS = 999;
 
     private static final Outcome SUCCESS = new Outcome(Kind.SUCCESS, -1, null);
+    /** One immutable outcome per status code, so that reporting a response allocates nothing. */
+    private static final Outcome[] RESPONSES = new Outcome[MAX_STATUS + 1];
+
+    static {
+        for (int status = 0; status <= MAX_STATUS; status++) {
+            RESPONSES[status] = new Outcome(Kind.RESPONSE, status, null);
+        }
+    }
 
     private final Kind kind;
     private final int status;
@@ -52,7 +60,7 @@ public final class Outcome {
         if (status < 0 || status > MAX_STATUS) {
             throw new IllegalArgumentException("HTTP status " + status + " is out of range; expected three digits, 0 to 999");
         }
-        return new Outcome(Kind.RESPONSE, status, null);
+        return RESPONSES[status];
     }
 
     public static Outcome connectFailure(Throwable cause) {

@@ -6,12 +6,23 @@ import dev.podlb.core.internal.PickableView;
 import dev.podlb.core.time.ManualScheduler;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Endpoints and pickers for picker tests. */
 final class Fixtures {
     private Fixtures() {}
+
+    /** How many of {@code picks} unkeyed picks each endpoint got. */
+    static Map<Endpoint, Integer> count(Picker picker, int picks) {
+        Map<Endpoint, Integer> counts = new HashMap<>();
+        for (int i = 0; i < picks; i++) {
+            counts.merge(picker.pick(PickRequest.none()), 1, Integer::sum);
+        }
+        return counts;
+    }
 
     /** {@code n} ready endpoints 10.0.x.y:8080, numbered from 1. */
     static List<Endpoint> endpoints(int n) {

@@ -1,5 +1,6 @@
 package dev.podlb.core.pick;
 
+import static dev.podlb.core.pick.Fixtures.count;
 import static dev.podlb.core.pick.Fixtures.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -23,14 +24,6 @@ class LeastRequestPickerTest {
 
     private Picker picker(PickerPolicy policy, List<Endpoint> endpoints) {
         return Fixtures.instance(policy).newPicker(FakeStats.pickable(endpoints, stats));
-    }
-
-    private static Map<Endpoint, Integer> count(Picker picker, int picks) {
-        Map<Endpoint, Integer> counts = new HashMap<>();
-        for (int i = 0; i < picks; i++) {
-            counts.merge(picker.pick(PickRequest.none()), 1, Integer::sum);
-        }
-        return counts;
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.podlb.core.pick;
 
+import static dev.podlb.core.pick.Fixtures.count;
 import static dev.podlb.core.pick.Fixtures.endpoints;
 import static dev.podlb.core.pick.Fixtures.picker;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,14 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 class RoundRobinPickerTest {
-    private static Map<Endpoint, Integer> count(Picker picker, int picks) {
-        Map<Endpoint, Integer> counts = new HashMap<>();
-        for (int i = 0; i < picks; i++) {
-            counts.merge(picker.pick(PickRequest.none()), 1, Integer::sum);
-        }
-        return counts;
-    }
-
     @Test
     void everyEndpointGetsExactlyItsTurnOnOneThread() {
         Map<Endpoint, Integer> counts = count(picker(Pickers.roundRobin(), endpoints(7)), 700);

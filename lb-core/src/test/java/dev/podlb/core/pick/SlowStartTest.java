@@ -1,5 +1,6 @@
 package dev.podlb.core.pick;
 
+import static dev.podlb.core.pick.Fixtures.count;
 import static dev.podlb.core.pick.Fixtures.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -32,14 +33,6 @@ class SlowStartTest {
         List<Endpoint> all = new ArrayList<>(endpoints);
         all.add(more);
         return all;
-    }
-
-    private static Map<Endpoint, Integer> count(Picker picker, int picks) {
-        Map<Endpoint, Integer> counts = new HashMap<>();
-        for (int i = 0; i < picks; i++) {
-            counts.merge(picker.pick(PickRequest.none()), 1, Integer::sum);
-        }
-        return counts;
     }
 
     /** The newcomer's share of {@code picks}, with 3 warm pods of weight 1 beside it. */

@@ -1,5 +1,6 @@
 package dev.podlb.core.pick;
 
+import static dev.podlb.core.pick.Fixtures.count;
 import static dev.podlb.core.pick.Fixtures.endpoints;
 import static dev.podlb.core.pick.Fixtures.picker;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,14 +23,6 @@ class WeightedRoundRobinTest {
             list.add(plain.get(i).toBuilder().weight(weights[i]).build());
         }
         return list;
-    }
-
-    private static Map<Endpoint, Integer> count(Picker picker, int picks) {
-        Map<Endpoint, Integer> counts = new HashMap<>();
-        for (int i = 0; i < picks; i++) {
-            counts.merge(picker.pick(PickRequest.none()), 1, Integer::sum);
-        }
-        return counts;
     }
 
     /** nginx's smooth weighted round-robin, one turn at a time, for checking the schedule against. */
