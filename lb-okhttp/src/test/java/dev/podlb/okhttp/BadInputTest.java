@@ -71,6 +71,22 @@ class BadInputTest {
     }
 
     @Test
+    void stickySettingsThatContradictEachOtherAreRefusedNamingBoth() {
+        assertThatThrownBy(() -> service().picker(dev.podlb.core.pick.Pickers.roundRobin())
+                .stickyKey(StickyKey.header("X-Session-Id")).build())
+                .hasMessageStartingWith("balanced service " + HOST + " has a stickyKey(...) and picker(round-robin),"
+                        + " which ignores sticky keys; expected picker(Pickers.sticky()) or no picker");
+        assertThatThrownBy(() -> service().picker(dev.podlb.core.pick.Pickers.leastRequest()).learnCookie("JSESSIONID").build())
+                .hasMessageContaining("has learnCookie(\"JSESSIONID\") and picker(least-request");
+        assertThatThrownBy(() -> service().picker(dev.podlb.core.pick.Pickers.sticky()).build())
+                .hasMessageStartingWith("balanced service " + HOST + " has picker(sticky) but no sticky key, so every"
+                        + " request would go round-robin; expected stickyKey(...)");
+        assertThat(service().stickyKey(StickyKey.header("X-Session-Id")).build().picker.toString()).isEqualTo("sticky");
+        assertThat(service().picker(dev.podlb.core.pick.Pickers.sticky(0.25)).stickyKey(StickyKey.header("X-Session-Id"))
+                .build().picker.toString()).startsWith("sticky with load bounded");
+    }
+
+    @Test
     void hugeAndNumerousSessionCookiesStayWithinTheAffinityMemorysMaximum() throws IOException {
         AffinityMemory memory = AffinityMemory.builder().maximumSize(1_000).build();
         AtomicInteger session = new AtomicInteger();
