@@ -1,5 +1,7 @@
 package dev.podlb.spring;
 
+import java.util.function.Supplier;
+
 /** A {@code podlb.*} property has a value podlb cannot use; the message names the property, the value and what is expected. */
 public class PodlbConfigurationException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -15,13 +17,26 @@ public class PodlbConfigurationException extends RuntimeException {
 
     /** With {@code action}: what to do when changing the property is not the only fix, such as a dependency to add. */
     PodlbConfigurationException(String property, Object value, String problem, String action, Throwable cause) {
-        super("podlb property " + property + " = " + value + ": " + problem, cause);
+        super("property '" + property + "' is '" + value + "': " + problem, cause);
         this.property = property;
         this.value = value;
         this.problem = problem;
         this.action = action;
     }
 
+    /**
+     * Runs {@code step}, which applies {@code property}'s {@code value} to a podlb builder, and
+     * reports what the builder refuses against the property.
+     */
+    static <T> T check(String property, Object value, Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new PodlbConfigurationException(property, value, e.getMessage(), e);
+        }
+    }
+
+    /** The full path of the property, such as {@code podlb.services.backend.ejection.max-ejection-percent}. */
     public String getProperty() {
         return property;
     }

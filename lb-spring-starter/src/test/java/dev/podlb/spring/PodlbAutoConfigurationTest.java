@@ -93,21 +93,22 @@ class PodlbAutoConfigurationTest {
     void badValuesAreNamed() {
         runner.withPropertyValues("podlb.services.backend.picker=sticky").run(context ->
                 assertThat(find(context.getStartupFailure())).hasMessageStartingWith(
-                        "podlb property podlb.services.backend.picker = sticky: a sticky picker needs a sticky key"));
+                        "property 'podlb.services.backend.picker' is 'sticky': a sticky picker needs a sticky key"));
         runner.withPropertyValues("podlb.services.backend.retry.max-attempts=0").run(context ->
                 assertThat(find(context.getStartupFailure())).hasMessageContaining("maxAttempts of service"));
         runner.withPropertyValues("podlb.services.backend.retry.buffer-responses-up-to=-1B").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("podlb property"
-                        + " podlb.services.backend.retry.buffer-responses-up-to = -1B: bufferResponsesUpTo of service"));
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("property"
+                        + " 'podlb.services.backend.retry.buffer-responses-up-to' is '-1B': bufferResponsesUpTo of service"));
         runner.withPropertyValues("podlb.services.backend.ejection.base-ejection-time=0s").run(context ->
-                assertThat(find(context.getStartupFailure()).getProperty()).isEqualTo("podlb.services.backend.ejection"));
+                assertThat(find(context.getStartupFailure()).getProperty()).isEqualTo("podlb.services.backend.ejection.base-ejection-time"));
         runner.withPropertyValues("podlb.services.backend.ejection.max-ejection-percent=150").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessageContaining("max-ejection-percent=150")
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("property"
+                        + " 'podlb.services.backend.ejection.max-ejection-percent' is '150': ")
                         .hasMessageContaining("ejection maxEjectionPercent is 150; expected 0 to 100"));
         runner.withPropertyValues("podlb.routes[0].host=myapp", "podlb.routes[0].paths[0].path=/ui",
                 "podlb.routes[0].paths[0].service=frontend").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessage("podlb property podlb.routes[0].paths[0].service ="
-                        + " frontend: no service of that name; expected one of [backend] (the names under podlb.services)"));
+                assertThat(find(context.getStartupFailure())).hasMessage("property 'podlb.routes[0].paths[0].service' is"
+                        + " 'frontend': no service of that name; expected one of [backend] (the names under podlb.services)"));
     }
 
     @Test
@@ -151,8 +152,8 @@ class PodlbAutoConfigurationTest {
     @Test
     void badTopologyValuesAreNamed() {
         runner.withPropertyValues("podlb.services.backend.topology.spill-over-threshold=1.5").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("podlb property"
-                        + " podlb.services.backend.topology.spill-over-threshold = 1.5: topology spillOverThreshold is 1.5"));
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("property"
+                        + " 'podlb.services.backend.topology.spill-over-threshold' is '1.5': topology spillOverThreshold is 1.5"));
         runner.withPropertyValues("podlb.services.backend.topology.zones-by-address.a=10.1.0.0/99").run(context ->
                 assertThat(find(context.getStartupFailure()).getProperty())
                         .isEqualTo("podlb.services.backend.topology.zones-by-address.a"));
@@ -173,7 +174,7 @@ class PodlbAutoConfigurationTest {
         runner.withPropertyValues("podlb.dns.ip-family=ipv6", "podlb.dns.query-timeout=500ms")
                 .run(context -> assertThat(context).hasNotFailed().hasSingleBean(dev.podlb.core.discovery.Discovery.class));
         runner.withPropertyValues("podlb.dns.refresh.min=1m", "podlb.dns.refresh.max=10s").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("podlb property podlb.dns = refresh.min=PT1M, refresh.max=PT10S: ")
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("property 'podlb.dns.refresh.max' is 'PT10S': ")
                         .hasMessageContaining("DNS minRefresh PT1M is above maxRefresh PT10S"));
     }
 
