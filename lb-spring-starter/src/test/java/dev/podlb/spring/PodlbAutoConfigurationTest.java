@@ -179,6 +179,31 @@ class PodlbAutoConfigurationTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aDnsServerFromPropertiesResolvesTheTarget() throws Exception {
+        String host = "backend.default.svc.cluster.local";
+        try (dev.podlb.testing.TestDnsServer dns = new dev.podlb.testing.TestDnsServer();
+             dev.podlb.testing.LocalPods pods = new dev.podlb.testing.LocalPods("127.0.0.2", "127.0.0.3")) {
+            dns.a(host, 5, "127.0.0.2", "127.0.0.3");
+            runner.withPropertyValues("podlb.services.backend.target=dns:///" + host + ":" + pods.port(),
+                    "podlb.dns.servers=127.0.0.1:" + dns.address().getPort(), "podlb.dns.search-domains=",
+                    "podlb.dns.ndots=1", "podlb.dns.ip-family=ipv4").run(context -> {
+                context.getBean(PodlbServices.class).loadBalancers().get("backend").awaitReady(Duration.ofSeconds(10));
+                OkHttpClient client = context.getBean(OkHttpClient.class);
+                for (int i = 0; i < 4; i++) {
+                    try (okhttp3.Response response = client.newCall(new okhttp3.Request.Builder()
+                            .url("http://" + host + "/").build()).execute()) {
+                        assertThat(response.body().string()).isIn("127.0.0.2", "127.0.0.3");
+                    }
+                }
+                assertThat(dns.queries()).isPositive();
+                assertThat(pods.requestsTo("127.0.0.2")).isEqualTo(2);
+                assertThat(pods.requestsTo("127.0.0.3")).isEqualTo(2);
+            });
+        }
+    }
+
+    @Test
     void healthIsUpWithAPickablePodAndDownWithout() {
         runner.withPropertyValues("podlb.services.empty.target=static:///127.0.0.9:1").run(context -> {
             CompositeHealthContributor health = context.getBean(CompositeHealthContributor.class);
