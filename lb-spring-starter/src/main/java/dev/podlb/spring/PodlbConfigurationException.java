@@ -32,8 +32,18 @@ public class PodlbConfigurationException extends RuntimeException {
         try {
             return step.get();
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new PodlbConfigurationException(property, value, e.getMessage(), e);
+            throw new PodlbConfigurationException(property, value, expectation(e.getMessage(), value), e);
         }
+    }
+
+    /**
+     * A builder's message without its opening "{@code <Java setting> is <value>; }", which the
+     * report already says with the property's own name: what is left says what is expected.
+     */
+    private static String expectation(String message, Object value) {
+        String restated = " is " + value + "; ";
+        int at = message == null ? -1 : message.indexOf(restated);
+        return at >= 0 && message.indexOf(';') == at + restated.length() - 2 ? message.substring(at + restated.length()) : message;
     }
 
     /** The full path of the property, such as {@code podlb.services.backend.ejection.max-ejection-percent}. */
