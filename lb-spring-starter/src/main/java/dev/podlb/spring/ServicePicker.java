@@ -59,9 +59,9 @@ final class ServicePicker {
                 if (sticky.getLoadBound() != null) {
                     double epsilon = sticky.getLoadBound();
                     if (sticky.getLearnCookie() != null) {
-                        throw new PodlbConfigurationException(prefix + ".sticky.load-bound", epsilon, "a bounded load moves"
-                                + " keys off busy pods, which sessions learned by " + prefix + ".sticky.learn-cookie must"
-                                + " not leave; expected one of the two", null);
+                        throw new PodlbConfigurationException(prefix + ".sticky.load-bound", epsilon, "podlb has no sticky"
+                                + " picker that both bounds load and follows the sessions " + prefix + ".sticky.learn-cookie"
+                                + " learns; expected one of the two", null);
                     }
                     builder.picker(check(prefix + ".sticky.load-bound", epsilon, () -> Pickers.sticky(epsilon)));
                 }
