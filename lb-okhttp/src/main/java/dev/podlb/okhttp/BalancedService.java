@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * <pre>{@code
  * BalancedService.builder("backend.default.svc.cluster.local")
  *         .target("dns:///backend.default.svc.cluster.local:8080")
- *         .stickyKey(StickyKey.header("X-Session-Id"))   // sticky picks; default round-robin
+ *         .stickyKey(StickyKey.header("X-Session-Id"))   // sticky picks (needs no picker); default round-robin
  *         .learnCookie("JSESSIONID")                     // requests with a pod's session cookie go to that pod
  *         .pinHeader("X-Pod")                            // off unless set; removed before the request leaves
  *         .maxAttempts(3)
@@ -153,13 +153,21 @@ public final class BalancedService {
             return this;
         }
 
-        /** How a pod is chosen. Default: sticky when a sticky key is set, else round-robin. */
+        /**
+         * How a pod is chosen. Default: sticky when a sticky key or learned cookie is set, else
+         * round-robin. {@link Pickers#sticky() A sticky picker} needs a {@link #stickyKey sticky key}
+         * (or {@link #learnCookie}), and a sticky key needs no picker or a sticky one:
+         * {@link #build()} refuses either half alone rather than ignore it.
+         */
         public Builder picker(PickerPolicy picker) {
             this.picker = picker;
             return this;
         }
 
-        /** Where a request's sticky key comes from; sets the sticky picker unless another is given. */
+        /**
+         * Where a request's sticky key comes from; the picker is then {@link Pickers#sticky()} unless
+         * another is given, and round-robin or least-request is refused with it.
+         */
         public Builder stickyKey(StickyKey stickyKey) {
             this.stickyKey = stickyKey;
             return this;
@@ -303,11 +311,28 @@ public final class BalancedService {
                         : "a load balancer customizer") + ", which only a load balancer podlb builds would use;"
                         + " expected those settings on the LoadBalancer you give, or a target instead");
             }
+            checkStickyPair();
             if (maxAttempts < 1 || maxAttempts > 10) {
                 throw new IllegalArgumentException("maxAttempts of service " + host + " is " + maxAttempts
                         + "; expected 1 to 10 (3 is the default)");
             }
             return new BalancedService(this);
+        }
+
+        /** A sticky key and a picker that ignores keys, or a sticky picker with no key, contradict each other. */
+        private void checkStickyPair() {
+            boolean keyed = stickyKey != null || learnCookie != null;
+            String key = stickyKey != null ? "a stickyKey(...)" : "learnCookie(\"" + learnCookie + "\")";
+            if (keyed && picker != null && Pickers.ignoresStickyKeys(picker)) {
+                throw new IllegalArgumentException("balanced service " + host + " has " + key + " and picker(" + picker
+                        + "), which ignores sticky keys; expected picker(Pickers.sticky()) or no picker (a sticky key"
+                        + " alone makes the picker sticky), or no sticky key");
+            }
+            if (!keyed && picker != null && Pickers.isSticky(picker)) {
+                throw new IllegalArgumentException("balanced service " + host + " has picker(" + picker + ") but no"
+                        + " sticky key, so every request would go round-robin; expected stickyKey(...) (such as"
+                        + " StickyKey.header(\"X-Session-Id\")) or learnCookie(...), or another picker");
+            }
         }
     }
 }

@@ -154,7 +154,8 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             } catch (RuntimeException | Error e) {
                 attempt.endUncharged(); // a bug, not the pod's doing: only its count in flight ends
                 throw e;
-            } catch (IOException e) {
+            } catch (IOException thrown) {
+                IOException e = PodPortSocketFactory.namingPodPort(thrown, pod, request.url().port());
                 if (chain.call().isCanceled()) {
                     throw stopped(chain.call(), attempt, wire, e, call);
                 }

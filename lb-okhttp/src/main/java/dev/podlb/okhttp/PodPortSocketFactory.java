@@ -1,6 +1,8 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.core.Endpoint;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -21,6 +23,30 @@ final class PodPortSocketFactory extends SocketFactory {
     PodPortSocketFactory(InetAddress pod, int urlPort, int podPort) {
         this.asked = new InetSocketAddress(pod, urlPort);
         this.podPort = podPort;
+    }
+
+    /**
+     * {@code failure} of an attempt on {@code pod}, naming the pod's port where OkHttp named the
+     * URL's: OkHttp reports a failed connect as {@code Failed to connect to host/ip:<URL port>},
+     * while the socket went to the pod's port. An operator reading the caller's exception or the
+     * ejection log must be sent to the port that refused. Other failures are returned as they are.
+     */
+    static IOException namingPodPort(IOException failure, Endpoint pod, int urlPort) {
+        String message = failure.getMessage();
+        String ip = pod.address().getHostAddress();
+        String address = ip.contains(":") ? "[" + ip + "]" : ip; // as InetSocketAddress prints it
+        String asked = address + ":" + urlPort;
+        if (pod.port() == urlPort || !(failure instanceof ConnectException) || message == null || !message.endsWith(asked)) {
+            return failure;
+        }
+        ConnectException named = new ConnectException(message.substring(0, message.length() - asked.length())
+                + address + ":" + pod.port());
+        named.initCause(failure.getCause() != null ? failure.getCause() : failure);
+        named.setStackTrace(failure.getStackTrace());
+        for (Throwable suppressed : failure.getSuppressed()) {
+            named.addSuppressed(suppressed);
+        }
+        return named;
     }
 
     private SocketAddress target(SocketAddress endpoint) {

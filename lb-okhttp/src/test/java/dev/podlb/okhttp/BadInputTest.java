@@ -71,6 +71,47 @@ class BadInputTest {
     }
 
     @Test
+    void stickySettingsThatContradictEachOtherAreRefusedNamingBoth() {
+        assertThatThrownBy(() -> service().picker(dev.podlb.core.pick.Pickers.roundRobin())
+                .stickyKey(StickyKey.header("X-Session-Id")).build())
+                .hasMessageStartingWith("balanced service " + HOST + " has a stickyKey(...) and picker(round-robin),"
+                        + " which ignores sticky keys; expected picker(Pickers.sticky()) or no picker");
+        assertThatThrownBy(() -> service().picker(dev.podlb.core.pick.Pickers.leastRequest()).learnCookie("JSESSIONID").build())
+                .hasMessageContaining("has learnCookie(\"JSESSIONID\") and picker(least-request");
+        assertThatThrownBy(() -> service().picker(dev.podlb.core.pick.Pickers.sticky()).build())
+                .hasMessageStartingWith("balanced service " + HOST + " has picker(sticky) but no sticky key, so every"
+                        + " request would go round-robin; expected stickyKey(...)");
+        assertThat(service().stickyKey(StickyKey.header("X-Session-Id")).build().picker.toString()).isEqualTo("sticky");
+        assertThat(service().picker(dev.podlb.core.pick.Pickers.sticky(0.25)).stickyKey(StickyKey.header("X-Session-Id"))
+                .build().picker.toString()).startsWith("sticky with load bounded");
+    }
+
+    @Test
+    void aFailedConnectNamesThePodsPortNotTheUrls() throws IOException {
+        int refusing;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.4"))) {
+            refusing = closed.getLocalPort();
+        }
+        java.util.List<String> charged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        interceptor = LoadBalancingInterceptor.builder()
+                .service(BalancedService.builder(HOST).target("static:///127.0.0.4:" + refusing).maxAttempts(1).build())
+                .listener(new CallListener() {
+                    @Override
+                    public void outcome(String service, Request request, dev.podlb.core.Endpoint pod,
+                                        dev.podlb.core.health.Outcome outcome, long nanos) {
+                        charged.add(String.valueOf(outcome.cause().getMessage()));
+                    }
+                }).build();
+        OkHttpClient client = new OkHttpClient.Builder().addInterceptor(interceptor).build();
+        String named = "Failed to connect to " + HOST + "/127.0.0.4:" + refusing;
+        assertThatThrownBy(() -> client.newCall(new Request.Builder().url("http://" + HOST + "/").build()).execute())
+                .isInstanceOf(java.net.ConnectException.class)
+                .hasMessage(named)
+                .hasRootCauseMessage("Connection refused");
+        assertThat(charged).as("what the pod's outcome, and so the ejection log, says").containsExactly(named);
+    }
+
+    @Test
     void hugeAndNumerousSessionCookiesStayWithinTheAffinityMemorysMaximum() throws IOException {
         AffinityMemory memory = AffinityMemory.builder().maximumSize(1_000).build();
         AtomicInteger session = new AtomicInteger();

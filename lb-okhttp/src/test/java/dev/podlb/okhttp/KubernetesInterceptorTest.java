@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import dev.podlb.testing.KubernetesApi;
+import dev.podlb.testing.kubernetes.KubernetesApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.HashMap;

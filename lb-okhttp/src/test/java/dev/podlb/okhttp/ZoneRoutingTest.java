@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
-import dev.podlb.testing.KubernetesApi;
+import dev.podlb.testing.kubernetes.KubernetesApi;
 import dev.podlb.core.topology.Locality;
 import dev.podlb.core.topology.TopologyPolicy;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;

@@ -24,26 +24,34 @@ public class PodlbMetricsAutoConfiguration {
     }
 
     /**
-     * {@code podlb.endpoints}: pods per service by state (ready, terminating, ejected, pickable);
-     * {@code podlb.panic}: 1 while a service is in panic mode (too few healthy pods, so ejected ones
-     * are picked too), else 0.
+     * {@code podlb.endpoints}: pods per service by state (ready, terminating, not_ready), each
+     * discovered pod in exactly one, so that the meter without its state tag counts the pods;
+     * {@code podlb.endpoints.ejected} and {@code podlb.endpoints.pickable}, which overlap those
+     * states, are meters of their own; {@code podlb.panic}: 1 while a service is in panic mode
+     * (too few healthy pods, so ejected ones are picked too), else 0.
      */
     @Bean
     MeterBinder podlbGauges(ObjectProvider<PodlbServices> services) {
         return registry -> services.ifAvailable(all -> all.loadBalancers().forEach((name, lb) -> {
-            gauge(registry, name, "ready", lb, l -> l.status().ready());
-            gauge(registry, name, "terminating", lb, l -> l.status().terminating());
-            gauge(registry, name, "ejected", lb, l -> l.status().ejected());
-            gauge(registry, name, "pickable", lb, l -> l.status().pickable());
+            state(registry, name, "ready", lb, l -> l.status().ready());
+            state(registry, name, "terminating", lb, l -> l.status().terminating());
+            state(registry, name, "not_ready", lb, l -> {
+                LoadBalancer.Status status = l.status();
+                return status.known() - status.ready() - status.terminating();
+            });
+            Gauge.builder("podlb.endpoints.ejected", lb, l -> l.status().ejected())
+                    .description("Pods of a service out of rotation after failures").tag("service", name).register(registry);
+            Gauge.builder("podlb.endpoints.pickable", lb, l -> l.status().pickable())
+                    .description("Pods of a service a call may go to now").tag("service", name).register(registry);
             Gauge.builder("podlb.panic", lb, l -> l.status().panic() ? 1 : 0)
                     .description("1 while the service is in panic mode: too few healthy pods, so ejected ones are picked too")
                     .tag("service", name).register(registry);
         }));
     }
 
-    private static void gauge(MeterRegistry registry, String service, String state, LoadBalancer lb,
+    private static void state(MeterRegistry registry, String service, String state, LoadBalancer lb,
                               ToDoubleFunction<LoadBalancer> value) {
-        Gauge.builder("podlb.endpoints", lb, value).description("Pods of a service, by state")
+        Gauge.builder("podlb.endpoints", lb, value).description("Pods of a service discovered, by readiness")
                 .tags("service", service, "state", state).register(registry);
     }
 }

@@ -17,11 +17,15 @@ import org.springframework.util.unit.DataSize;
  *     backend:
  *       target: dns:///backend.default.svc.cluster.local:8080
  *       host: backend.default.svc.cluster.local
- *       picker: sticky
- *       sticky: { header: X-Session-Id }
+ *       picker: sticky                       # round-robin | sticky | least-request
+ *       sticky: { header: X-Session-Id, load-bound: 0.25 }
+ *       least-request: { choices: 2, latency-aware: true, latency-decay: 10s, failure-penalty: 2.0 }
+ *       slow-start: { window: 30s, aggression: 1.0, min-percent: 10 }
  *       pin-header: X-Pod
+ *       when-pin-unavailable: fail           # fail | use-any
  *       ejection: { consecutive-failures: 5, base-ejection-time: 30s, max-ejection-time: 300s,
- *                   max-ejection-percent: 10, panic-threshold-percent: 50 }
+ *                   max-ejection-percent: 10, panic-threshold-percent: 50,
+ *                   failure-rate: { percent: 50, window: 100, minimum-calls: 20 } }
  *       retry: { max-attempts: 3, on-status: [503], buffer-responses-up-to: 64KB, per-try-timeout: 500ms,
  *                budget: { ratio: 0.2, min-retries-per-second: 10, ttl: 10s }, backoff: { base: 25ms, max: 250ms } }
  *       topology: { zone: eu-west-1a, node: ip-10-0-1-7, spill-over: true, spill-over-threshold: 1.0,
@@ -29,12 +33,13 @@ import org.springframework.util.unit.DataSize;
  *   routes:
  *     - host: myapp
  *       paths: [ { path: /api, type: prefix, service: backend } ]
- *   dns: { ip-family: ipv4, query-timeout: 2s, refresh: { min: 1s, max: 30s }, max-staleness: 5m }
+ *   dns: { servers: [127.0.0.1:5353], search-domains: [default.svc.cluster.local], ndots: 5,
+ *          ip-family: ipv4, query-timeout: 2s, refresh: { min: 1s, max: 30s }, max-staleness: 5m }
  *   health: { include-in-root: false }
  *   metrics: { pod-tag: false }
  * </pre>
  */
-@ConfigurationProperties("podlb")
+@ConfigurationProperties(prefix = "podlb", ignoreUnknownFields = false)
 public class PodlbProperties {
     /** The balanced services, by name (the name appears in health, metrics and logs). */
     private Map<String, Service> services = new LinkedHashMap<>();
@@ -76,12 +81,20 @@ public class PodlbProperties {
         return dns;
     }
 
-    /** How a pod is chosen for a request. */
+    /** How a pod is chosen for a request; written round-robin, sticky or least-request. */
     public enum PickerKind {
-        /** Each pickable pod in turn. */
+        /** Each pickable pod in turn, in proportion to its weight. */
         ROUND_ROBIN,
-        /** The same sticky key reaches the same pod, across calls and client replicas. */
-        STICKY
+        /** The same sticky key reaches the same pod, across calls and client replicas; needs a sticky key. */
+        STICKY,
+        /** The less loaded of two pods drawn at random: requests in flight, or with latency-aware, Peak-EWMA latency. */
+        LEAST_REQUEST;
+
+        /** As written in configuration: round-robin, sticky, least-request. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
     }
 
     public static class Service {
@@ -91,13 +104,23 @@ public class PodlbProperties {
         /** The host name requests use; requests to it are balanced. Defaults to the service's name. */
         private String host;
 
-        /** How a pod is chosen: round-robin, or sticky when a sticky key is configured. */
+        /**
+         * How a pod is chosen: round-robin, sticky or least-request. Default: sticky when a sticky
+         * key (sticky.header, sticky.cookie or sticky.learn-cookie) is set, else round-robin.
+         */
         private PickerKind picker;
 
         private final Sticky sticky = new Sticky();
 
+        private final LeastRequest leastRequest = new LeastRequest();
+
+        private final SlowStart slowStart = new SlowStart();
+
         /** A header naming the pod a request must reach (pod name or ip:port); off when absent. Only discovered pods are reachable. */
         private String pinHeader;
+
+        /** What a pinned request gets when its pod is absent, ejected or not ready: fail (with the reason) or use-any (the picker's choice). */
+        private dev.podlb.core.pick.WhenPinUnavailable whenPinUnavailable = dev.podlb.core.pick.WhenPinUnavailable.FAIL;
 
         private final Ejection ejection = new Ejection();
 
@@ -131,6 +154,22 @@ public class PodlbProperties {
 
         public Sticky getSticky() {
             return sticky;
+        }
+
+        public LeastRequest getLeastRequest() {
+            return leastRequest;
+        }
+
+        public SlowStart getSlowStart() {
+            return slowStart;
+        }
+
+        public dev.podlb.core.pick.WhenPinUnavailable getWhenPinUnavailable() {
+            return whenPinUnavailable;
+        }
+
+        public void setWhenPinUnavailable(dev.podlb.core.pick.WhenPinUnavailable whenPinUnavailable) {
+            this.whenPinUnavailable = whenPinUnavailable;
         }
 
         public String getPinHeader() {
@@ -241,6 +280,27 @@ public class PodlbProperties {
         /** The session cookie pods set, such as JSESSIONID: requests carrying it return to the pod that set it. */
         private String learnCookie;
 
+        /**
+         * Bounded load: a key whose pod has more than (1 + load-bound) times the mean requests in
+         * flight goes to the next pod of its own sequence, so one hot key range cannot overload a pod.
+         * More than 0, such as 0.25; off when absent. Not with learn-cookie.
+         */
+        private Double loadBound;
+
+        private final SessionMemory sessionMemory = new SessionMemory();
+
+        public Double getLoadBound() {
+            return loadBound;
+        }
+
+        public void setLoadBound(Double loadBound) {
+            this.loadBound = loadBound;
+        }
+
+        public SessionMemory getSessionMemory() {
+            return sessionMemory;
+        }
+
         public String getHeader() {
             return header;
         }
@@ -266,6 +326,166 @@ public class PodlbProperties {
         }
     }
 
+    /** The sessions learn-cookie remembers, each bound to the pod that set its cookie. */
+    public static class SessionMemory {
+        /** At most this many sessions are remembered; the least recently used go first. */
+        private long maximumSize = 100_000;
+
+        /** A session not used for this long is forgotten. */
+        private Duration idleExpiry = Duration.ofMinutes(30);
+
+        public long getMaximumSize() {
+            return maximumSize;
+        }
+
+        public void setMaximumSize(long maximumSize) {
+            this.maximumSize = maximumSize;
+        }
+
+        public Duration getIdleExpiry() {
+            return idleExpiry;
+        }
+
+        public void setIdleExpiry(Duration idleExpiry) {
+            this.idleExpiry = idleExpiry;
+        }
+    }
+
+    /** Settings of picker: least-request; each is refused with another picker. */
+    public static class LeastRequest {
+        /** Pods drawn per pick, 2 to 100. Default 2 (the power of two choices). */
+        private Integer choices;
+
+        /** Whether picks weigh each pod's latency and recent failures (Peak-EWMA), not only its requests in flight. Default false. */
+        private Boolean latencyAware;
+
+        /** How fast an idle pod's latency is forgotten; with latency-aware only. Default 10s. */
+        private Duration latencyDecay;
+
+        /** How much each failure in a row multiplies a pod's cost, 1 to 100; with latency-aware only. Default 2. */
+        private Double failurePenalty;
+
+        public Integer getChoices() {
+            return choices;
+        }
+
+        public void setChoices(Integer choices) {
+            this.choices = choices;
+        }
+
+        public Boolean getLatencyAware() {
+            return latencyAware;
+        }
+
+        public void setLatencyAware(Boolean latencyAware) {
+            this.latencyAware = latencyAware;
+        }
+
+        public Duration getLatencyDecay() {
+            return latencyDecay;
+        }
+
+        public void setLatencyDecay(Duration latencyDecay) {
+            this.latencyDecay = latencyDecay;
+        }
+
+        public Double getFailurePenalty() {
+            return failurePenalty;
+        }
+
+        public void setFailurePenalty(Double failurePenalty) {
+            this.failurePenalty = failurePenalty;
+        }
+
+        /** The first setting given, by its name in configuration, or null when none is. */
+        Map.Entry<String, Object> firstSet() {
+            return choices != null ? Map.entry("choices", choices) : latencyAware != null ? Map.entry("latency-aware", latencyAware)
+                    : latencyDecay != null ? Map.entry("latency-decay", latencyDecay)
+                    : failurePenalty != null ? Map.entry("failure-penalty", failurePenalty) : null;
+        }
+    }
+
+    /**
+     * Eases each pod that becomes ready into rotation over a window, from min-percent of its
+     * weight to all of it (round-robin and least-request); off unless window is set.
+     */
+    public static class SlowStart {
+        /** How long a new pod's share takes to grow to its full weight, such as 30s. Off when absent. */
+        private Duration window;
+
+        /** The ramp's shape: 1 is linear, 2 gives a new pod more traffic early, 0.5 less. Default 1. */
+        private Double aggression;
+
+        /** The share of its weight a new pod starts from, in percent, more than 0 and at most 100. Default 10. */
+        private Double minPercent;
+
+        public Duration getWindow() {
+            return window;
+        }
+
+        public void setWindow(Duration window) {
+            this.window = window;
+        }
+
+        public Double getAggression() {
+            return aggression;
+        }
+
+        public void setAggression(Double aggression) {
+            this.aggression = aggression;
+        }
+
+        public Double getMinPercent() {
+            return minPercent;
+        }
+
+        public void setMinPercent(Double minPercent) {
+            this.minPercent = minPercent;
+        }
+
+        /** The first setting given, by its name in configuration, or null when none is. */
+        Map.Entry<String, Object> firstSet() {
+            return window != null ? Map.entry("window", window) : aggression != null ? Map.entry("aggression", aggression)
+                    : minPercent != null ? Map.entry("min-percent", minPercent) : null;
+        }
+    }
+
+    /** Ejection by failure rate, beside consecutive failures: off unless percent is set. */
+    public static class FailureRate {
+        /** Eject a pod when at least this percent of its last window calls failed; 0 (the default) turns it off. */
+        private float percent;
+
+        /** The calls the rate is taken over. */
+        private int window = 100;
+
+        /** The calls a pod must have had before its rate counts, at most window. */
+        private int minimumCalls = 20;
+
+        public float getPercent() {
+            return percent;
+        }
+
+        public void setPercent(float percent) {
+            this.percent = percent;
+        }
+
+        public int getWindow() {
+            return window;
+        }
+
+        public void setWindow(int window) {
+            this.window = window;
+        }
+
+        public int getMinimumCalls() {
+            return minimumCalls;
+        }
+
+        public void setMinimumCalls(int minimumCalls) {
+            this.minimumCalls = minimumCalls;
+        }
+    }
+
     public static class Ejection {
         /** Failures in a row that eject a pod; 0 turns ejection off. */
         private int consecutiveFailures = 5;
@@ -281,6 +501,12 @@ public class PodlbProperties {
 
         /** Below this share of healthy (not ejected) ready pods, in percent, calls spread over all of them. */
         private int panicThresholdPercent = 50;
+
+        private final FailureRate failureRate = new FailureRate();
+
+        public FailureRate getFailureRate() {
+            return failureRate;
+        }
 
         public int getMaxEjectionPercent() {
             return maxEjectionPercent;
@@ -558,8 +784,41 @@ public class PodlbProperties {
         }
     }
 
-    /** How dns:/// targets are resolved; servers, search domains and ndots come from /etc/resolv.conf. Unset values keep podlb's defaults. */
+    /** How dns:/// targets are resolved; unset values keep podlb's defaults, and servers, search domains and ndots those of /etc/resolv.conf. */
     public static class Dns {
+        /** The DNS servers asked, in order, each ip:port or ip (port 53), such as 127.0.0.1:5353 for a local test server. Default: resolv.conf's nameservers. */
+        private List<String> servers = new ArrayList<>();
+
+        /** Domains appended to short names. Default: resolv.conf's search line. */
+        private List<String> searchDomains;
+
+        /** Names with fewer dots than this are tried with the search domains first, 0 to 15. Default: resolv.conf's ndots, else 1. */
+        private Integer ndots;
+
+        public List<String> getServers() {
+            return servers;
+        }
+
+        public void setServers(List<String> servers) {
+            this.servers = servers;
+        }
+
+        public List<String> getSearchDomains() {
+            return searchDomains;
+        }
+
+        public void setSearchDomains(List<String> searchDomains) {
+            this.searchDomains = searchDomains;
+        }
+
+        public Integer getNdots() {
+            return ndots;
+        }
+
+        public void setNdots(Integer ndots) {
+            this.ndots = ndots;
+        }
+
         /** The record types asked: ipv4 (A), ipv6 (AAAA) or both. Default: the families of the pod's own addresses. */
         private dev.podlb.core.discovery.dns.IpFamily ipFamily;
 
@@ -601,7 +860,8 @@ public class PodlbProperties {
 
         /** Whether any DNS setting is given. */
         boolean isSet() {
-            return ipFamily != null || queryTimeout != null || maxStaleness != null || refresh.min != null || refresh.max != null;
+            return !servers.isEmpty() || searchDomains != null || ndots != null || ipFamily != null || queryTimeout != null
+                    || maxStaleness != null || refresh.min != null || refresh.max != null;
         }
     }
 

@@ -1,10 +1,11 @@
 package dev.podlb.spring;
 
+import static dev.podlb.spring.PodlbConfigurationException.check;
+
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.Target;
-import dev.podlb.core.health.EjectionPolicy;
-import dev.podlb.core.pick.Pickers;
+import dev.podlb.core.pick.WhenPinUnavailable;
 import dev.podlb.core.topology.TopologyPolicy;
 import dev.podlb.okhttp.Backoff;
 import dev.podlb.okhttp.BalancedService;
@@ -12,7 +13,6 @@ import dev.podlb.okhttp.CallListener;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
 import dev.podlb.okhttp.RetryBudget;
 import dev.podlb.okhttp.PathRoutes;
-import dev.podlb.okhttp.StickyKey;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.unit.DataSize;
 
@@ -99,61 +98,53 @@ public final class PodlbServices implements AutoCloseable {
         String host = (service.getHost() != null ? service.getHost() : name).toLowerCase(Locale.ROOT);
         hosts.put(name, host);
         targets.put(name, target);
-        PodlbProperties.Sticky sticky = service.getSticky();
         BalancedService.Builder builder = BalancedService.builder(host).name(name).target(target);
-        if (sticky.getHeader() != null) {
-            check(prefix + ".sticky.header", sticky.getHeader(), () -> builder.stickyKey(StickyKey.header(sticky.getHeader())));
-        } else if (sticky.getCookie() != null) {
-            check(prefix + ".sticky.cookie", sticky.getCookie(), () -> builder.stickyKey(StickyKey.cookie(sticky.getCookie())));
-        }
-        if (sticky.getLearnCookie() != null) {
-            check(prefix + ".sticky.learn-cookie", sticky.getLearnCookie(), () -> builder.learnCookie(sticky.getLearnCookie()));
-        }
-        boolean hasKey = sticky.getHeader() != null || sticky.getCookie() != null || sticky.getLearnCookie() != null;
-        if (service.getPicker() == PodlbProperties.PickerKind.STICKY && !hasKey) {
-            throw new PodlbConfigurationException(prefix + ".picker", "sticky", "a sticky picker needs a sticky key;"
-                    + " expected " + prefix + ".sticky.header (such as X-Session-Id), .sticky.cookie or .sticky.learn-cookie",
-                    null);
-        }
-        if (service.getPicker() == PodlbProperties.PickerKind.ROUND_ROBIN) {
-            builder.picker(Pickers.roundRobin());
-        }
+        ServicePicker.apply(prefix, service, builder);
         if (service.getPinHeader() != null) {
             check(prefix + ".pin-header", service.getPinHeader(), () -> builder.pinHeader(service.getPinHeader()));
         }
-        PodlbProperties.Ejection ejection = service.getEjection();
-        builder.ejection(check(prefix + ".ejection", "consecutive-failures=" + ejection.getConsecutiveFailures()
-                + ", base-ejection-time=" + ejection.getBaseEjectionTime() + ", max-ejection-time=" + ejection.getMaxEjectionTime()
-                + ", max-ejection-percent=" + ejection.getMaxEjectionPercent()
-                + ", panic-threshold-percent=" + ejection.getPanicThresholdPercent(),
-                () -> EjectionPolicy.builder()
-                        .consecutiveFailures(ejection.getConsecutiveFailures())
-                        .baseEjectionTime(ejection.getBaseEjectionTime())
-                        .maxEjectionTime(ejection.getMaxEjectionTime())
-                        .maxEjectionPercent(ejection.getMaxEjectionPercent())
-                        .panicThresholdPercent(ejection.getPanicThresholdPercent())
-                        .build()));
-        for (Integer status : service.getRetry().getOnStatus()) {
+        WhenPinUnavailable whenPinUnavailable = service.getWhenPinUnavailable();
+        builder.ejection(ServiceEjection.policy(prefix + ".ejection", service.getEjection()));
+        PodlbProperties.Retry retry = service.getRetry();
+        for (Integer status : retry.getOnStatus()) {
             check(prefix + ".retry.on-status", status, () -> builder.retryOnStatus(status));
         }
-        DataSize buffer = service.getRetry().getBufferResponsesUpTo();
+        DataSize buffer = retry.getBufferResponsesUpTo();
         check(prefix + ".retry.buffer-responses-up-to", buffer, () -> builder.bufferResponsesUpTo(buffer.toBytes()));
-        PodlbProperties.Retry retry = service.getRetry();
         if (retry.getPerTryTimeout() != null) {
             check(prefix + ".retry.per-try-timeout", retry.getPerTryTimeout(), () -> builder.perTryTimeout(retry.getPerTryTimeout()));
         }
-        PodlbProperties.Budget budget = retry.getBudget();
-        builder.retryBudget(!budget.isEnabled() ? RetryBudget.unlimited() : check(prefix + ".retry.budget", "ratio="
-                + budget.getRatio() + ", min-retries-per-second=" + budget.getMinRetriesPerSecond() + ", ttl=" + budget.getTtl(),
-                () -> RetryBudget.builder().ratio(budget.getRatio()).minRetriesPerSecond(budget.getMinRetriesPerSecond())
-                        .ttl(budget.getTtl()).build()));
-        PodlbProperties.Backoff backoff = retry.getBackoff();
-        builder.backoff(check(prefix + ".retry.backoff", "base=" + backoff.getBase() + ", max=" + backoff.getMax(),
-                () -> Duration.ZERO.equals(backoff.getBase()) ? Backoff.none() : Backoff.jittered(backoff.getBase(), backoff.getMax())));
+        builder.retryBudget(retryBudget(prefix + ".retry.budget", retry.getBudget()));
+        builder.backoff(backoff(prefix + ".retry.backoff", retry.getBackoff()));
         TopologyPolicy topology = ServiceTopology.policy(prefix + ".topology", service.getTopology());
-        builder.customize(lb -> lb.topology(topology));
+        builder.customize(lb -> lb.topology(topology).whenPinUnavailable(whenPinUnavailable));
         builder.maxAttempts(retry.getMaxAttempts());
-        return check(prefix + ".retry.max-attempts", service.getRetry().getMaxAttempts(), builder::build);
+        return check(prefix + ".retry.max-attempts", retry.getMaxAttempts(), builder::build);
+    }
+
+    /** The budget of {@code prefix} ({@code podlb.services.<name>.retry.budget}), each setting checked against its property. */
+    private static RetryBudget retryBudget(String prefix, PodlbProperties.Budget budget) {
+        if (!budget.isEnabled()) {
+            return RetryBudget.unlimited();
+        }
+        check(prefix + ".ratio", budget.getRatio(), () -> RetryBudget.builder().ratio(budget.getRatio()).build());
+        check(prefix + ".min-retries-per-second", budget.getMinRetriesPerSecond(),
+                () -> RetryBudget.builder().minRetriesPerSecond(budget.getMinRetriesPerSecond()).build());
+        return check(prefix + ".ttl", budget.getTtl(), () -> RetryBudget.builder().ratio(budget.getRatio())
+                .minRetriesPerSecond(budget.getMinRetriesPerSecond()).ttl(budget.getTtl()).build());
+    }
+
+    /** The backoff of {@code prefix} ({@code podlb.services.<name>.retry.backoff}); a base of 0 retries at once. */
+    private static Backoff backoff(String prefix, PodlbProperties.Backoff backoff) {
+        Duration base = backoff.getBase();
+        if (Duration.ZERO.equals(base)) {
+            return Backoff.none();
+        }
+        if (base == null || base.isNegative()) {
+            throw new PodlbConfigurationException(prefix + ".base", base, "expected 0 (retry at once) or more, such as 25ms", null);
+        }
+        // The base is positive, so what Backoff refuses is a max below it or above its cap.
+        return check(prefix + ".max", backoff.getMax(), () -> Backoff.jittered(base, backoff.getMax()));
     }
 
     /** Parses the target as its resolver will, so that a malformed one is reported against its property. */
@@ -192,14 +183,6 @@ public final class PodlbServices implements AutoCloseable {
                     + hosts.keySet() + " (the names under podlb.services)", null);
         }
         return host;
-    }
-
-    private static <T> T check(String property, Object value, Supplier<T> build) {
-        try {
-            return build.get();
-        } catch (IllegalArgumentException | NullPointerException e) {
-            throw new PodlbConfigurationException(property, value, e.getMessage(), e);
-        }
     }
 
     @Override

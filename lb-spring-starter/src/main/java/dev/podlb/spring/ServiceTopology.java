@@ -1,10 +1,11 @@
 package dev.podlb.spring;
 
+import static dev.podlb.spring.PodlbConfigurationException.check;
+
 import dev.podlb.core.topology.Locality;
 import dev.podlb.core.topology.TopologyPolicy;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /** A service's {@code topology.*} settings as lb-core's {@link TopologyPolicy}. */
 final class ServiceTopology {
@@ -35,13 +36,5 @@ final class ServiceTopology {
             }
         }
         return check(prefix + ".spill-over-threshold", topology.getSpillOverThreshold(), builder::build);
-    }
-
-    private static <T> T check(String property, Object value, Supplier<T> step) {
-        try {
-            return step.get();
-        } catch (IllegalArgumentException e) {
-            throw new PodlbConfigurationException(property, value, e.getMessage(), e);
-        }
     }
 }

@@ -93,21 +93,22 @@ class PodlbAutoConfigurationTest {
     void badValuesAreNamed() {
         runner.withPropertyValues("podlb.services.backend.picker=sticky").run(context ->
                 assertThat(find(context.getStartupFailure())).hasMessageStartingWith(
-                        "podlb property podlb.services.backend.picker = sticky: a sticky picker needs a sticky key"));
+                        "property 'podlb.services.backend.picker' is 'sticky': a sticky picker needs a sticky key"));
         runner.withPropertyValues("podlb.services.backend.retry.max-attempts=0").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessageContaining("maxAttempts of service"));
+                assertThat(find(context.getStartupFailure())).hasMessage("property"
+                        + " 'podlb.services.backend.retry.max-attempts' is '0': expected 1 to 10 (3 is the default)"));
         runner.withPropertyValues("podlb.services.backend.retry.buffer-responses-up-to=-1B").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("podlb property"
-                        + " podlb.services.backend.retry.buffer-responses-up-to = -1B: bufferResponsesUpTo of service"));
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("property"
+                        + " 'podlb.services.backend.retry.buffer-responses-up-to' is '-1B': bufferResponsesUpTo of service"));
         runner.withPropertyValues("podlb.services.backend.ejection.base-ejection-time=0s").run(context ->
-                assertThat(find(context.getStartupFailure()).getProperty()).isEqualTo("podlb.services.backend.ejection"));
+                assertThat(find(context.getStartupFailure()).getProperty()).isEqualTo("podlb.services.backend.ejection.base-ejection-time"));
         runner.withPropertyValues("podlb.services.backend.ejection.max-ejection-percent=150").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessageContaining("max-ejection-percent=150")
-                        .hasMessageContaining("ejection maxEjectionPercent is 150; expected 0 to 100"));
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("property"
+                        + " 'podlb.services.backend.ejection.max-ejection-percent' is '150': expected 0 to 100"));
         runner.withPropertyValues("podlb.routes[0].host=myapp", "podlb.routes[0].paths[0].path=/ui",
                 "podlb.routes[0].paths[0].service=frontend").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessage("podlb property podlb.routes[0].paths[0].service ="
-                        + " frontend: no service of that name; expected one of [backend] (the names under podlb.services)"));
+                assertThat(find(context.getStartupFailure())).hasMessage("property 'podlb.routes[0].paths[0].service' is"
+                        + " 'frontend': no service of that name; expected one of [backend] (the names under podlb.services)"));
     }
 
     @Test
@@ -151,8 +152,8 @@ class PodlbAutoConfigurationTest {
     @Test
     void badTopologyValuesAreNamed() {
         runner.withPropertyValues("podlb.services.backend.topology.spill-over-threshold=1.5").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("podlb property"
-                        + " podlb.services.backend.topology.spill-over-threshold = 1.5: topology spillOverThreshold is 1.5"));
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("property"
+                        + " 'podlb.services.backend.topology.spill-over-threshold' is '1.5': expected more than 0 and at most 1"));
         runner.withPropertyValues("podlb.services.backend.topology.zones-by-address.a=10.1.0.0/99").run(context ->
                 assertThat(find(context.getStartupFailure()).getProperty())
                         .isEqualTo("podlb.services.backend.topology.zones-by-address.a"));
@@ -173,8 +174,33 @@ class PodlbAutoConfigurationTest {
         runner.withPropertyValues("podlb.dns.ip-family=ipv6", "podlb.dns.query-timeout=500ms")
                 .run(context -> assertThat(context).hasNotFailed().hasSingleBean(dev.podlb.core.discovery.Discovery.class));
         runner.withPropertyValues("podlb.dns.refresh.min=1m", "podlb.dns.refresh.max=10s").run(context ->
-                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("podlb property podlb.dns = refresh.min=PT1M, refresh.max=PT10S: ")
+                assertThat(find(context.getStartupFailure())).hasMessageStartingWith("property 'podlb.dns.refresh.max' is 'PT10S': ")
                         .hasMessageContaining("DNS minRefresh PT1M is above maxRefresh PT10S"));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aDnsServerFromPropertiesResolvesTheTarget() throws Exception {
+        String host = "backend.default.svc.cluster.local";
+        try (dev.podlb.testing.TestDnsServer dns = new dev.podlb.testing.TestDnsServer();
+             dev.podlb.testing.LocalPods pods = new dev.podlb.testing.LocalPods("127.0.0.2", "127.0.0.3")) {
+            dns.a(host, 5, "127.0.0.2", "127.0.0.3");
+            runner.withPropertyValues("podlb.services.backend.target=dns:///" + host + ":" + pods.port(),
+                    "podlb.dns.servers=127.0.0.1:" + dns.address().getPort(), "podlb.dns.search-domains=",
+                    "podlb.dns.ndots=1", "podlb.dns.ip-family=ipv4").run(context -> {
+                context.getBean(PodlbServices.class).loadBalancers().get("backend").awaitReady(Duration.ofSeconds(10));
+                OkHttpClient client = context.getBean(OkHttpClient.class);
+                for (int i = 0; i < 4; i++) {
+                    try (okhttp3.Response response = client.newCall(new okhttp3.Request.Builder()
+                            .url("http://" + host + "/").build()).execute()) {
+                        assertThat(response.body().string()).isIn("127.0.0.2", "127.0.0.3");
+                    }
+                }
+                assertThat(dns.queries()).isPositive();
+                assertThat(pods.requestsTo("127.0.0.2")).isEqualTo(2);
+                assertThat(pods.requestsTo("127.0.0.3")).isEqualTo(2);
+            });
+        }
     }
 
     @Test

@@ -8,8 +8,13 @@ import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.dns.IpFamily;
 import dev.podlb.testing.TestDnsServer;
 import dev.podlb.core.time.ManualScheduler;
+import dev.podlb.testing.LocalPods;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +37,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * A downstream service losing every pod leaves the application UP: its health shows in a group
- * that includes podlb, and counts in the root only when the application opts in.
+ * that includes podlb, and counts in the root only when the application opts in. A service whose
+ * every pickable pod fails its calls is DOWN there too, and UP again once they answer.
  */
 @Timeout(60)
 class PodlbHealthTest {
@@ -139,5 +145,59 @@ class PodlbHealthTest {
                     assertThat(health.healthForPath("liveness").getStatus()).isEqualTo(Status.UP);
                     assertThat(health.healthForPath("readiness").getStatus()).isEqualTo(Status.UP);
                 });
+    }
+
+    @Test
+    void everyPickablePodFailingIsDownWithTheReasonAndUpAgainWhenTheyRecover() {
+        String[] ips = {"127.0.0.2", "127.0.0.3", "127.0.0.4"};
+        try (LocalPods pods = new LocalPods(ips)) {
+            runner.withPropertyValues("podlb.services.backend.target=static:///127.0.0.2:" + pods.port() + ",127.0.0.3:"
+                    + pods.port() + ",127.0.0.4:" + pods.port(), "podlb.services.backend.retry.budget.enabled=false")
+                    .run(context -> {
+                        HealthEndpoint health = context.getBean(HealthEndpoint.class);
+                        OkHttpClient client = context.getBean(OkHttpClient.class);
+                        context.getBean(PodlbServices.class).loadBalancers().get("backend").awaitReady(Duration.ofSeconds(10));
+                        String url = "http://" + HOST + ":" + pods.port() + "/";
+                        for (int i = 0; i < 3; i++) {
+                            assertThat(call(client, url)).isTrue();
+                        }
+                        assertThat(health.healthForPath("downstream", "podlb", "backend").getStatus()).isEqualTo(Status.UP);
+
+                        for (String ip : ips) {
+                            pods.stop(ip);
+                        }
+                        int failed = 0;
+                        for (int i = 0; i < 30 && health.healthForPath("downstream", "podlb", "backend").getStatus() == Status.UP; i++) {
+                            failed += call(client, url) ? 0 : 1;
+                        }
+                        HealthDescriptor failing = health.healthForPath("downstream", "podlb", "backend");
+                        assertThat(failed).as("calls that met the stopped pods").isGreaterThan(0);
+                        assertThat(failing.getStatus()).isEqualTo(Status.DOWN);
+                        assertThat((int) details(failing).get("pickable")).isGreaterThan(0);
+                        assertThat((String) details(failing).get("reason"))
+                                .startsWith("failing: the latest call to every pickable pod failed (failures in a row: ");
+
+                        for (String ip : ips) {
+                            pods.start(ip);
+                        }
+                        boolean succeeded = false;
+                        for (int i = 0; i < 10 && !succeeded; i++) {
+                            succeeded = call(client, url);
+                        }
+                        assertThat(succeeded).as("a call once the pods are back").isTrue();
+                        HealthDescriptor recovered = health.healthForPath("downstream", "podlb", "backend");
+                        assertThat(recovered.getStatus()).isEqualTo(Status.UP);
+                        assertThat(details(recovered)).doesNotContainKey("reason");
+                    });
+        }
+    }
+
+    /** Whether a GET through podlb got a 2xx. */
+    private static boolean call(OkHttpClient client, String url) {
+        try (Response response = client.newCall(new Request.Builder().url(url).build()).execute()) {
+            return response.isSuccessful();
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

@@ -83,6 +83,11 @@ class PodlbMetricsTest {
             }
             assertThat(registry.get("podlb.panic").tags("service", "backend").gauge().value()).isZero();
             assertThat(registry.get("podlb.endpoints").tags("service", "backend", "state", "ready").gauge().value()).isEqualTo(2);
+            // Each pod counts in one state, so the meter summed over its states counts the pods.
+            assertThat(registry.get("podlb.endpoints").tags("service", "backend").gauges().stream()
+                    .mapToDouble(io.micrometer.core.instrument.Gauge::value).sum()).isEqualTo(2);
+            assertThat(registry.get("podlb.endpoints.pickable").tags("service", "backend").gauge().value()).isEqualTo(2);
+            assertThat(registry.get("podlb.endpoints.ejected").tags("service", "backend").gauge().value()).isZero();
         });
     }
 

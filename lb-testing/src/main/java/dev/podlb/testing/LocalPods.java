@@ -18,13 +18,27 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 
 /**
- * Pods for fault tests: HTTP servers on loopback addresses sharing one port, each answering with
- * its address, that can be stopped and started again on the same address and port. Every request
- * carrying an {@code X-Request-Id} is counted, across restarts, with the pods it reached in order,
- * so that a test can tell whether a request reached the pods once, never, or twice, and where.
+ * Pods for tests: HTTP servers on loopback addresses sharing one port, each answering with its
+ * address, that can be stopped and started again on the same address and port. Each pod counts
+ * the requests it received ({@link #requestsTo}), across restarts; every request carrying an
+ * {@code X-Request-Id} is counted too, with the pods it reached in order
+ * ({@link #receivedWithId}, {@link #podsReached}), so that a test can tell whether a request
+ * reached the pods once, never, or twice, and where.
+ *
+ * <pre>{@code
+ * try (LocalPods pods = new LocalPods("127.0.0.2", "127.0.0.3", "127.0.0.4")) {
+ *     // ... call http://backend.default.svc.cluster.local:<pods.port()>/ through podlb ...
+ *     pods.stop("127.0.0.3");                        // connections cut, new ones refused
+ *     int answered = pods.requestsTo("127.0.0.2");
+ * }
+ * }</pre>
+ *
+ * Linux serves every address of 127.0.0.0/8 without set-up; macOS needs an alias per address
+ * ({@code sudo ifconfig lo0 alias 127.0.0.2}).
  */
 public final class LocalPods implements AutoCloseable {
     private final Map<String, MockWebServer> running = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> receivedByPod = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> receivedById = new ConcurrentHashMap<>();
     private final Map<String, List<String>> podsById = new ConcurrentHashMap<>();
     private final Map<String, Set<Integer>> connectionsByPod = new ConcurrentHashMap<>();
@@ -52,6 +66,7 @@ public final class LocalPods implements AutoCloseable {
         server.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
+                receivedByPod.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet();
                 String id = request.getHeaders().get("X-Request-Id");
                 if (id != null) {
                     receivedById.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
@@ -103,10 +118,26 @@ public final class LocalPods implements AutoCloseable {
         return running.get(ip);
     }
 
-    /** How many times the request with this id reached a pod. */
-    public int received(String id) {
+    /** How many requests pod {@code ip} received, across its restarts. */
+    public int requestsTo(String ip) {
+        AtomicInteger n = receivedByPod.get(ip);
+        return n == null ? 0 : n.get();
+    }
+
+    /** How many times the request with this {@code X-Request-Id} reached a pod, any pod. */
+    public int receivedWithId(String id) {
         AtomicInteger n = receivedById.get(id);
         return n == null ? 0 : n.get();
+    }
+
+    /**
+     * {@link #receivedWithId}: counts by request id, not by pod ({@link #requestsTo} does that).
+     *
+     * @deprecated the name read as a count by pod; kept while tests written against it move
+     */
+    @Deprecated
+    public int received(String id) {
+        return receivedWithId(id);
     }
 
     /** The pods the request with this id reached, in order. */

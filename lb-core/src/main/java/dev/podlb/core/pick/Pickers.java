@@ -65,4 +65,23 @@ public final class Pickers {
         }
         return new Sticky(null, epsilon);
     }
+
+    /**
+     * Whether {@code policy} is one of the sticky policies made here: it needs each request's
+     * sticky key ({@link PickRequest#sticky(String)}) and spreads requests without one round-robin.
+     * A front end that has no way to give keys refuses it rather than go round-robin silently.
+     */
+    public static boolean isSticky(PickerPolicy policy) {
+        return policy instanceof Sticky;
+    }
+
+    /**
+     * Whether {@code policy} is round-robin or least-request as made here, which never read a
+     * request's sticky key: a front end given a sticky key with one refuses the pair rather than
+     * ignore the key. {@code false} for sticky policies and for policies of the application's,
+     * which may read keys as they like.
+     */
+    public static boolean ignoresStickyKeys(PickerPolicy policy) {
+        return policy instanceof RoundRobin || policy instanceof LeastRequest;
+    }
 }

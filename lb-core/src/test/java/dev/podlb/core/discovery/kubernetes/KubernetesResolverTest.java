@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import dev.podlb.testing.TcpProxy;
 import io.fabric8.kubernetes.client.ConfigBuilder;
-import dev.podlb.testing.KubernetesApi;
+import dev.podlb.testing.kubernetes.KubernetesApi;
 import dev.podlb.core.time.ManualScheduler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;

@@ -1,4 +1,4 @@
-package dev.podlb.testing;
+package dev.podlb.testing.kubernetes;
 
 import static org.awaitility.Awaitility.await;
 
