@@ -263,11 +263,11 @@ public final class OutlierDetector {
             return;
         }
         EndpointSet set = applied.get();
-        if (!isCandidate(set, pod.address)) {
+        if (!set.isCandidate(pod.address)) {
             resetDetectors(pod); // not picked anyway: discovery already keeps it out
             return;
         }
-        int candidates = candidates(set);
+        int candidates = set.candidates().size();
         int ejectedCandidates = ejectedCandidates(set);
         if (ejectedCandidates >= policy.maxEjected(candidates)) {
             if (!pod.capNoticed) {
@@ -350,24 +350,10 @@ public final class OutlierDetector {
         }
     }
 
-    /** Ready endpoints are the candidates; when none is ready, the terminating ones that still serve. */
-    private static Readiness candidateReadiness(EndpointSet set) {
-        return set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
-    }
-
-    private static boolean isCandidate(EndpointSet set, InetSocketAddress address) {
-        Endpoint e = set.find(address);
-        return e != null && e.readiness() == candidateReadiness(set);
-    }
-
-    private static int candidates(EndpointSet set) {
-        return set.readyCount() > 0 ? set.readyCount() : set.terminatingCount();
-    }
-
     private int ejectedCandidates(EndpointSet set) {
         int count = 0;
         for (PodState pod : ejected) {
-            if (isCandidate(set, pod.address)) {
+            if (set.isCandidate(pod.address)) {
                 count++;
             }
         }

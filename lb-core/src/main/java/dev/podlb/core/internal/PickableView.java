@@ -3,11 +3,9 @@ package dev.podlb.core.internal;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.NoEndpointException;
-import dev.podlb.core.Readiness;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.pick.PickableEndpoints;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,17 +61,12 @@ public final class PickableView implements PickableEndpoints {
 
     /** Every ready endpoint of {@code set} (or, with none ready, every terminating one), each with fresh stats. */
     public static PickableView allReady(String service, EndpointSet set) {
-        Readiness wanted = set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
-        List<Endpoint> candidates = new ArrayList<>(set.size());
         Map<InetSocketAddress, PodState> fresh = new HashMap<>();
         LongAdder all = new LongAdder();
         for (Endpoint e : set.endpoints()) {
             fresh.put(e.socketAddress(), new PodState(e.socketAddress(), null, all));
-            if (e.readiness() == wanted) {
-                candidates.add(e);
-            }
         }
-        return new PickableView(service, set, candidates, Set.of(), false, fresh::get, all::sum);
+        return new PickableView(service, set, set.candidates(), Set.of(), false, fresh::get, all::sum);
     }
 
     @Override

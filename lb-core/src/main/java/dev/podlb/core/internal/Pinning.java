@@ -52,10 +52,10 @@ public final class Pinning {
         if (pickable.isEjected(endpoint.socketAddress())) {
             return "ejected";
         }
-        if (endpoint.readiness() == Readiness.NOT_READY) {
-            return "not ready";
+        if (!pickable.set().isCandidate(endpoint.socketAddress())) {
+            return endpoint.readiness() == Readiness.NOT_READY ? "not ready" : "terminating";
         }
-        return endpoint.readiness() == Readiness.TERMINATING ? "terminating" : "not pickable";
+        return "not pickable";
     }
 
     @Override
