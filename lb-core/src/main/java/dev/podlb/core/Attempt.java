@@ -1,8 +1,6 @@
 package dev.podlb.core;
 
 import dev.podlb.core.health.Outcome;
-import dev.podlb.core.internal.OutlierDetector;
-import dev.podlb.core.internal.PodState;
 import dev.podlb.core.time.Scheduler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

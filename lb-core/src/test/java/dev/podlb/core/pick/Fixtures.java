@@ -2,7 +2,7 @@ package dev.podlb.core.pick;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
-import dev.podlb.core.internal.PickableView;
+import dev.podlb.core.PickableView;
 import dev.podlb.core.time.ManualScheduler;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.NoEndpointException;
-import dev.podlb.core.internal.Pinning;
+import dev.podlb.core.Pinning;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;

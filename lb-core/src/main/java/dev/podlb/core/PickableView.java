@@ -1,8 +1,5 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
-import dev.podlb.core.NoEndpointException;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.pick.PickableEndpoints;
 import java.net.InetSocketAddress;

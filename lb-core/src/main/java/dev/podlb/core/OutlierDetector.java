@@ -1,11 +1,10 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
-import dev.podlb.core.Readiness;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.health.FailureClassifier;
 import dev.podlb.core.health.Outcome;
+import dev.podlb.core.internal.InetAddresses;
+import dev.podlb.core.internal.SerialContext;
 import dev.podlb.core.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;

@@ -1,8 +1,5 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.NoEndpointException;
-import dev.podlb.core.Readiness;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.PickableEndpoints;
 import dev.podlb.core.pick.Picker;

@@ -1,13 +1,14 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
 import dev.podlb.core.health.Outcome;
+import dev.podlb.core.internal.SerialContext;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.LongAdder;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One pod of one load balancer, tracked for as long as the pod is in the set (and, when it leaves

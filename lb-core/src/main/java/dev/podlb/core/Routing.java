@@ -1,7 +1,5 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
 import dev.podlb.core.pick.Picker;
 import dev.podlb.core.topology.Locality;
 import dev.podlb.core.topology.TopologyPolicy;
