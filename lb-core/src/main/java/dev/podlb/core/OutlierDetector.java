@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * (a timer only queues). So decisions are taken one at a time, in order, with the load balancer's
  * current set in view, and reported to the {@link Events} from the context.
  */
-public final class OutlierDetector {
+final class OutlierDetector {
     private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
 
     private static final Throwable FAILURE = new Throwable("call outcome classified as failure", null, false, false) {

@@ -12,7 +12,7 @@ import java.util.List;
  * names. A load balancer applies this before its picker, so a pin is honoured, or refused with a
  * reason, whichever picker the service uses.
  */
-public final class Pinning {
+final class Pinning {
     private final WhenPinUnavailable whenUnavailable;
 
     public Pinning(WhenPinUnavailable whenUnavailable) {

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link SerialContext}: {@link #ejected} and {@link #onTrial} are volatile so that the request
  * path and operators read them current; the rest is read and written on that context alone.
  */
-public final class PodState implements EndpointStats {
+final class PodState implements EndpointStats {
     /**
      * How fast the latency average forgets a sample below it: its weight falls by e in 10 s, as
      * in Linkerd's and Finagle's Peak-EWMA.

@@ -20,7 +20,7 @@ import java.util.function.Function;
  * endpoint ready, the terminating ones serve wherever they are. Spill-over, beyond kube-proxy, is
  * described in {@link TopologyPolicy}.
  */
-public final class Routing {
+final class Routing {
     /** The rule in force. */
     public enum Rule { CLUSTER, ZONE, NODE }
 
