@@ -1,7 +1,5 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
 import dev.podlb.core.pick.Picker;
 import dev.podlb.core.topology.Locality;
 import dev.podlb.core.topology.TopologyPolicy;
@@ -22,7 +20,7 @@ import java.util.function.Function;
  * endpoint ready, the terminating ones serve wherever they are. Spill-over, beyond kube-proxy, is
  * described in {@link TopologyPolicy}.
  */
-public final class Routing {
+final class Routing {
     /** The rule in force. */
     public enum Rule { CLUSTER, ZONE, NODE }
 
