@@ -191,6 +191,7 @@ final class OutlierDetector {
      * Serial context.
      */
     public void readinessChanged(EndpointSet before, EndpointSet after) {
+        context.checkCurrentThread();
         for (PodState pod : ejected) {
             if (!isReady(before, pod.address) && isReady(after, pod.address)) {
                 readyAgain.add(pod);
@@ -203,6 +204,7 @@ final class OutlierDetector {
      * ready; call after {@link #applied} of that set. Serial context.
      */
     public void readmitReadyAgain() {
+        context.checkCurrentThread();
         if (readyAgain.isEmpty()) {
             return;
         }
@@ -222,6 +224,7 @@ final class OutlierDetector {
 
     /** The pods ejected now, in the order they were ejected. Serial context. */
     public List<InetSocketAddress> ejected() {
+        context.checkCurrentThread();
         List<InetSocketAddress> addresses = new ArrayList<>(ejected.size());
         for (PodState pod : ejected) {
             addresses.add(pod.address);
@@ -231,6 +234,7 @@ final class OutlierDetector {
 
     /** Cancels every pending readmission; no event follows. Serial context. */
     public void close() {
+        context.checkCurrentThread();
         closed = true;
         for (PodState pod : ejected) {
             cancelReadmission(pod);
@@ -255,6 +259,7 @@ final class OutlierDetector {
 
     /** A detector fired for {@code pod}: eject it unless that would break the policy's limits. */
     private void tripped(PodState pod, String why) {
+        context.checkCurrentThread();
         if (closed || pod.ejected || pods.get(pod.address) != pod) {
             resetDetectors(pod);
             return;
@@ -300,6 +305,7 @@ final class OutlierDetector {
     }
 
     private void readmit(PodState pod, String why) {
+        context.checkCurrentThread();
         if (closed || !pod.ejected) {
             return;
         }
@@ -322,6 +328,7 @@ final class OutlierDetector {
     }
 
     private void trialEnded(PodState pod, boolean success) {
+        context.checkCurrentThread();
         if (closed || !pod.onTrial || pods.get(pod.address) != pod) {
             return;
         }
