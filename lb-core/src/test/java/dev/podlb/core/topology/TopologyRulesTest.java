@@ -158,6 +158,22 @@ class TopologyRulesTest {
     }
 
     @Test
+    void whatANodeSpillsGoesToItsZoneFirstAndToTheOtherZonesOnlyWhenTheZoneHasNoneLeft() {
+        List<Endpoint> pods = new ArrayList<>();
+        for (Endpoint e : threeZones()) {
+            pods.add(e.toBuilder().nodeHints(List.of(e.nodeName().orElseThrow())).build());
+        }
+        balancer(pods);
+        eject(pods.get(0)); // node-a1's only pod: the node spills all; zone a's other two carry their share
+        assertThat(zoneShares()).containsOnlyKeys("a");
+        assertThat(lb.status().routing()).isEqualTo("node node-a1, 100% spilled");
+
+        eject(pods.get(1));
+        eject(pods.get(2)); // zone a has no healthy pod left: the other zones take it all
+        assertThat(zoneShares()).containsOnlyKeys("b", "c");
+    }
+
+    @Test
     void nodeHintsForNoEndpointOfThisNodeFallBackToZoneHints() {
         List<Endpoint> pods = new ArrayList<>();
         for (Endpoint e : threeZones()) {
