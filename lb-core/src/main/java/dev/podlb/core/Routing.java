@@ -1,7 +1,5 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
 import dev.podlb.core.pick.Picker;
 import dev.podlb.core.topology.Locality;
 import dev.podlb.core.topology.TopologyPolicy;
@@ -23,7 +21,7 @@ import java.util.function.Function;
  * described in {@link TopologyPolicy}: from a node it goes to the node's zone first, then to the
  * other zones.
  */
-public final class Routing {
+final class Routing {
     /** The rule in force. */
     public enum Rule { CLUSTER, ZONE, NODE }
 
