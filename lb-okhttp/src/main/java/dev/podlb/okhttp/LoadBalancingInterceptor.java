@@ -43,11 +43,12 @@ import okhttp3.Response;
  * those of the service. Only the service's host resolves to the pod: a redirect to another host
  * goes where the client would send it without podlb. Calls to other hosts pass through untouched.
  *
- * <p>Retries: a call that no pod processed (its connection never opened, or HTTP/2 refused its
- * stream) is retried on another pod whatever its method; one that may have been processed (read
+ * <p>Retries: a call that no pod processed (its connection never opened, HTTP/2 refused its
+ * stream, or a GOAWAY's last stream was below it) is retried on another pod whatever its method,
+ * provided its body is absent, empty or not one-shot; one that may have been processed (read
  * timeout, reset, a status of {@link BalancedService.Builder#retryOnStatus}) only when its method
- * is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) and its body can be sent again. A POST is never
- * sent twice. Every attempt reaches the pod picked for it, never one the call tried while others
+ * is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) and its body can be sent again. A POST a
+ * pod may have processed is never sent again, and a one-shot body is never written twice. Every attempt reaches the pod picked for it, never one the call tried while others
  * are left, after a jittered {@link Backoff}; retries stay within the service's
  * {@link RetryBudget}, the call's timeout and its cancellation. For retried calls, a response body of known length up to
  * {@link BalancedService.Builder#bufferResponsesUpTo} (64 KiB) is read before the call returns,
