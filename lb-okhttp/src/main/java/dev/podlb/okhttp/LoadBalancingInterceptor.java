@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Dispatcher;
 import okhttp3.Interceptor;
@@ -61,6 +60,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     private final ServiceRouting routing;
     private final PodConnections connections;
     private final CallListener listener;
+    private final AttemptCalls attemptCalls = new AttemptCalls();
 
     private LoadBalancingInterceptor(Builder b) {
         this.connections = new PodConnections(b.idlePerPod, b.keepAlive);
@@ -117,6 +117,13 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
 
     @Override
     public Response intercept(Chain chain) throws IOException {
+        AttemptCalls.Route route = attemptCalls.claim(chain.call());
+        if (route != null) {
+            // A later attempt of a call this interceptor balances, on a call of its own: only to its pod.
+            Request outgoing = PickRequests.outgoing(route.balanced().service(), chain.request());
+            return PodChain.to(chain, outgoing, route.balanced(), route.pod(), connections, route.repeatable())
+                    .proceed(outgoing);
+        }
         Request request = chain.request();
         Balanced balanced;
         try {
@@ -127,28 +134,37 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         return balanced == null ? chain.proceed(request) : balance(chain, request, balanced);
     }
 
-    /** The call's attempts, each on a pod it has not tried while others are left, until one is final. */
+    /**
+     * The call's attempts, each on a pod it has not tried while others are left, until one is
+     * final. The first runs on the application's call; each later one on a call of its own
+     * ({@link AttemptCalls}), so that it never rides the connection of the attempt before it.
+     */
     private Response balance(Chain chain, Request request, Balanced balanced) throws IOException {
         BalancedService service = balanced.service();
         CallRecord call = new CallRecord(service.name, request, listener);
         PickRequest pick = PickRequests.of(service, request, chain.getCookieJar());
         Request outgoing = PickRequests.outgoing(service, request);
         AttemptPolicy policy = AttemptPolicy.of(service, request, pick);
-        WireEvents wire = WireEvents.listenTo(chain.call(), service.name, request.url().host(), connections);
+        Call okCall = chain.call();
+        CallControl control = CallControl.watch(okCall, call.startNanos());
+        WireEvents firstWire = WireEvents.listenTo(okCall, service.name, request.url().host(), connections);
         balanced.retries().deposit();
         Set<InetSocketAddress> tried = new HashSet<>();
         IOException failure = null;
         for (int n = 1; ; n++) {
             if (n > 1) {
-                pause(chain.call(), service.backoff, n - 1, failure, call);
+                pause(okCall, control, service.backoff, n - 1, failure, call);
             }
             Endpoint pod = pick(balanced, pick, tried, failure, call);
-            wire.begin(pod.socketAddress());
+            Call attemptCall = n == 1 ? okCall : control.newAttemptCall();
+            WireEvents wire = n == 1 ? firstWire : WireEvents.listenTo(attemptCall, service.name, request.url().host(), connections);
             Attempt attempt = Attempt.start(balanced, request, pod, n, listener);
             call.attempted();
             Response response;
             try {
-                response = PodChain.to(chain, request, balanced, pod, connections, policy.repeatable()).proceed(outgoing);
+                response = n == 1
+                        ? PodChain.to(chain, request, balanced, pod, connections, policy.repeatable()).proceed(outgoing)
+                        : attemptCalls.execute(attemptCall, new AttemptCalls.Route(balanced, pod, policy.repeatable()));
                 if (policy.repeatable()) {
                     ShortBodies.buffer(response, service.bufferResponsesUpTo);
                 }
@@ -157,8 +173,8 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 throw e;
             } catch (IOException thrown) {
                 IOException e = PodPortSocketFactory.namingPodPort(thrown, pod, request.url().port());
-                if (chain.call().isCanceled()) {
-                    throw stopped(chain.call(), attempt, wire, e, call);
+                if (okCall.isCanceled() || attemptCall.isCanceled()) {
+                    throw stopped(okCall, attemptCall, attempt, wire, e, call);
                 }
                 if (failure != null) {
                     e.addSuppressed(failure);
@@ -232,21 +248,21 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     }
 
     /**
-     * Waits the service's backoff before retry {@code retry}; a call cancelled meanwhile (or
-     * before) ends here, charging no pod, since none has its request.
+     * Waits the service's backoff before retry {@code retry}, or less: the wait ends at once when
+     * the call is cancelled or its call timeout (which cancels it) runs out, and the call then ends
+     * here, charging no pod, since none has its request. The interceptor runs inside OkHttp's
+     * synchronous chain, so the thread running the call (a dispatcher thread for {@code enqueue})
+     * waits; it waits no longer than the backoff and the call's deadline allow.
      */
-    private static void pause(Call okCall, Backoff backoff, int retry, IOException failure, CallRecord call)
-            throws IOException {
-        long nanos = backoff.nanosBefore(retry);
-        if (nanos > 0) {
-            try {
-                TimeUnit.NANOSECONDS.sleep(nanos);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting to retry");
-                interrupted.initCause(failure);
-                throw call.failed(CallOutcome.Kind.CANCELED, interrupted);
-            }
+    private static void pause(Call okCall, CallControl control, Backoff backoff, int retry, IOException failure,
+                              CallRecord call) throws IOException {
+        try {
+            control.pause(backoff.nanosBefore(retry));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting to retry");
+            interrupted.initCause(failure);
+            throw call.failed(CallOutcome.Kind.CANCELED, interrupted);
         }
         if (okCall.isCanceled()) {
             boolean timedOut = CallTimeouts.timedOut(okCall);
@@ -258,11 +274,13 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
 
     /**
      * The attempt's end when its call was cancelled: by the call timeout, it is a timeout against
-     * its pod and the call fails as OkHttp fails a call that timed out; by the application, no pod
-     * is charged.
+     * the pod of the attempt that was running and the call fails as OkHttp fails a call that timed
+     * out; by the application, no pod is charged. An attempt on a call of its own may also reach
+     * the end of its share of the call timeout a moment before the application's call does.
      */
-    private static IOException stopped(Call okCall, Attempt attempt, WireEvents wire, IOException e, CallRecord call) {
-        if (CallTimeouts.timedOut(okCall)) {
+    private static IOException stopped(Call okCall, Call attemptCall, Attempt attempt, WireEvents wire, IOException e,
+                                       CallRecord call) {
+        if (CallTimeouts.timedOut(okCall) || attemptCall != okCall && CallTimeouts.endedByTimeout(attemptCall, e)) {
             attempt.end(wire.answeredBy() != null ? wire.answeredBy() : wire.connectedTo(), Outcome.timeout(e));
             InterruptedIOException timeout = new InterruptedIOException("timeout");
             timeout.initCause(e);

@@ -2,7 +2,6 @@ package dev.podlb.okhttp;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import okhttp3.Connection;
 import okhttp3.ConnectionPool;
-import okhttp3.internal.connection.RealConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,25 +110,6 @@ final class PodConnections implements CallListener {
     void closeAll() {
         pools.values().forEach(ConnectionPool::evictAll);
         pools.clear();
-    }
-
-    /**
-     * Stops {@code connection} from carrying further exchanges, so that a call's next attempt
-     * cannot ride it to the pod it just left (OkHttp reuses a call's connection for a later
-     * request to the same host and port whatever the call's {@code Dns}). Streams already on it
-     * finish, and OkHttp closes it once the last is done. {@code noNewExchanges} is OkHttp's
-     * internal API; a connection of another kind has its socket closed instead.
-     */
-    static void retire(Connection connection) {
-        if (connection instanceof RealConnection real) {
-            real.noNewExchanges();
-            return;
-        }
-        try {
-            connection.socket().close();
-        } catch (IOException e) {
-            log.debug("closing a connection left by a retry failed", e);
-        }
     }
 
     /** Where {@code connection} goes: the pod's address and port, as the socket reaches them. */

@@ -37,10 +37,19 @@ final class GoawayPod implements AutoCloseable {
 
     private void accept() {
         while (!socket.isClosed()) {
-            try (Socket connection = socket.accept()) {
-                serve(connection);
+            try {
+                Socket connection = socket.accept();
+                Thread serving = new Thread(() -> {
+                    try (connection) {
+                        serve(connection);
+                    } catch (IOException closed) {
+                        // the client went away, or this pod was closed
+                    }
+                }, "goaway-pod-connection");
+                serving.setDaemon(true);
+                serving.start();
             } catch (IOException closed) {
-                // the client went away, or this pod was closed: take the next connection, if any
+                return; // this pod was closed
             }
         }
     }

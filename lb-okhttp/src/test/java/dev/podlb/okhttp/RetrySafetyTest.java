@@ -159,7 +159,7 @@ class RetrySafetyTest {
 
             OneShotPosts posts = OneShotPosts.send(client, "http://" + HOST + ":" + healthy.getPort() + "/orders", 4);
 
-            assertThat(going.goaways.get()).as("GOAWAY frames sent").isEqualTo(2);
+            assertThat(going.goaways.get()).as("GOAWAY frames sent, failures %s", posts.failures).isEqualTo(2);
             assertThat(posts.failed).as("POSTs the GOAWAY stopped").isEqualTo(2);
             assertThat(posts.writes).as("writes of each one-shot body").allMatch(w -> w <= 1);
             assertThat(taken.get()).as("requests the other pod received").isEqualTo(posts.succeeded);
