@@ -161,12 +161,13 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             Attempt attempt = Attempt.start(balanced, request, pod, n, listener);
             call.attempted();
             Response response;
+            boolean bodyDone = false;
             try {
                 response = n == 1
                         ? PodChain.to(chain, request, balanced, pod, connections, policy.repeatable()).proceed(outgoing)
                         : attemptCalls.execute(attemptCall, new AttemptCalls.Route(balanced, pod, policy.repeatable()));
                 if (policy.repeatable()) {
-                    ShortBodies.buffer(response, service.bufferResponsesUpTo);
+                    bodyDone = ShortBodies.buffer(response, service.bufferResponsesUpTo);
                 }
             } catch (RuntimeException | Error e) {
                 attempt.endUncharged(); // a bug, not the pod's doing: only its count in flight ends
@@ -200,14 +201,23 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                     attempt.endUncharged(); // OkHttp's cache answered
                     return call.returned(response, true);
                 }
-                charged = attempt.end(wire.answeredBy(), Outcome.response(
-                        wire.answeredStatus() > 0 ? wire.answeredStatus() : response.code()));
+                InetSocketAddress answeredBy = wire.answeredBy();
+                Outcome answered = Outcome.response(wire.answeredStatus() > 0 ? wire.answeredStatus() : response.code());
+                charged = attempt.chargedFor(answeredBy);
                 if (wire.leftHost()) {
+                    attempt.end(answeredBy, answered); // the body is the other host's: the pod's part ended with its redirect
                     return call.returned(response, false);
                 }
                 SessionLearning.learn(service, response, charged);
-                if (!policy.retriesStatus(response.code(), n)
-                        || !retry(balanced, request, charged, Outcome.response(response.code()), n, call)) {
+                if (!policy.retriesStatus(response.code(), n)) {
+                    if (bodyDone || response.body().contentLength() == 0) {
+                        attempt.end(answeredBy, answered);
+                        return call.returned(response, false);
+                    }
+                    return call.returned(AttemptBody.spanning(response, attempt, answeredBy, answered, okCall, attemptCall), false);
+                }
+                attempt.end(answeredBy, answered);
+                if (!retry(balanced, request, charged, answered, n, call)) {
                     return call.returned(response, false);
                 }
             } catch (RuntimeException | Error e) {
