@@ -65,6 +65,16 @@ final class AttemptPolicy {
         return attempt < maxAttempts && (repeatable || bodyRewritable && unprocessed(failure, wire));
     }
 
+    /**
+     * Whether the attempt failed on a pooled connection the pod had closed while it sat idle,
+     * found closed before any byte of the request left ({@link StaleConnections}), so that the
+     * request goes again, on a fresh connection, to the same pod: no pod received it. Only for a
+     * body that can be written again, as OkHttp's own {@code retryOnConnectionFailure} would.
+     */
+    boolean resendsOnFreshConnection(WireEvents wire) {
+        return bodyRewritable && wire.staleConnectionFound() && !wire.responseStarted();
+    }
+
     /** How a failed attempt counts against its pod. */
     static Outcome outcomeOf(IOException failure, WireEvents wire) {
         if (!wire.requestStarted()) {

@@ -20,6 +20,11 @@ record Balanced(BalancedService service, LoadBalancer lb, RetryAllowance retries
         return known != null ? known : Endpoint.of(address.getAddress(), address.getPort());
     }
 
+    /** Whether {@code pod} is still in the set and not ejected. */
+    boolean pickable(Endpoint pod) {
+        return lb.endpoints().find(pod.socketAddress()) != null && !lb.isEjected(pod);
+    }
+
     /** Closes the load balancer when the interceptor built it; one the application gave stays open. */
     void close() {
         if (service.givenLoadBalancer == null) {

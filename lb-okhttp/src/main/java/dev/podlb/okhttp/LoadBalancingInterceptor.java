@@ -151,11 +151,19 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         balanced.retries().deposit();
         Set<InetSocketAddress> tried = new HashSet<>();
         IOException failure = null;
+        Endpoint again = null;
+        boolean resent = false;
         for (int n = 1; ; n++) {
-            if (n > 1) {
-                pause(okCall, control, service.backoff, n - 1, failure, call);
+            Endpoint pod;
+            if (again != null) {
+                pod = again; // a stale connection's request, at once to the same pod
+                again = null;
+            } else {
+                if (n > 1) {
+                    pause(okCall, control, service.backoff, n - 1, failure, call);
+                }
+                pod = pick(balanced, pick, tried, failure, call);
             }
-            Endpoint pod = pick(balanced, pick, tried, failure, call);
             Call attemptCall = n == 1 ? okCall : control.newAttemptCall();
             WireEvents wire = n == 1 ? firstWire : WireEvents.listenTo(attemptCall, service.name, request.url().host(), connections);
             Attempt attempt = Attempt.start(balanced, request, pod, n, listener);
@@ -179,6 +187,16 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 }
                 if (failure != null) {
                     e.addSuppressed(failure);
+                }
+                if (!resent && policy.resendsOnFreshConnection(wire) && balanced.pickable(pod)) {
+                    // The pod had closed this pooled connection while it sat idle, and it was closed here
+                    // before the request left: no failure of the pod's. Its other idle connections go too.
+                    attempt.endUncharged();
+                    connections.closeIdle(service.name, pod);
+                    resent = true;
+                    again = pod;
+                    failure = e;
+                    continue;
                 }
                 if (wire.leftHost() && wire.answeredBy() != null) {
                     // The pod answered with a redirect; what failed was the other host.

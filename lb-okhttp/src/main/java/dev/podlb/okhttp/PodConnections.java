@@ -33,6 +33,7 @@ final class PodConnections implements CallListener {
     private final Map<PodKey, ConnectionPool> pools = new ConcurrentHashMap<>();
     private final Map<String, EndpointSet> sets = new ConcurrentHashMap<>();
     private final Map<String, Supplier<EndpointSet>> unheard = new ConcurrentHashMap<>();
+    private final StaleConnections stale = new StaleConnections();
 
     PodConnections(int maxIdlePerPod, Duration keepAlive) {
         this.maxIdlePerPod = maxIdlePerPod;
@@ -46,6 +47,11 @@ final class PodConnections implements CallListener {
      */
     void follow(String service, Supplier<EndpointSet> current) {
         unheard.put(service, current);
+    }
+
+    /** The idle times of pooled connections, to find those a pod closed while idle. */
+    StaleConnections stale() {
+        return stale;
     }
 
     /** The pool of {@code pod}'s connections for {@code service}. */
@@ -93,6 +99,17 @@ final class PodConnections implements CallListener {
         pool.evictAll();
         if (pool.connectionCount() == 0) {
             pools.remove(key, pool);
+        }
+    }
+
+    /**
+     * Closes the idle connections of {@code pod}'s pool for {@code service}: one of them was found
+     * closed by the pod, and those idle as long are likely closed too.
+     */
+    void closeIdle(String service, Endpoint pod) {
+        ConnectionPool pool = pools.get(new PodKey(service, pod.socketAddress()));
+        if (pool != null) {
+            pool.evictAll();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.podlb.okhttp;
 
 import java.net.InetSocketAddress;
+import java.net.Proxy;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.EventListener;
@@ -28,6 +29,9 @@ final class WireEvents extends EventListener {
     private volatile InetSocketAddress answeredBy;
     private volatile int answeredStatus = -1;
     private volatile boolean leftHost;
+    private volatile boolean connecting;
+    private volatile boolean staleFound;
+    private volatile boolean responseStarted;
 
     private WireEvents(String service, String host, PodConnections connections) {
         this.service = service;
@@ -68,9 +72,35 @@ final class WireEvents extends EventListener {
         return leftHost;
     }
 
+    /**
+     * Whether the attempt took from the pool an HTTP/1 connection the pod had closed while it sat
+     * idle ({@link StaleConnections}), and closed it before any byte of the request left.
+     */
+    boolean staleConnectionFound() {
+        return staleFound;
+    }
+
+    /** Whether any byte of a response reached the attempt. */
+    boolean responseStarted() {
+        return responseStarted;
+    }
+
+    @Override
+    public void connectStart(Call call, InetSocketAddress address, Proxy proxy) {
+        connecting = true;
+    }
+
     @Override
     public void connectionAcquired(Call call, Connection connection) {
         held = connection;
+        if (!connecting && connections.stale().checkStale(connection)) {
+            staleFound = true;
+        }
+    }
+
+    @Override
+    public void responseHeadersStart(Call call) {
+        responseStarted = true;
     }
 
     @Override
@@ -78,6 +108,7 @@ final class WireEvents extends EventListener {
         if (held == connection) {
             held = null;
         }
+        connections.stale().released(connection);
         connections.released(service, PodConnections.remote(connection));
     }
 
