@@ -55,6 +55,16 @@ final class AttemptPolicy {
         return repeatable;
     }
 
+    /** Whether the call is hedged: its service hedges, and it may be sent twice to another pod. */
+    boolean hedges(Balanced balanced) {
+        return balanced.hedgeDelay() != null && repeatable && maxAttempts >= 2;
+    }
+
+    /** Whether {@code status} is one the service retries on another pod. */
+    boolean retryStatus(int status) {
+        return retryStatuses.contains(status);
+    }
+
     /** Whether a pod's response with {@code status} to attempt {@code attempt} goes to another pod. */
     boolean retriesStatus(int status, int attempt) {
         return repeatable && attempt < maxAttempts && retryStatuses.contains(status);

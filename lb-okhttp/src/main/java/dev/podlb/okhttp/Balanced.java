@@ -4,10 +4,14 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
 import java.net.InetSocketAddress;
 
-/** A balanced service at run time: its settings, its load balancer and what is left of its retry budget. */
-record Balanced(BalancedService service, LoadBalancer lb, RetryAllowance retries) {
+/**
+ * A balanced service at run time: its settings, its load balancer, what is left of its retry
+ * budget and, when it hedges, its hedging delay ({@code null} otherwise).
+ */
+record Balanced(BalancedService service, LoadBalancer lb, RetryAllowance retries, HedgeDelay hedgeDelay) {
     static Balanced open(BalancedService service, LoadBalancer lb) {
-        return new Balanced(service, lb, RetryAllowance.of(service.retryBudget, service.scheduler));
+        return new Balanced(service, lb, RetryAllowance.of(service.retryBudget, service.scheduler),
+                service.hedging != null ? new HedgeDelay(service.hedging) : null);
     }
 
     String name() {

@@ -1,5 +1,7 @@
 package dev.podlb.okhttp;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
@@ -8,7 +10,7 @@ import okhttp3.EventListener;
 /**
  * The application's call as its attempts see it: its cancellation, which the call timeout also
  * causes (OkHttp's call timeout cancels the call), reaches the attempt running on a call of its
- * own and wakes a backoff at once; and its deadline bounds each such attempt's own call timeout.
+ * own (or the attempts, when hedged) and wakes a backoff at once; and its deadline bounds each such attempt's own call timeout.
  *
  * <p>{@link #canceled} runs on the thread that cancels (the application's, or okio's watchdog for
  * the call timeout); the rest on the thread that runs the call.
@@ -17,7 +19,8 @@ final class CallControl extends EventListener {
     private final Call call;
     private final long deadlineNanos;
     private final CountDownLatch cancellation = new CountDownLatch(1);
-    private volatile Call running;
+    /** The calls of attempts after the first, cancelled with the call. */
+    private final Set<Call> attempts = ConcurrentHashMap.newKeySet();
 
     private CallControl(Call call, long startNanos) {
         this.call = call;
@@ -41,7 +44,7 @@ final class CallControl extends EventListener {
         if (deadlineNanos != Long.MAX_VALUE) {
             attempt.timeout().timeout(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
-        running = attempt;
+        attempts.add(attempt);
         if (call.isCanceled()) {
             attempt.cancel();
         }
@@ -58,9 +61,6 @@ final class CallControl extends EventListener {
     @Override
     public void canceled(Call canceled) {
         cancellation.countDown();
-        Call attempt = running;
-        if (attempt != null) {
-            attempt.cancel();
-        }
+        attempts.forEach(Call::cancel);
     }
 }

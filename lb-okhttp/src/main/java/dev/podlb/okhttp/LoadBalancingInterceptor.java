@@ -61,12 +61,14 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     private final PodConnections connections;
     private final CallListener listener;
     private final AttemptCalls attemptCalls = new AttemptCalls();
+    private final HedgedAttempts hedged;
 
     private LoadBalancingInterceptor(Builder b) {
         this.connections = new PodConnections(b.idlePerPod, b.keepAlive);
         List<CallListener> listeners = new ArrayList<>(b.listeners);
         listeners.add(connections);
         this.listener = new CompositeCallListener(listeners);
+        this.hedged = new HedgedAttempts(attemptCalls, connections, listener);
         Map<String, Balanced> services = new LinkedHashMap<>();
         try {
             for (BalancedService service : b.services.values()) {
@@ -147,8 +149,11 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         AttemptPolicy policy = AttemptPolicy.of(service, request, pick);
         Call okCall = chain.call();
         CallControl control = CallControl.watch(okCall, call.startNanos());
-        WireEvents firstWire = WireEvents.listenTo(okCall, service.name, request.url().host(), connections);
         balanced.retries().deposit();
+        if (policy.hedges(balanced) && pick.pin() == null) {
+            return hedged.run(request, outgoing, balanced, pick, policy, control, okCall, call);
+        }
+        WireEvents firstWire = WireEvents.listenTo(okCall, service.name, request.url().host(), connections);
         Set<InetSocketAddress> tried = new HashSet<>();
         IOException failure = null;
         Endpoint again = null;
@@ -323,6 +328,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     public void close() {
         routing.services().forEach(Balanced::close);
         connections.closeAll();
+        hedged.close();
     }
 
     @Override
