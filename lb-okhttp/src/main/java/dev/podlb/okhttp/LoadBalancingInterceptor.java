@@ -47,11 +47,16 @@ import okhttp3.Response;
  * provided its body is absent, empty or not one-shot; one that may have been processed (read
  * timeout, reset, a status of {@link BalancedService.Builder#retryOnStatus}) only when its method
  * is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) and its body can be sent again. A POST a
- * pod may have processed is never sent again, and a one-shot body is never written twice. Every attempt reaches the pod picked for it, never one the call tried while others
- * are left, after a jittered {@link Backoff}; retries stay within the service's
- * {@link RetryBudget}, the call's timeout and its cancellation. For retried calls, a response body of known length up to
+ * pod may have processed is never sent again, and a one-shot body is never written twice. A pooled
+ * HTTP/1 connection the pod closed while idle is found before the request leaves, and the request
+ * goes on a fresh connection to the same pod. Every attempt reaches the pod picked for it, never
+ * one the call tried while others are left, after a jittered {@link Backoff}; every attempt after
+ * the first runs on a call of its own, so it never rides or retires another attempt's connection.
+ * Retries stay within the service's {@link RetryBudget}, the call's timeout and its cancellation.
+ * For retried calls, a response body of known length up to
  * {@link BalancedService.Builder#bufferResponsesUpTo} (64 KiB) is read before the call returns,
- * so that a pod dying in the middle of it is retried too.
+ * so that a pod dying in the middle of it is retried too. An attempt lasts until its response body
+ * is read or closed. A service may hedge ({@link Hedging}).
  *
  * <p>{@link #intercept} runs on the thread that runs the call; the load balancers' events arrive
  * on theirs.
