@@ -90,10 +90,15 @@ public final class PodlbPolicy {
      */
     public <T extends ManagedChannelBuilder<T>> T applyTo(ManagedChannelBuilder<T> builder) {
         PodlbGrpc.register();
-        return builder.defaultLoadBalancingPolicy(registeredName());
+        return builder.defaultLoadBalancingPolicy(policyName());
     }
 
-    private synchronized String registeredName() {
+    /**
+     * The name this policy is registered under in gRPC's default registry ({@code podlb_1},
+     * {@code podlb_2}, ...), registering it on the first call: for {@code defaultLoadBalancingPolicy}
+     * or a service config's {@code "loadBalancingConfig": [{"podlb_1": {}}]}.
+     */
+    public synchronized String policyName() {
         if (registeredName == null) {
             registeredName = PodlbGrpc.POLICY_NAME + "_" + REGISTERED.incrementAndGet();
             LoadBalancerRegistry.getDefaultRegistry().register(new PodlbLoadBalancerProvider(registeredName, this));
