@@ -2,6 +2,7 @@ package dev.podlb.grpc;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.discovery.Discovery;
+import dev.podlb.core.discovery.Target;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.LoadBalancerProvider;
@@ -82,6 +83,28 @@ public final class PodlbGrpc {
         LoadBalancerProvider registered = policies.getProvider(POLICY_NAME);
         if (!(registered instanceof PodlbLoadBalancerProvider)) {
             policies.register(new PodlbLoadBalancerProvider());
+        }
+    }
+
+    /**
+     * The gRPC target of a podlb target, as a {@code LoadBalancer}, the OkHttp interceptor or the
+     * Spring starter's {@code podlb.services.<name>.target} write it: {@code dns:///...} becomes
+     * {@code podlb+dns:///...} and {@code static:///...} becomes {@code podlb+static:///...}, so that
+     * podlb resolves them rather than gRPC's own resolver; {@code k8s:///...} stays as it is.
+     *
+     * @throws IllegalArgumentException when {@code podlbTarget} is not a podlb target of these schemes
+     */
+    public static String grpcTarget(String podlbTarget) {
+        Target target = Discovery.check(podlbTarget);
+        switch (target.scheme()) {
+            case "dns":
+            case "static":
+                return "podlb+" + target.scheme() + ":///" + target.path();
+            case "k8s":
+                return "k8s:///" + target.path();
+            default:
+                throw new IllegalArgumentException("target \"" + podlbTarget + "\" has scheme " + target.scheme()
+                        + ", which lb-grpc does not resolve; expected dns:///, static:/// or k8s:///");
         }
     }
 

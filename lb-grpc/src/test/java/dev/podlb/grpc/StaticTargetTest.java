@@ -89,6 +89,17 @@ class StaticTargetTest {
                 .isInstanceOf(DnsNameResolverProvider.class);
     }
 
+    @Test
+    void podlbTargetsBecomeTheGrpcTargetsOfPodlbsResolvers() {
+        assertThat(PodlbGrpc.grpcTarget("dns:///backend.default.svc.cluster.local:9090"))
+                .isEqualTo("podlb+dns:///backend.default.svc.cluster.local:9090");
+        assertThat(PodlbGrpc.grpcTarget("static:///10.0.0.1:9090,10.0.0.2:9090"))
+                .isEqualTo("podlb+static:///10.0.0.1:9090,10.0.0.2:9090");
+        assertThat(PodlbGrpc.grpcTarget("k8s:///backend.default:grpc")).isEqualTo("k8s:///backend.default:grpc");
+        assertThatThrownBy(() -> PodlbGrpc.grpcTarget("backend:9090")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("backend:9090");
+    }
+
     private void awaitAllConnected(int n) {
         // Round-robin over connected pods: once n distinct pods answered in a row, every subchannel is READY.
         await().atMost(Duration.ofSeconds(10)).until(() -> {
