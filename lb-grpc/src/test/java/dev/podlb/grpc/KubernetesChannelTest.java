@@ -198,6 +198,36 @@ class KubernetesChannelTest {
         assertThat(pods.answered("127.0.0.4")).isGreaterThanOrEqualTo(10);
     }
 
+    @Test
+    void aTerminatingPodTakesNoNewCallsAndItsOpenCallsFinishAfterItLeavesTheSet() throws Exception {
+        pods = new GrpcPods(PODS);
+        writeSlice(List.of(PODS));
+        PodlbPolicy policy = PodlbPolicy.builder().build();
+        channel = channel(policy, null);
+        LoadBalancer lb = awaitWatching(policy);
+        awaitAllConnected(policy);
+        pods.delay("127.0.0.4", 4000);
+        com.google.common.util.concurrent.ListenableFuture<String> open = io.grpc.stub.ClientCalls.futureUnaryCall(
+                channel.newCall(GrpcPods.WHICH, CallOptions.DEFAULT.withOption(PodlbGrpc.PIN, "backend-4")
+                        .withDeadlineAfter(20, TimeUnit.SECONDS)), "which");
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(lb.endpoints().lookup("127.0.0.4").get(0)).inFlight() == 1);
+
+        slice.put("127.0.0.4", State.TERMINATING);
+        writeSlice();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.endpoints().terminatingCount() == 1);
+        Set<String> reached = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            reached.add(GrpcPods.which(channel));
+        }
+        slice.remove("127.0.0.4");
+        writeSlice();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.endpoints().lookup("127.0.0.4").isEmpty());
+
+        assertThat(reached).containsExactlyInAnyOrder("127.0.0.2", "127.0.0.3", "127.0.0.5", "127.0.0.6");
+        assertThat(open.isDone()).as("the open call is still running when its pod leaves the set").isFalse();
+        assertThat(open.get(20, TimeUnit.SECONDS)).isEqualTo("127.0.0.4");
+    }
+
     private ManagedChannel channel(PodlbPolicy policy, Map<String, ?> serviceConfig) {
         var builder = policy.applyTo(io.grpc.ManagedChannelBuilder.forTarget(TARGET))
                 .setNameResolverArg(PodlbGrpc.DISCOVERY, discovery).usePlaintext();
