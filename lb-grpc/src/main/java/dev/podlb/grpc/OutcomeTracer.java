@@ -10,7 +10,8 @@ import io.grpc.Status;
 /**
  * Counts each stream on one pod as a podlb {@link Attempt}, from the stream's start to its close
  * (not to its headers: a slow stream counts in flight and in latency until it ends), and charges
- * its status to that pod. One factory per connected pod, made when the picker is built.
+ * its status to that pod, and adds the pod to the call's {@link TriedPods}. One factory per
+ * connected pod, made when the picker is built.
  */
 final class OutcomeTracer extends ClientStreamTracer.Factory {
     private final LoadBalancer lb;
@@ -26,6 +27,10 @@ final class OutcomeTracer extends ClientStreamTracer.Factory {
     /** Called by gRPC on the thread creating the stream, after the pick chose this pod. */
     @Override
     public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+        TriedPods tried = info.getCallOptions().getOption(TriedPods.KEY);
+        if (tried != null) {
+            tried.add(endpoint.socketAddress());
+        }
         return new Tracer(lb.start(endpoint), outcomes);
     }
 

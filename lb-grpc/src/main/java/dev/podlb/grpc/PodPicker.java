@@ -14,17 +14,20 @@ import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.net.InetSocketAddress;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The channel's picker while at least one pod is connected: podlb picks the pod of each call (its
  * picker, ejections, pins, zones), and the call goes to that pod's subchannel. A pod whose
- * subchannel is not READY is avoided while a connected one can take the call.
+ * subchannel is not READY is avoided while a connected one can take the call, and so is a pod the
+ * call already tried (a retry), when the call carries {@link TriedPods}.
  *
  * <p>Immutable, built on the channel's synchronization context each time a subchannel's state or
  * podlb's set changes; {@link #pickSubchannel} runs on any thread that starts a call, takes no
- * lock, and allocates only for a call with a sticky key or a pin.
+ * lock; beyond the {@code PickResult} it allocates a request only for a call with a sticky key or
+ * a pin, and a set to avoid only for a retry.
  */
 final class PodPicker extends SubchannelPicker {
     /** A connected pod: where its calls go and what counts them. */
@@ -58,9 +61,12 @@ final class PodPicker extends SubchannelPicker {
     @Override
     public PickResult pickSubchannel(PickSubchannelArgs args) {
         PickRequest request = request(args.getCallOptions(), args.getHeaders());
+        TriedPods tried = args.getCallOptions().getOption(TriedPods.KEY);
+        Set<InetSocketAddress> triedPods = tried == null ? Set.of() : tried.get();
         Endpoint endpoint;
         try {
-            endpoint = lb.pick(request);
+            endpoint = triedPods.isEmpty() || request.pin() != null ? lb.pick(request)
+                    : lb.pickAvoiding(request, union(triedPods, notReady));
         } catch (NoEndpointException e) {
             return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()));
         }
@@ -85,6 +91,13 @@ final class PodPicker extends SubchannelPicker {
         // Nothing podlb may pick is connected (its set and the channel's differ for a moment): the call waits
         // for the next picker, which comes with the next change of either.
         return pod != null ? PickResult.withSubchannel(pod.subchannel, pod.tracer) : PickResult.withNoResult();
+    }
+
+    /** A retry's set to avoid: allocated only for a call that already reached a pod. */
+    private static Set<InetSocketAddress> union(Set<InetSocketAddress> tried, Set<InetSocketAddress> notReady) {
+        Set<InetSocketAddress> both = new HashSet<>(notReady);
+        both.addAll(tried);
+        return both;
     }
 
     private PickRequest request(CallOptions options, Metadata headers) {

@@ -5,6 +5,7 @@ import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.Target;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
+import io.grpc.ClientInterceptor;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.ManagedChannelBuilder;
@@ -65,6 +66,8 @@ public final class PodlbGrpc {
     /** The Service's {@code trafficDistribution}, on a resolution result from a podlb resolver. */
     static final Attributes.Key<String> TRAFFIC_DISTRIBUTION = Attributes.Key.create("podlb.trafficDistribution");
 
+    private static final ClientInterceptor RETRIES_TO_OTHER_PODS = new TriedPods.Interceptor();
+
     private PodlbGrpc() {}
 
     /**
@@ -109,13 +112,25 @@ public final class PodlbGrpc {
     }
 
     /**
+     * Lets the {@value #POLICY_NAME} policy send each retry of a call (gRPC's retry policy, hedging,
+     * a transparent retry) to a pod the call has not tried, while one is connected: without it a
+     * retry is picked afresh, which for a sticky key (or a least-request pick that still prefers
+     * the failing pod) is the same pod. Add it to a channel with {@code .intercept(...)};
+     * {@link #forTarget} and {@link PodlbPolicy#applyTo} add it themselves.
+     */
+    public static ClientInterceptor retriesToOtherPods() {
+        return RETRIES_TO_OTHER_PODS;
+    }
+
+    /**
      * A channel builder for {@code target} with podlb's resolvers and policy registered and the
-     * policy chosen: {@code k8s:///backend.default:grpc}, {@code podlb+dns:///backend.default.svc.cluster.local:9090},
+     * policy chosen, and {@link #retriesToOtherPods()} added: {@code k8s:///backend.default:grpc}, {@code podlb+dns:///backend.default.svc.cluster.local:9090},
      * {@code podlb+static:///10.0.0.1:9090,10.0.0.2:9090}, or any target gRPC resolves (its own
      * {@code dns:///} included: the policy then balances the addresses gRPC's resolver finds).
      */
     public static ManagedChannelBuilder<?> forTarget(String target) {
         register();
-        return ManagedChannelBuilder.forTarget(target).defaultLoadBalancingPolicy(POLICY_NAME);
+        return ManagedChannelBuilder.forTarget(target).defaultLoadBalancingPolicy(POLICY_NAME)
+                .intercept(RETRIES_TO_OTHER_PODS);
     }
 }

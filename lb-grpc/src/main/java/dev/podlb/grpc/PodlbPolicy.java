@@ -86,11 +86,12 @@ public final class PodlbPolicy {
     /**
      * Chooses this policy for the channel {@code builder} builds: registers it with gRPC's default
      * registry under a name of its own (once per policy) and makes it the channel's default
-     * policy. A service config's {@code loadBalancingConfig} still wins over it, as over any default.
+     * policy, and adds {@link PodlbGrpc#retriesToOtherPods()}. A service config's
+     * {@code loadBalancingConfig} still wins over it, as over any default.
      */
     public <T extends ManagedChannelBuilder<T>> T applyTo(ManagedChannelBuilder<T> builder) {
         PodlbGrpc.register();
-        return builder.defaultLoadBalancingPolicy(policyName());
+        return builder.defaultLoadBalancingPolicy(policyName()).intercept(PodlbGrpc.retriesToOtherPods());
     }
 
     /**

@@ -123,10 +123,10 @@ class OutcomeTest {
     @Test
     void latencyAwareLeastRequestAvoidsASlowPod() {
         pods = new GrpcPods(PODS);
-        pods.delay("127.0.0.3", 150);
         PodlbPolicy policy = policy(PodlbPolicy.builder().picker(Pickers.leastRequest().latencyAware(true)));
         channel = channel(policy, PODS);
         awaitAllConnected(policy);
+        pods.delay("127.0.0.3", 150);
         int slowBefore = pods.answered("127.0.0.3");
 
         Map<String, Integer> answers = new HashMap<>();
@@ -135,9 +135,8 @@ class OutcomeTest {
         }
 
         int slow = pods.answered("127.0.0.3") - slowBefore;
-        assertThat(slowBefore).isPositive();
-        // Round-robin would send it 40 of 200.
-        assertThat(slow).isLessThan(10);
+        // Round-robin would send it 40 of 200; a call or more learned that it is slow.
+        assertThat(slow).isBetween(1, 9);
         assertThat(answers.keySet()).contains("127.0.0.2", "127.0.0.4", "127.0.0.5", "127.0.0.6");
     }
 
@@ -171,15 +170,13 @@ class OutcomeTest {
         return policy.applyTo(io.grpc.ManagedChannelBuilder.forTarget(pods.staticTarget(ips))).usePlaintext().build();
     }
 
-    /** Calls until every pod answered within one round, so that every subchannel is READY. */
+    /** Calls until every pod has answered, so that every subchannel is READY (none goes down here). */
     private LoadBalancer awaitAllConnected(PodlbPolicy policy) {
         channel.getState(true); // leaves idle: the policy and its load balancer start
         await().atMost(Duration.ofSeconds(10)).until(() -> !policy.loadBalancers().isEmpty());
+        Set<String> seen = new HashSet<>();
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            Set<String> seen = new HashSet<>();
-            for (int i = 0; i < 3 * PODS.length; i++) {
-                seen.add(GrpcPods.which(channel));
-            }
+            seen.add(GrpcPods.which(channel));
             return seen.size() == PODS.length;
         });
         return policy.loadBalancers().get(0);
