@@ -66,4 +66,24 @@ class DnsTargetTest {
         assertThat(dns.queries(HOST, org.xbill.DNS.Type.A)).isGreaterThan(queriesBefore);
         assertThat(channel.authority()).isEqualTo(HOST + ":" + pods.port());
     }
+
+    @Test
+    void aChannelShutDownReleasesItsResolver() throws Exception {
+        dns = new TestDnsServer();
+        pods = new GrpcPods("127.0.0.2");
+        dns.a(HOST, 1, "127.0.0.2");
+        discovery = Discovery.builder().dns(DnsSettings.builder().server(dns.address()).searchDomains(List.of())
+                .ndots(1).ipFamily(IpFamily.IPV4).build()).build();
+        PodlbPolicy policy = PodlbPolicy.builder().build();
+        channel = policy.applyTo(io.grpc.ManagedChannelBuilder.forTarget("podlb+dns:///" + HOST + ":" + pods.port()))
+                .setNameResolverArg(PodlbGrpc.DISCOVERY, discovery).usePlaintext().build();
+        assertThat(GrpcPods.which(channel)).isEqualTo("127.0.0.2");
+        assertThat(discovery.openResolvers()).isEqualTo(1);
+        assertThat(policy.loadBalancers()).hasSize(1);
+
+        channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> discovery.openResolvers() == 0);
+        assertThat(policy.loadBalancers()).isEmpty();
+    }
 }

@@ -8,6 +8,8 @@ import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.kubernetes.KubernetesDiscovery;
 import dev.podlb.core.pick.Pickers;
+import dev.podlb.core.topology.Locality;
+import dev.podlb.core.topology.TopologyPolicy;
 import dev.podlb.testing.kubernetes.KubernetesApi;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.grpc.CallOptions;
@@ -43,6 +45,8 @@ class KubernetesChannelTest {
 
     private enum State { READY, TERMINATING }
 
+    /** Zones of the slice's endpoints, by address; zone-b for those not named. */
+    private final Map<String, String> zones = new HashMap<>();
     /** The slice's endpoints as the test last wrote them, by address. */
     private final Map<String, State> slice = new LinkedHashMap<>();
     private GrpcPods pods;
@@ -228,6 +232,26 @@ class KubernetesChannelTest {
         assertThat(open.get(20, TimeUnit.SECONDS)).isEqualTo("127.0.0.4");
     }
 
+    @Test
+    void callsStayInTheClientsZoneFromTheSlicesZones() {
+        pods = new GrpcPods(PODS);
+        zones.put("127.0.0.2", "zone-a");
+        zones.put("127.0.0.3", "zone-a");
+        writeSlice(List.of(PODS));
+        PodlbPolicy policy = PodlbPolicy.builder().topology(TopologyPolicy.builder()
+                .locality(Locality.of("zone-a", null)).preferSameZone().spillOver(false).build()).build();
+        channel = channel(policy, null);
+        LoadBalancer lb = awaitWatching(policy);
+
+        Map<String, Integer> answers = new HashMap<>();
+        for (int i = 0; i < 40; i++) {
+            answers.merge(GrpcPods.which(channel), 1, Integer::sum);
+        }
+
+        assertThat(answers).containsOnlyKeys("127.0.0.2", "127.0.0.3");
+        assertThat(lb.endpoints().lookup("127.0.0.4").get(0).zone()).contains("zone-b");
+    }
+
     private ManagedChannel channel(PodlbPolicy policy, Map<String, ?> serviceConfig) {
         var builder = policy.applyTo(io.grpc.ManagedChannelBuilder.forTarget(TARGET))
                 .setNameResolverArg(PodlbGrpc.DISCOVERY, discovery).usePlaintext();
@@ -294,6 +318,7 @@ class KubernetesChannelTest {
         slice.forEach((ip, state) -> builder.addNewEndpoint().withAddresses(ip)
                 .withNewConditions().withReady(state == State.READY).withServing(true)
                 .withTerminating(state == State.TERMINATING).endConditions()
+                .withZone(zones.getOrDefault(ip, "zone-b"))
                 .withNewTargetRef().withKind("Pod").withNamespace("default")
                 .withName("backend-" + ip.substring(ip.lastIndexOf('.') + 1)).endTargetRef()
                 .endEndpoint());
