@@ -1,8 +1,6 @@
 package dev.podlb.core;
 
 import dev.podlb.core.health.Outcome;
-import dev.podlb.core.internal.OutlierDetector;
-import dev.podlb.core.internal.PodState;
 import dev.podlb.core.time.Scheduler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -40,6 +38,8 @@ public final class Attempt {
     private final OutlierDetector detector;
     private final Scheduler clock;
     private final long startNanos;
+    /** The pod's ejection generation as the attempt started: an attempt from before a readmission does not decide its trial. */
+    private final int generation;
     @SuppressWarnings("unused") // through ENDED
     private volatile boolean ended;
 
@@ -50,7 +50,10 @@ public final class Attempt {
         this.clock = clock;
         this.startNanos = clock.nanoTime();
         if (pod != null) {
+            this.generation = pod.generation();
             pod.startAttempt();
+        } else {
+            this.generation = 0;
         }
     }
 
@@ -64,7 +67,7 @@ public final class Attempt {
         if (finish()) {
             long now = clock.nanoTime();
             pod.endAttempt(now - startNanos, now);
-            detector.report(pod, outcome);
+            detector.report(pod, outcome, generation);
         }
     }
 

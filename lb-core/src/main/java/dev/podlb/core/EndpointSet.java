@@ -37,6 +37,9 @@ public final class EndpointSet {
     private final Map<String, List<Endpoint>> byPodName;
     private final int ready;
     private final int terminating;
+    /** The readiness of the endpoints calls may go to: ready, or, with none ready, terminating. */
+    private final Readiness candidateReadiness;
+    private final List<Endpoint> candidates;
     private final String trafficDistribution;
 
     private EndpointSet(long version, List<Endpoint> endpoints, String trafficDistribution) {
@@ -58,6 +61,14 @@ public final class EndpointSet {
         }
         this.ready = readyCount;
         this.terminating = terminatingCount;
+        this.candidateReadiness = readyCount > 0 ? Readiness.READY : Readiness.TERMINATING;
+        List<Endpoint> wanted = new ArrayList<>(readyCount > 0 ? readyCount : terminatingCount);
+        for (Endpoint e : endpoints) {
+            if (e.readiness() == candidateReadiness) {
+                wanted.add(e);
+            }
+        }
+        this.candidates = List.copyOf(wanted);
     }
 
     /** The set with no endpoint, version 0. */
@@ -130,6 +141,21 @@ public final class EndpointSet {
     /** How many endpoints are {@link Readiness#TERMINATING} (terminating but still serving). */
     public int terminatingCount() {
         return terminating;
+    }
+
+    /**
+     * The endpoints calls may go to, ejected or not, in the set's order: the ready ones, or, when
+     * none is ready, the terminating ones that still serve (the EndpointSlice guidance for
+     * proxies). Every part of podlb that asks which pods are candidates asks this.
+     */
+    public List<Endpoint> candidates() {
+        return candidates;
+    }
+
+    /** Whether the endpoint at this address and port is one of {@link #candidates()}. */
+    public boolean isCandidate(InetSocketAddress socketAddress) {
+        Endpoint e = byAddress.get(socketAddress);
+        return e != null && e.readiness() == candidateReadiness;
     }
 
     /** The endpoint at this address and port, or {@code null}. */

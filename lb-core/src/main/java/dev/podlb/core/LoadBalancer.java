@@ -5,11 +5,6 @@ import dev.podlb.core.discovery.Resolver;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.internal.Durations;
-import dev.podlb.core.internal.OutlierDetector;
-import dev.podlb.core.internal.PickableView;
-import dev.podlb.core.internal.Pinning;
-import dev.podlb.core.internal.Routing;
-import dev.podlb.core.internal.PodState;
 import dev.podlb.core.internal.SerialContext;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.pick.PickRequest;
@@ -419,20 +414,14 @@ public final class LoadBalancer implements AutoCloseable {
         }
         EndpointSet set = applied;
         boolean wasPanic = state.panic;
-        Readiness wanted = set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
-        List<Endpoint> candidates = new ArrayList<>(set.size());
-        List<Endpoint> healthy = new ArrayList<>(set.size());
+        List<Endpoint> candidates = set.candidates();
+        List<Endpoint> healthy = new ArrayList<>(candidates.size());
         Set<InetSocketAddress> ejected = new HashSet<>();
         for (Endpoint e : set.endpoints()) {
-            boolean out = health.isEjected(e.socketAddress());
-            if (out) {
+            if (health.isEjected(e.socketAddress())) {
                 ejected.add(e.socketAddress());
-            }
-            if (e.readiness() == wanted) {
-                candidates.add(e);
-                if (!out) {
-                    healthy.add(e);
-                }
+            } else if (set.isCandidate(e.socketAddress())) {
+                healthy.add(e);
             }
         }
         boolean panic = policy.isPanic(healthy.size(), candidates.size());
@@ -449,7 +438,7 @@ public final class LoadBalancer implements AutoCloseable {
         } else {
             PickableView view = new PickableView(service, set, panic ? candidates : healthy, ejected, panic, health::pod,
                     health::inFlight);
-            next = new State(set, true, routedPicker(routing, view, ejected), view, List.copyOf(candidates),
+            next = new State(set, true, routedPicker(routing, view, ejected), view, candidates,
                     ejected.size(), view.endpoints().size(), panic, routing);
         }
         State previous = state;

@@ -6,9 +6,9 @@ package dev.podlb.core;
  * when a service has no ready endpoint left, as the EndpointSlice guidance asks of proxies.
  */
 public enum Readiness {
-    /** Ready: takes calls. */
+    /** Ready (condition {@code ready=true}, terminating or not, as kube-proxy reads it): takes calls. */
     READY,
-    /** Shutting down but still serving (condition {@code serving=true, terminating=true}). */
+    /** Shutting down, not ready but still serving (conditions {@code ready=false, serving=true, terminating=true}). */
     TERMINATING,
     /** Neither ready nor serving: never picked. */
     NOT_READY

@@ -72,5 +72,23 @@ class EndpointSetTest {
         assertThat(Endpoint.of("10.0.0.1", 8080).identityHash()).isEqualTo(IDENTITY_OF_10_0_0_1_8080);
     }
 
+    @Test
+    void candidatesAreTheReadyEndpointsOrWithNoneReadyTheTerminatingOnes() {
+        Endpoint one = Endpoint.of("10.0.0.1", 8080);
+        Endpoint draining = Endpoint.builder("10.0.0.2", 8080).readiness(Readiness.TERMINATING).build();
+        Endpoint starting = Endpoint.builder("10.0.0.3", 8080).readiness(Readiness.NOT_READY).build();
+
+        EndpointSet mixed = EndpointSet.of(one, draining, starting);
+        assertThat(mixed.candidates()).containsExactly(one);
+        assertThat(mixed.isCandidate(draining.socketAddress())).isFalse();
+
+        EndpointSet noneReady = EndpointSet.of(draining, starting);
+        assertThat(noneReady.candidates()).containsExactly(draining);
+        assertThat(noneReady.isCandidate(draining.socketAddress())).isTrue();
+        assertThat(noneReady.isCandidate(starting.socketAddress())).isFalse();
+        assertThat(noneReady.isCandidate(one.socketAddress())).as("not in the set").isFalse();
+        assertThat(EndpointSet.of(starting).candidates()).isEmpty();
+    }
+
     private static final long IDENTITY_OF_10_0_0_1_8080 = -53913873019928018L;
 }

@@ -12,11 +12,9 @@ import dev.podlb.core.time.ManualScheduler;
 import dev.podlb.core.time.Scheduler;
 import java.net.ConnectException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
@@ -32,33 +30,6 @@ class SerialOrderTest {
     private final Endpoint a = Endpoint.builder("10.0.0.1", 8080).podName("a").build();
     private final Endpoint b = Endpoint.builder("10.0.0.2", 8080).podName("b").build();
     private final Endpoint c = Endpoint.builder("10.0.0.3", 8080).podName("c").build();
-
-    /** Holds each drain the load balancer hands over until the test runs it. */
-    private static final class QueuedExecutor implements Executor {
-        private final Queue<Runnable> queued = new ArrayDeque<>();
-
-        @Override
-        public synchronized void execute(Runnable command) {
-            queued.add(command);
-        }
-
-        void runAll() {
-            while (true) {
-                Runnable next;
-                synchronized (this) {
-                    next = queued.poll();
-                }
-                if (next == null) {
-                    return;
-                }
-                next.run();
-            }
-        }
-
-        synchronized int queued() {
-            return queued.size();
-        }
-    }
 
     /** Records every event with the status the load balancer reports while it is being told. */
     private static final class Recorder implements LoadBalancerListener {

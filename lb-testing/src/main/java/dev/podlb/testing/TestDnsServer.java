@@ -37,6 +37,10 @@ import org.xbill.DNS.Type;
  * real server truncates them, so that clients must retry over TCP. Negative answers carry a zone's
  * SOA when one is set ({@link #soa}), and SRV answers their targets' addresses in the additional
  * section when asked to ({@link #additionalForSrv}), as CoreDNS sends them for a headless Service.
+ * One question can misbehave while the others are answered ({@link #mode(String, int, Mode)}), and
+ * the server can be authoritative for some zones only, refusing every name outside them
+ * ({@link #zones}), as an authoritative server without recursion, or a resolver that will not
+ * forward, answers.
  */
 public final class TestDnsServer implements AutoCloseable {
     public enum Mode { ANSWER, SERVFAIL, REFUSED, SILENT, GARBAGE, WRONG_ID }
@@ -51,6 +55,10 @@ public final class TestDnsServer implements AutoCloseable {
     private final AtomicInteger udpQueries = new AtomicInteger();
     private final AtomicInteger tcpQueries = new AtomicInteger();
     private volatile Mode mode = Mode.ANSWER;
+    /** Modes of single questions (name/type), over the server's own. */
+    private final Map<String, Mode> questionModes = new ConcurrentHashMap<>();
+    /** The zones answered for; empty: every name. */
+    private volatile List<Name> zones = List.of();
 
     public TestDnsServer() throws IOException {
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
@@ -83,8 +91,36 @@ public final class TestDnsServer implements AutoCloseable {
         return new InetSocketAddress(udp.getLocalAddress(), udp.getLocalPort());
     }
 
+    /** How the server answers every question, unless {@link #mode(String, int, Mode)} set one for it. */
     public void mode(Mode mode) {
         this.mode = mode;
+    }
+
+    /**
+     * How the server answers questions for {@code name} (absolute, without the final dot) and
+     * {@code type} ({@link Type#A}, {@link Type#AAAA}, …), whatever the server's own mode: SERVFAIL
+     * for AAAA alone, say, while A is answered. {@code null} returns the question to the server's mode.
+     */
+    public void mode(String name, int type, Mode mode) {
+        String question = name(name) + "/" + Type.string(type);
+        if (mode == null) {
+            questionModes.remove(question);
+        } else {
+            questionModes.put(question, mode);
+        }
+    }
+
+    /**
+     * Answers only names at or under {@code zones} (absolute, without the final dot), and REFUSED
+     * for any other name, as a server authoritative for those zones alone does. With no zone, the
+     * default, every name is answered.
+     */
+    public void zones(String... zones) {
+        List<Name> names = new ArrayList<>();
+        for (String zone : zones) {
+            names.add(name(zone));
+        }
+        this.zones = List.copyOf(names);
     }
 
     /**
@@ -254,7 +290,10 @@ public final class TestDnsServer implements AutoCloseable {
         queries.computeIfAbsent(question.getName() + "/" + Type.string(question.getType()), k -> new AtomicInteger())
                 .incrementAndGet();
         allQueries.incrementAndGet();
-        Mode now = mode;
+        Mode now = questionModes.getOrDefault(question.getName() + "/" + Type.string(question.getType()), mode);
+        if (now == Mode.ANSWER && !inZones(question.getName())) {
+            now = Mode.REFUSED;
+        }
         if (now == Mode.SILENT) {
             return null;
         }
@@ -303,6 +342,19 @@ public final class TestDnsServer implements AutoCloseable {
             return truncated.toWire();
         }
         return wire;
+    }
+
+    private boolean inZones(Name name) {
+        List<Name> answered = zones;
+        if (answered.isEmpty()) {
+            return true;
+        }
+        for (Name zone : answered) {
+            if (name.subdomain(zone)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The SOA of the closest zone set with {@link #soa} that holds {@code name}, in the authority section. */

@@ -5,18 +5,20 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * When a failing endpoint is taken out of rotation, and for how long. Detection runs on
- * resilience4j circuit breakers, one per endpoint and detector:
+ * When a failing endpoint is taken out of rotation, and for how long. Two detectors, per endpoint:
  * <ul>
- * <li>consecutive failures (default 5): that many failures in a row eject;</li>
+ * <li>consecutive failures (default 5): that many failures in a row, or more, eject; an atomic
+ *     counter per endpoint, updated on the request path without a lock;</li>
  * <li>failure rate (off by default): at least that share of the last {@code window} calls failed,
- *     once {@code minimumCalls} have been seen.</li>
+ *     once {@code minimumCalls} have been seen; a resilience4j circuit breaker's sliding window
+ *     per endpoint, made only when this detector is on.</li>
  * </ul>
  * An ejection lasts {@code baseEjectionTime} × the number of times the endpoint has been ejected,
  * at most {@code maxEjectionTime} (defaults 30 s and 300 s, as Envoy's outlier detection); each
  * {@code baseEjectionTime} spent healthy takes one off that count. When it ends, or when discovery
  * reports the pod ready again after it was not ready or absent, the endpoint is picked again on
- * trial: one success brings it back, one failure ejects it again.
+ * trial: one success brings it back, one failure ejects it again; only calls started after the
+ * readmission decide the trial.
  *
  * <p>Two limits keep ejection from making an outage worse, as in Envoy and gRPC:
  * <ul>

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * the submitting thread itself when the runner is {@code Runnable::run}. Only one drain runs at a
  * time; a task submitted while another runs (from any thread, or from that task itself) is queued
  * and run by the drain in progress, after the tasks before it. No lock is held while a task runs.
- * A task that throws is logged and the drain goes on.
+ * A task that throws is logged and the drain goes on; a runner that throws instead of taking a
+ * drain (a pool refusing work while the JVM shuts down, or a broken executor) has it run on the
+ * submitting thread, so no throw ever leaves the context unable to drain.
  */
 public final class SerialContext implements Executor {
     private static final Logger log = LoggerFactory.getLogger(SerialContext.class);
@@ -56,10 +58,29 @@ public final class SerialContext implements Executor {
     /** Starts a drain on the runner unless one is under way; that one will reach every queued task. */
     public void drain() {
         if (!tasks.isEmpty() && draining.compareAndSet(false, true)) {
+            Drain drain = new Drain();
             try {
-                runner.execute(this::runQueued);
-            } catch (RejectedExecutionException e) {
-                // The shared pool refuses only while the JVM shuts down: run here rather than lose the tasks.
+                runner.execute(drain);
+            } catch (Throwable e) {
+                // The shared pool refuses only while the JVM shuts down; any other runner may throw
+                // anything. Either way the flag is set and no drain may be coming: run here, so that
+                // the context never stops applying state changes.
+                if (!(e instanceof RejectedExecutionException)) {
+                    log.warn("{}: its executor {} failed to take a drain; running it on the calling thread",
+                            name, runner, e);
+                }
+                drain.run();
+            }
+        }
+    }
+
+    /** One hand-over of the queue to the runner: runs once, even if the runner both runs it and throws. */
+    private final class Drain extends AtomicBoolean implements Runnable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void run() {
+            if (compareAndSet(false, true)) {
                 runQueued();
             }
         }
@@ -78,6 +99,20 @@ public final class SerialContext implements Executor {
     /** Whether the calling thread is running one of this context's tasks now. */
     public boolean isCurrentThread() {
         return drainingThread == Thread.currentThread();
+    }
+
+    /**
+     * Fails unless the calling thread is running one of this context's tasks: for work that
+     * touches state only the context may touch, as gRPC's
+     * {@code throwIfNotInThisSynchronizationContext}.
+     *
+     * @throws IllegalStateException naming the context and the calling thread
+     */
+    public void checkCurrentThread() {
+        if (drainingThread != Thread.currentThread()) {
+            throw new IllegalStateException(name + ": called on thread " + Thread.currentThread().getName()
+                    + "; expected a task of its serial context");
+        }
     }
 
     private void runQueued() {

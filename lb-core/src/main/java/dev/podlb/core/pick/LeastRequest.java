@@ -16,7 +16,11 @@ import java.util.Objects;
  * {@link EndpointStats#latencyNanos() Peak-EWMA} decayed over the time since its last sample (so
  * a pod left alone after a slow spell is tried again), and a pod whose latest calls failed costs
  * at least what its rival does, times {@link #failurePenalty} for each failure in a row: a pod
- * that answers 503 at once cannot look fast. A pod with no sample yet competes on load alone.
+ * that answers 503 at once cannot look fast. That penalty fades to nothing over the
+ * {@link #latencyDecay} since the pod's last answer, as its latency does, so a pod that failed a
+ * few calls in a blip is tried again within the decay time (and back to its share once it answers
+ * well) rather than starved; one that keeps failing adds to its run until outlier ejection takes
+ * it out. A pod with no sample yet competes on load alone.
  * Without it, failures are left to outlier ejection, as in Envoy.
  *
  * <pre>{@code
@@ -77,8 +81,9 @@ public final class LeastRequest implements PickerPolicy {
     }
 
     /**
-     * How much each failure in a row multiplies a pod's cost, from 1 to 100 (2 by default). Only
-     * with {@link #latencyAware(boolean) latencyAware(true)}.
+     * How much each failure in a row multiplies a pod's cost, from 1 to 100 (2 by default); the
+     * penalty fades to none over the {@link #latencyDecay} after the pod's last answer. Only with
+     * {@link #latencyAware(boolean) latencyAware(true)}.
      */
     public LeastRequest failurePenalty(double failurePenalty) {
         requireLatencyAware("failurePenalty");

@@ -112,7 +112,7 @@ final class LeastRequestPicker implements Picker {
     /**
      * Peak-EWMA's cost of one pod, as Linkerd and Finagle compute it:
      * {@code latency × (in flight + 1)}, over the pod's weight, with a penalty for failures in a
-     * row. Immutable.
+     * row that fades over the decay time. Immutable.
      */
     static final class Cost {
         /** Failures in a row beyond this count as this many: the penalty stops growing. */
@@ -124,15 +124,17 @@ final class LeastRequestPicker implements Picker {
         private final Duration decay;
         private final double failurePenalty;
         private final double perNano;
+        private final long decayNanos;
         /** {@code failurePenalty} to the power of each count of failures in a row, from 0. */
-        private final double[] penalty = new double[MAX_FAILURES + 1];
+        private final double[] penalties = new double[MAX_FAILURES + 1];
 
         Cost(Duration decay, double failurePenalty) {
             this.decay = decay;
             this.failurePenalty = failurePenalty;
             this.perNano = 1.0 / decay.toNanos();
+            this.decayNanos = decay.toNanos();
             for (int k = 0; k <= MAX_FAILURES; k++) {
-                penalty[k] = Math.pow(failurePenalty, k);
+                penalties[k] = Math.pow(failurePenalty, k);
             }
         }
 
@@ -154,13 +156,36 @@ final class LeastRequestPicker implements Picker {
                 latencyX = ownX;
                 latencyY = ownY * decayed((y.latencyUpdatedNanos() - x.latencyUpdatedNanos()) * perNano);
             }
-            int failuresX = Math.min(MAX_FAILURES, x.consecutiveFailures());
-            int failuresY = Math.min(MAX_FAILURES, y.consecutiveFailures());
+            int failuresX = x.consecutiveFailures();
+            int failuresY = y.consecutiveFailures();
+            if ((failuresX | failuresY) == 0) {
+                return latencyX * (x.inFlight() + 1) * wy < latencyY * (y.inFlight() + 1) * wx;
+            }
+            // The rival's latest sample stands for now: a failure run fades over the time since its own.
+            long ageX = y.latencyUpdatedNanos() - x.latencyUpdatedNanos();
+            long ageY = -ageX;
+            boolean failingX = failuresX > 0 && ageX < decayNanos;
+            boolean failingY = failuresY > 0 && ageY < decayNanos;
             // A failing pod's own latency says how fast it fails: it costs at least what its rival does.
-            double effectiveX = failuresX > 0 ? Math.max(latencyX, latencyY) : latencyX;
-            double effectiveY = failuresY > 0 ? Math.max(latencyY, latencyX) : latencyY;
-            return effectiveX * (x.inFlight() + 1) * penalty[failuresX] * wy
-                    < effectiveY * (y.inFlight() + 1) * penalty[failuresY] * wx;
+            double effectiveX = failingX ? Math.max(latencyX, latencyY) * penalty(failuresX, ageX) : latencyX;
+            double effectiveY = failingY ? Math.max(latencyY, latencyX) * penalty(failuresY, ageY) : latencyY;
+            return effectiveX * (x.inFlight() + 1) * wy < effectiveY * (y.inFlight() + 1) * wx;
+        }
+
+        /**
+         * What {@code failures} in a row multiply a pod's cost by, {@code ageNanos} (less than the
+         * decay time) after its last sample: the full penalty at first, fading linearly to none
+         * over the decay time. A pod that is not picked cannot succeed to end its run, so without
+         * the fade a few failures in a blip would keep it out for good; once the penalty has faded
+         * it is tried, and its next answer either ends the run or adds to it (for outlier ejection
+         * to count).
+         */
+        private double penalty(int failures, long ageNanos) {
+            int counted = Math.min(MAX_FAILURES, failures);
+            if (ageNanos <= 0) {
+                return penalties[counted];
+            }
+            return Math.pow(failurePenalty, counted * (1.0 - ageNanos * perNano));
         }
 
         /** {@code exp(exponent)}, by its series when the two samples are close in time, as under load they are. */

@@ -3,7 +3,6 @@ package dev.podlb.core.pick;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
 import dev.podlb.core.NoEndpointException;
-import dev.podlb.core.internal.PickableView;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -15,11 +14,13 @@ import java.util.List;
  */
 public interface PickableEndpoints {
     /**
-     * Every ready endpoint of {@code set} pickable, none ejected, each with fresh stats: for tests
-     * of a picker, and for a picker used outside a load balancer.
+     * Every candidate of {@code set} ({@link EndpointSet#candidates()}) pickable, none ejected, none
+     * loaded: for tests of a picker, and for a picker used outside a load balancer.
+     *
+     * @throws IllegalArgumentException when {@code set} has no candidate
      */
     static PickableEndpoints of(String service, EndpointSet set) {
-        return PickableView.allReady(service, set);
+        return new AllCandidates(service, set);
     }
 
     String service();

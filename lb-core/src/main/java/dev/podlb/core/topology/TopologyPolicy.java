@@ -22,7 +22,13 @@ import java.util.Objects;
  *     their expected share (the local share of all hinted pods, ready or not) × the threshold,
  *     every call stays local; below it, the local pods take local-share ÷ expected-share of the
  *     calls and the rest spread over the other zones' healthy pods, so that no local pod carries
- *     more than a remote one (Envoy's zone-aware routing is the reference).</li>
+ *     more than a remote one (Envoy's zone-aware routing is the reference). Under node hints the
+ *     node is the local place, and what it spills goes to its zone first: to the zone's pods off
+ *     the node while they are at least their expected share of the pods off the node; when they
+ *     are fewer, the zone is short too, and its healthy pods, the node's among them, share the
+ *     zone's calls as under zone hints, spilling the zone's shortfall to the other zones. So the
+ *     order node, zone, cluster holds at every step. {@link Builder#spillOver spillOver(false)}
+ *     keeps every call on the node, or in the zone, as kube-proxy does.</li>
  * </ul>
  *
  * <p>Without hints nothing changes: the whole service is used. Over DNS, which has no hints,
@@ -132,7 +138,11 @@ public final class TopologyPolicy {
             return this;
         }
 
-        /** Whether calls spill to other zones when the local pods run short. Default true. */
+        /**
+         * Whether calls spill out of the client's node or zone when the local pods run short (from a
+         * node, to its zone first). Default true; false follows kube-proxy, which keeps every call
+         * local while one local pod is ready.
+         */
         public Builder spillOver(boolean spillOver) {
             this.spillOver = spillOver;
             return this;

@@ -2,7 +2,6 @@ package dev.podlb.core.pick;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
-import dev.podlb.core.internal.PickableView;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +41,6 @@ final class FakeStats implements EndpointStats {
         for (Endpoint e : endpoints) {
             byAddress.put(e.socketAddress(), stats.computeIfAbsent(e, x -> new FakeStats()));
         }
-        return new PickableView("backend", EndpointSet.of(1, endpoints), endpoints, Set.of(), false, byAddress::get);
+        return new FakePickable(EndpointSet.of(1, endpoints), endpoints, Set.of(), byAddress::get);
     }
 }

@@ -2,7 +2,6 @@ package dev.podlb.core.pick;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
-import dev.podlb.core.internal.PickableView;
 import dev.podlb.core.time.ManualScheduler;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -44,7 +43,7 @@ final class Fixtures {
 
     /** {@code pickable} of {@code set}, the {@code ejected} ones out, as a load balancer would hand them. */
     static PickableEndpoints pickable(EndpointSet set, List<Endpoint> pickable, Set<InetSocketAddress> ejected) {
-        return new PickableView("backend", set, pickable, ejected, false, address -> null);
+        return new FakePickable(set, pickable, ejected, address -> null);
     }
 
     /** The instance one load balancer would make of {@code policy}. */

@@ -82,11 +82,27 @@ final class DnsLookups implements AutoCloseable {
     }
 
     /**
-     * The records of {@code type} for {@code host}, asked under the names {@link SearchList} gives
-     * until one has records; a negative answer when none has. A failure to get an answer (no
-     * answer in time, SERVFAIL, REFUSED, garbage) fails the future with a {@link DnsQueryException}.
+     * The records of {@code type} for {@code host}, as {@link #lookupAtOneName} finds them; a failure
+     * to get an answer (no answer in time, SERVFAIL, REFUSED, garbage) fails the future with a
+     * {@link DnsQueryException}.
      */
     CompletableFuture<DnsAnswer> lookup(String host, int type) {
+        return lookupAtOneName(host, type).thenCompose(answers -> answers.get(0).failure() == null
+                ? CompletableFuture.completedFuture(answers.get(0)) : CompletableFuture.failedFuture(answers.get(0).failure()));
+    }
+
+    /**
+     * The answers to each of {@code types} for {@code host}, in the order asked, all read at one
+     * name: the first of the names {@link SearchList} gives that exists, as glibc's getaddrinfo and
+     * dnsjava's LookupSession read A and AAAA. A name exists when any question about it got an
+     * answer (records or none of the type asked); NXDOMAIN moves on to the next name. A question
+     * that got no answer there (no answer in time, SERVFAIL, REFUSED, garbage) is an answer whose
+     * {@link DnsAnswer#failure()} says why; when no question about a name got an answer, the search
+     * ends there too, failed: the next name may be another Service's.
+     *
+     * <p>The future fails only when {@code host} is not a valid name.
+     */
+    CompletableFuture<List<DnsAnswer>> lookupAtOneName(String host, int... types) {
         List<Name> names;
         try {
             names = searchList.candidates(host);
@@ -94,13 +110,35 @@ final class DnsLookups implements AutoCloseable {
             return CompletableFuture.failedFuture(new DnsQueryException("\"" + host + "\" is not a valid name: "
                     + e.getMessage(), true, e));
         }
-        return firstWithRecords(names, 0, type).thenCompose(answer -> answer.failure() == null
-                ? CompletableFuture.completedFuture(answer) : CompletableFuture.failedFuture(answer.failure()));
+        return firstThatExists(names, 0, types);
     }
 
-    private CompletableFuture<DnsAnswer> firstWithRecords(List<Name> names, int index, int type) {
-        return ask(names.get(index), type, 0).thenCompose(answer -> answer.isNegative() && index + 1 < names.size()
-                ? firstWithRecords(names, index + 1, type) : CompletableFuture.completedFuture(answer));
+    private CompletableFuture<List<DnsAnswer>> firstThatExists(List<Name> names, int index, int[] types) {
+        List<CompletableFuture<DnsAnswer>> asked = new ArrayList<>(types.length);
+        for (int type : types) {
+            asked.add(ask(names.get(index), type, 0).exceptionally(error -> DnsAnswer.failed(
+                    failure(Futures.unwrap(error)))));
+        }
+        return CompletableFuture.allOf(asked.toArray(new CompletableFuture<?>[0])).thenCompose(unused -> {
+            List<DnsAnswer> answers = new ArrayList<>(asked.size());
+            for (CompletableFuture<DnsAnswer> one : asked) {
+                answers.add(one.join());
+            }
+            return isAbsent(answers) && index + 1 < names.size() ? firstThatExists(names, index + 1, types)
+                    : CompletableFuture.completedFuture(answers);
+        });
+    }
+
+    /** Some question got NXDOMAIN and none an answer of NOERROR: the name does not exist. */
+    private static boolean isAbsent(List<DnsAnswer> answers) {
+        boolean noSuchName = false;
+        for (DnsAnswer answer : answers) {
+            if (answer.failure() == null && !answer.isNoSuchName()) {
+                return false;
+            }
+            noSuchName |= answer.isNoSuchName();
+        }
+        return noSuchName;
     }
 
     /** One name, from the cache or the server, with the CNAME it points at followed when its answer stops there. */
@@ -141,6 +179,9 @@ final class DnsLookups implements AutoCloseable {
     }
 
     private DnsQueryException failure(Throwable cause) {
+        if (cause instanceof DnsQueryException) {
+            return (DnsQueryException) cause;
+        }
         if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException) {
             return new DnsQueryException("no answer within " + settings.queryTimeout(), false, cause);
         }

@@ -9,9 +9,12 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +38,11 @@ import org.xbill.DNS.Type;
  * for as long as DNS fails unless a maximum staleness is set, while queries are retried with
  * exponential backoff up to max(TTL, 5 s): once DNS answers again the set follows within that.
  * A failure is logged when it starts and when it ends, not at every attempt.
+ *
+ * <p>A and AAAA are read at one name, the first of the search list that exists, and a family that
+ * fails does not fail the other: the set is the records found, with a warning naming what failed,
+ * and the next refresh asks both again. So does an SRV target whose address lookup fails: it is left
+ * out of that refresh. Only when nothing was found and something failed is the refresh a failure.
  *
  * <p>Threads: a refresh starts on the scheduler's thread; its answers are handled, and subscribers
  * called, on the discovery's {@code podlb-dns} thread, or on the scheduler's when every answer was
@@ -61,6 +69,8 @@ public final class DnsResolver extends PublishingResolver {
     private int failuresInARow;
     /** Read and written by one refresh at a time only (see the class comment). */
     private String lastMissingSrvTargets = "";
+    /** What the last answered refresh left out because its lookup failed; as the field above. */
+    private String lastFailedParts = "";
     private Scheduler.Cancellable next;
     private boolean closed;
 
@@ -135,6 +145,16 @@ public final class DnsResolver extends PublishingResolver {
             if (!result.missingSrvTargets.isEmpty()) {
                 log.warn("{}: SRV records point at names with no address, left out: {}", target, result.missingSrvTargets);
             }
+        }
+        String failedParts = String.join("; ", result.failedParts);
+        if (!failedParts.equals(lastFailedParts)) {
+            if (!failedParts.isEmpty()) {
+                log.warn("{}: {}; publishing the {} endpoints found without it, and asking again at the next refresh",
+                        target, failedParts, result.endpoints.size());
+            } else {
+                log.info("{}: every lookup answers again ({} endpoints)", target, result.endpoints.size());
+            }
+            lastFailedParts = failedParts;
         }
         // Scheduled before publishing, so that whoever sees the set also finds the next refresh planned.
         scheduleNext(jitter(refreshNanos));
@@ -255,26 +275,40 @@ public final class DnsResolver extends PublishingResolver {
             for (SRVRecord srv : records) {
                 List<Record> given = wanted(answer.additionalFor(srv.getTarget()));
                 // CoreDNS sends the targets' addresses along: asking for them again would cost 2 queries a pod.
-                parts.add(given.isEmpty()
+                CompletableFuture<Resolution> part = given.isEmpty()
                         ? resolveAddresses(srv.getTarget().toString(), srv.getPort(), podName(srv), srv.getWeight())
                         : CompletableFuture.completedFuture(new Resolution(
-                                endpoints(given, srv.getPort(), podName(srv), srv.getWeight()), Long.MAX_VALUE, false, "")));
+                                endpoints(given, srv.getPort(), podName(srv), srv.getWeight()), Long.MAX_VALUE, false,
+                                "", List.of()));
+                // One target's failed lookup leaves that target out, not the answer.
+                parts.add(part.exceptionally(error -> Resolution.failed("the address lookup of SRV target " + srv.getTarget()
+                        + " failed (" + reason(Futures.unwrap(error)) + ")",
+                        Futures.unwrap(error))));
             }
             long remaining = answer.remainingNanos(now);
             return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(unused -> {
                 List<Endpoint> endpoints = new ArrayList<>();
                 List<String> missing = new ArrayList<>();
+                List<String> failedParts = new ArrayList<>();
+                List<Throwable> failures = new ArrayList<>();
                 long soonest = remaining;
                 for (int i = 0; i < parts.size(); i++) {
                     Resolution part = parts.get(i).join();
-                    if (part.endpoints.isEmpty()) {
+                    failedParts.addAll(part.failedParts);
+                    if (part.failure != null) {
+                        failures.add(part.failure);
+                    } else if (part.endpoints.isEmpty()) {
                         missing.add(records.get(i).getTarget().toString());
                     } else {
                         endpoints.addAll(part.endpoints);
                         soonest = Math.min(soonest, part.remainingNanos);
                     }
                 }
-                return new Resolution(endpoints, soonest, false, String.join(", ", missing));
+                if (endpoints.isEmpty() && !failures.isEmpty()) {
+                    // With no address found, a failed lookup may be hiding them all: the last good set serves.
+                    throw new CompletionException(failure(String.join("; ", failedParts), failures));
+                }
+                return new Resolution(endpoints, soonest, false, String.join(", ", missing), failedParts);
             });
         });
     }
@@ -295,26 +329,65 @@ public final class DnsResolver extends PublishingResolver {
         return srv.getTarget().labels() > 1 ? srv.getTarget().getLabelString(0) : null;
     }
 
+    /**
+     * The A and AAAA records of {@code host}, both read at the one name of the search list that
+     * exists. A family that fails (no answer, SERVFAIL, REFUSED) does not fail the other: its
+     * records are published, and the failure named in the resolution. With no records found, a
+     * failed family fails the resolution (it may be the one with the records), unless the name
+     * does not exist.
+     */
     private CompletableFuture<Resolution> resolveAddresses(String host, int port, String podName, int weight) {
         IpFamily family = settings.ipFamily();
-        CompletableFuture<DnsAnswer> v4 = family.wantsV4() ? lookups.lookup(host, Type.A) : CompletableFuture.completedFuture(null);
-        CompletableFuture<DnsAnswer> v6 = family.wantsV6() ? lookups.lookup(host, Type.AAAA) : CompletableFuture.completedFuture(null);
-        return v4.thenCombine(v6, (a, aaaa) -> {
+        int[] types = family == IpFamily.BOTH ? new int[] {Type.A, Type.AAAA}
+                : new int[] {family.wantsV4() ? Type.A : Type.AAAA};
+        return lookups.lookupAtOneName(host, types).thenApply(answers -> {
             long now = scheduler.nanoTime();
             List<Record> records = new ArrayList<>();
+            List<String> failedFamilies = new ArrayList<>();
+            List<Throwable> failures = new ArrayList<>();
             long remaining = Long.MAX_VALUE;
             boolean noSuchName = false;
-            for (DnsAnswer answer : new DnsAnswer[] {a, aaaa}) {
-                if (answer != null) {
-                    records.addAll(answer.records());
-                    // A negative answer counts too: the family it lacked may have records when it expires.
-                    remaining = Math.min(remaining, answer.remainingNanos(now));
-                    noSuchName |= answer.isNoSuchName();
+            Set<String> reasons = new LinkedHashSet<>();
+            List<String> reasonsByFamily = new ArrayList<>();
+            for (int i = 0; i < types.length; i++) {
+                DnsAnswer answer = answers.get(i);
+                if (answer.failure() != null) {
+                    failedFamilies.add("the " + Type.string(types[i]) + " lookup of " + host + " failed ("
+                            + answer.failure().getMessage() + ")");
+                    failures.add(answer.failure());
+                    reasons.add(answer.failure().getMessage());
+                    reasonsByFamily.add(Type.string(types[i]) + ": " + answer.failure().getMessage());
+                    continue;
                 }
+                records.addAll(answer.records());
+                // A negative answer counts too: the family it lacked may have records when it expires.
+                remaining = Math.min(remaining, answer.remainingNanos(now));
+                noSuchName |= answer.isNoSuchName();
             }
             List<Endpoint> endpoints = endpoints(records, port, podName, weight);
-            return endpoints.isEmpty() ? Resolution.none(noSuchName, remaining) : new Resolution(endpoints, remaining, false, "");
+            if (!endpoints.isEmpty()) {
+                return new Resolution(endpoints, remaining, false, "", failedFamilies);
+            }
+            if (!failures.isEmpty() && !noSuchName) {
+                // A server failing every question alike is named once; else each family's reason.
+                throw new CompletionException(failure(reasons.size() == 1 ? reasons.iterator().next()
+                        : String.join("; ", reasonsByFamily), failures));
+            }
+            return Resolution.none(noSuchName, remaining);
         });
+    }
+
+    /** One failure standing for {@code failures}: definite only when each of them is. */
+    private static DnsQueryException failure(String reason, List<Throwable> failures) {
+        boolean definite = true;
+        for (Throwable failure : failures) {
+            definite &= failure instanceof DnsQueryException && ((DnsQueryException) failure).isDefinite();
+        }
+        return new DnsQueryException(reason, definite, failures.get(0));
+    }
+
+    private static String reason(Throwable cause) {
+        return cause instanceof DnsQueryException ? cause.getMessage() : cause.toString();
     }
 
     private static List<Endpoint> endpoints(List<Record> records, int port, String podName, int weight) {
@@ -353,23 +426,38 @@ public final class DnsResolver extends PublishingResolver {
 
     /**
      * The endpoints of one round of queries, and how long until the soonest of the answers they
-     * came from expires (a negative answer's, when there are none).
+     * came from expires (a negative answer's, when there are none); what failed and was left out
+     * (a family, an SRV target); or, for an SRV target, the failure that left it out.
      */
     private static final class Resolution {
         final List<Endpoint> endpoints;
         final long remainingNanos;
         final boolean noSuchName;
         final String missingSrvTargets;
+        final List<String> failedParts;
+        final Throwable failure;
 
-        Resolution(List<Endpoint> endpoints, long remainingNanos, boolean noSuchName, String missingSrvTargets) {
+        Resolution(List<Endpoint> endpoints, long remainingNanos, boolean noSuchName, String missingSrvTargets,
+                   List<String> failedParts) {
+            this(endpoints, remainingNanos, noSuchName, missingSrvTargets, failedParts, null);
+        }
+
+        private Resolution(List<Endpoint> endpoints, long remainingNanos, boolean noSuchName, String missingSrvTargets,
+                           List<String> failedParts, Throwable failure) {
             this.endpoints = endpoints;
             this.remainingNanos = remainingNanos;
             this.noSuchName = noSuchName;
             this.missingSrvTargets = missingSrvTargets;
+            this.failedParts = failedParts;
+            this.failure = failure;
         }
 
         static Resolution none(boolean noSuchName, long remainingNanos) {
-            return new Resolution(List.of(), remainingNanos, noSuchName, "");
+            return new Resolution(List.of(), remainingNanos, noSuchName, "", List.of());
+        }
+
+        static Resolution failed(String what, Throwable failure) {
+            return new Resolution(List.of(), Long.MAX_VALUE, false, "", List.of(what), failure);
         }
     }
 }

@@ -77,7 +77,10 @@ public final class KubernetesDiscovery implements ResolverFactory {
         return new KubernetesDiscovery(clientSupplier, ownsClient, freshnessCheck, scheduler, read);
     }
 
-    /** Time and delayed work for the freshness checks; a {@link dev.podlb.core.time.ManualScheduler} in tests. */
+    /**
+     * Time and delayed work for the freshness checks and for batching the rebuilds of events that
+     * come close together; a {@link dev.podlb.core.time.ManualScheduler} in tests.
+     */
     public KubernetesDiscovery withScheduler(Scheduler scheduler) {
         return new KubernetesDiscovery(clientSupplier, ownsClient, freshnessCheck, scheduler, readServices);
     }

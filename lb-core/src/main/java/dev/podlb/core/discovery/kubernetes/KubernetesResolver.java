@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: informer events and the informer's start arrive on fabric8's threads and ask for a
  * rebuild; rebuilds run one at a time through this resolver's {@link SerialContext}, on the asking
- * thread or, for events batched within {@link #BATCH}, on a podlb update thread, and publish with
- * no lock held, so subscribers are called on those threads, one set at a time. Freshness checks run
- * on the discovery's {@code podlb-k8s-check} thread, planned on the scheduler.
+ * thread or, for events batched within {@link #BATCH} (timed by the discovery's scheduler), on a
+ * podlb update thread, and publish with no lock held, so subscribers are called on those threads,
+ * one set at a time. Freshness checks run on the discovery's {@code podlb-k8s-check} thread,
+ * planned on the scheduler.
  */
 final class KubernetesResolver extends PublishingResolver {
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -271,14 +272,13 @@ final class KubernetesResolver extends PublishingResolver {
             if (isClosed() || source != informer || !source.hasSynced()) {
                 return;
             }
-            long wait = lastRebuildNanos == Long.MIN_VALUE ? 0 : lastRebuildNanos + BATCH.toNanos() - System.nanoTime();
+            long wait = lastRebuildNanos == Long.MIN_VALUE ? 0 : lastRebuildNanos + BATCH.toNanos() - scheduler.nanoTime();
             if (wait <= 0) {
                 rebuildNow();
             } else if (!rebuildPlanned) {
                 rebuildPlanned = true;
-                // Real time, whatever scheduler the checks use: events arrive in real time. The timer only
-                // hands the rebuild over; it runs on a podlb update thread, in this resolver's order.
-                Scheduler.system().schedule(Duration.ofNanos(wait), () -> Executors.stateUpdates().execute(
+                // The timer only hands the rebuild over; it runs on a podlb update thread, in this resolver's order.
+                scheduler.schedule(Duration.ofNanos(wait), () -> Executors.stateUpdates().execute(
                         () -> rebuilds.execute(() -> {
                             rebuildPlanned = false;
                             rebuildNow();
@@ -293,7 +293,7 @@ final class KubernetesResolver extends PublishingResolver {
         if (isClosed() || !source.hasSynced()) {
             return;
         }
-        lastRebuildNanos = System.nanoTime();
+        lastRebuildNanos = scheduler.nanoTime();
         try {
             rebuildFrom(source.getStore().list());
         } catch (RuntimeException e) {

@@ -127,14 +127,18 @@ final class SliceEndpoints {
     }
 
     /**
-     * The EndpointSlice conditions as the Kubernetes documentation reads them: an absent
-     * {@code ready} or {@code serving} means true, an absent {@code terminating} false.
+     * The EndpointSlice conditions as kube-proxy reads them ({@code pkg/proxy/endpointslicecache.go}
+     * and {@code topology.go}): an absent {@code ready} or {@code serving} means true, an absent
+     * {@code terminating} false. Ready means ready, terminating or not: the EndpointSlice controller
+     * writes {@code ready: true, terminating: true} for the terminating pods of a Service that
+     * publishes not-ready addresses, and kube-proxy keeps them in rotation. A pod not ready but
+     * serving and terminating is used only when nothing is ready; any other is never used.
      */
     static Readiness readiness(EndpointConditions conditions) {
         boolean ready = conditions == null || conditions.getReady() == null || conditions.getReady();
-        boolean serving = conditions == null || conditions.getServing() == null ? ready : conditions.getServing();
+        boolean serving = conditions == null || conditions.getServing() == null || conditions.getServing();
         boolean terminating = conditions != null && Boolean.TRUE.equals(conditions.getTerminating());
-        if (ready && !terminating) {
+        if (ready) {
             return Readiness.READY;
         }
         return serving && terminating ? Readiness.TERMINATING : Readiness.NOT_READY;

@@ -72,7 +72,10 @@ class KubernetesResolverTest {
         return lb.endpoints().endpoints().stream().collect(Collectors.toMap(Endpoint::authority, Endpoint::readiness));
     }
 
-    /** A slice of service {@code backend}; each endpoint is {@code ip/pod/ready/serving/terminating}. */
+    /**
+     * A slice of service {@code backend}; each endpoint is {@code ip/pod/ready/serving/terminating},
+     * a condition given as {@code -} being absent.
+     */
     private static EndpointSlice slice(String name, String addressType, String portName, int port, String... endpoints) {
         EndpointSliceBuilder slice = new EndpointSliceBuilder()
                 .withNewMetadata().withName(name).withNamespace("default")
@@ -84,11 +87,15 @@ class KubernetesResolverTest {
             slice.addNewEndpoint().withAddresses(f[0])
                     .withNewTargetRef().withKind("Pod").withName(f[1]).withNamespace("default").endTargetRef()
                     .withNodeName("node-" + f[1]).withZone("zone-a")
-                    .withNewConditions().withReady(Boolean.valueOf(f[2])).withServing(Boolean.valueOf(f[3]))
-                    .withTerminating(Boolean.valueOf(f[4])).endConditions()
+                    .withNewConditions().withReady(condition(f[2])).withServing(condition(f[3]))
+                    .withTerminating(condition(f[4])).endConditions()
                     .endEndpoint();
         }
         return slice.build();
+    }
+
+    private static Boolean condition(String text) {
+        return "-".equals(text) ? null : Boolean.valueOf(text);
     }
 
     private void apply(EndpointSlice slice) {
@@ -185,6 +192,44 @@ class KubernetesResolverTest {
         apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/false/true/true", "10.0.0.3/pod-c/false/false/true"));
         waiting().until(() -> !states(lb).containsKey("10.0.0.2:8080"));
         assertThat(lb.pick().authority()).isEqualTo("10.0.0.1:8080");
+    }
+
+    /**
+     * The EndpointSlice controller writes {@code ready: true, terminating: true} for the terminating
+     * pods of a Service that publishes not-ready addresses; kube-proxy reads the Ready condition
+     * alone, and keeps such a pod in rotation.
+     */
+    @Test
+    void readyPodThatIsTerminatingStaysInRotationAsKubeProxyKeepsIt() {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/true/true/true", "10.0.0.2/pod-b/true/true/false"));
+        LoadBalancer lb = watching(balancer("k8s:///backend.default:http"));
+
+        assertThat(states(lb)).containsEntry("10.0.0.1:8080", Readiness.READY).containsEntry("10.0.0.2:8080", Readiness.READY);
+        java.util.Set<String> picked = new java.util.HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            picked.add(lb.pick().authority());
+        }
+        assertThat(picked).containsExactlyInAnyOrder("10.0.0.1:8080", "10.0.0.2:8080");
+    }
+
+    /**
+     * An absent {@code serving} is read as kube-proxy reads it, true (an absent {@code ready} too):
+     * a terminating pod without it serves when nothing is ready. The EndpointSlice controller always
+     * writes it; other controllers may not.
+     */
+    @Test
+    void absentServingIsReadAsServingAsKubeProxyReadsIt() {
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/false/-/true", "10.0.0.2/pod-b/false/-/false",
+                "10.0.0.3/pod-c/-/-/-"));
+        LoadBalancer lb = watching(balancer("k8s:///backend.default:http"));
+
+        assertThat(states(lb)).containsEntry("10.0.0.1:8080", Readiness.TERMINATING)
+                .containsEntry("10.0.0.2:8080", Readiness.NOT_READY)
+                .containsEntry("10.0.0.3:8080", Readiness.READY);
+
+        apply(slice("backend-1", "IPv4", "http", 8080, "10.0.0.1/pod-a/false/-/true", "10.0.0.2/pod-b/false/-/false"));
+        waiting().until(() -> !states(lb).containsKey("10.0.0.3:8080"));
+        assertThat(lb.pick().authority()).isEqualTo("10.0.0.1:8080"); // nothing ready: the terminating pod serves
     }
 
     @Test

@@ -146,9 +146,28 @@ class KubernetesWatchTest {
         Endpoint second = last().find(new InetSocketAddress("10.0.0.2", 8080));
 
         apply("backend-2", "10.0.0.2", "10.0.0.3");
+        waiting().until(() -> clock.pendingTasks() == 2); // the rebuild waits out its batch, with the freshness check
+        clock.advance(KubernetesResolver.BATCH);
         waiting().until(() -> authorities().size() == 3);
 
         assertThat(last().find(new InetSocketAddress("10.0.0.1", 8080))).isSameAs(first);
         assertThat(last().find(new InetSocketAddress("10.0.0.2", 8080))).isNotSameAs(second).isEqualTo(second);
+    }
+
+    @Test
+    void eventsCloseTogetherAreBatchedOnTheDiscoverysScheduler() {
+        apply("backend-1", "10.0.0.1");
+        resolver(new ControlledInformers(false));
+        waiting().until(() -> authorities().equals(Set.of("10.0.0.1:8080")));
+        int planned = clock.pendingTasks(); // the freshness check
+
+        apply("backend-1", "10.0.0.1", "10.0.0.2");
+        waiting().until(() -> clock.pendingTasks() == planned + 1);
+        assertThat(authorities()).containsExactly("10.0.0.1:8080"); // no time has passed on the scheduler
+
+        clock.advance(KubernetesResolver.BATCH.minusMillis(1));
+        assertThat(authorities()).containsExactly("10.0.0.1:8080");
+        clock.advance(Duration.ofMillis(1));
+        waiting().until(() -> authorities().equals(Set.of("10.0.0.1:8080", "10.0.0.2:8080")));
     }
 }

@@ -1,7 +1,5 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
 import dev.podlb.core.pick.Picker;
 import dev.podlb.core.topology.Locality;
 import dev.podlb.core.topology.TopologyPolicy;
@@ -20,9 +18,10 @@ import java.util.function.Function;
  * only ready endpoints count; node hints are used when every ready endpoint has one and one names
  * this node, else zone hints under the same all-or-nothing rule, else the whole service; with no
  * endpoint ready, the terminating ones serve wherever they are. Spill-over, beyond kube-proxy, is
- * described in {@link TopologyPolicy}.
+ * described in {@link TopologyPolicy}: from a node it goes to the node's zone first, then to the
+ * other zones.
  */
-public final class Routing {
+final class Routing {
     /** The rule in force. */
     public enum Rule { CLUSTER, ZONE, NODE }
 
@@ -71,7 +70,9 @@ public final class Routing {
         String node = here.node().orElse(null);
         String zone = here.zone().orElse(null);
         if (node != null && allHinted(candidates, Endpoint::nodeHints) && anyHintedFor(candidates, Endpoint::nodeHints, node)) {
-            return local(Rule.NODE, node, policy, set, candidates, healthy, Endpoint::nodeHints);
+            Routing onNode = local(Rule.NODE, node, policy, set, candidates, healthy, Endpoint::nodeHints);
+            return onNode.spills() && zone != null ? spillIntoZone(onNode, zone, policy, set, candidates, healthy, zoneHints)
+                    : onNode;
         }
         if (zone != null && allHinted(candidates, zoneHints) && anyHintedFor(candidates, zoneHints, zone)) {
             return local(Rule.ZONE, zone, policy, set, candidates, healthy, zoneHints);
@@ -161,6 +162,56 @@ public final class Routing {
                         + " the healthy, against %.0f%% expected; %.0f%% of calls spill to %d endpoints elsewhere",
                 where, healthyLocal.size(), share * 100, expected * 100, (1 - localShare) * 100, healthyRemote.size()),
                 healthyLocal, healthyRemote, localShare);
+    }
+
+    /**
+     * Where what spills from the node goes: to the node's zone first. The zone's pods off this node
+     * take all of it while they are at least their expected share of the pods off this node (the
+     * same test, one step out); when they are fewer, the zone is short as well, and the zone's
+     * healthy pods, this node's among them, share the zone's calls as under zone hints, spilling the
+     * zone's shortfall to the other zones. When the zone has no other healthy pod, or nothing is
+     * outside it, the node's spill goes where the pods are.
+     */
+    private static Routing spillIntoZone(Routing onNode, String zone, TopologyPolicy policy, EndpointSet set,
+                                         List<Endpoint> candidates, List<Endpoint> healthy,
+                                         Function<Endpoint, Set<String>> zoneHints) {
+        // Node hints come with zone hints from the EndpointSlice controller; without them, an endpoint's zone says.
+        Function<Endpoint, Set<String>> inZone = e -> !zoneHints.apply(e).isEmpty() ? zoneHints.apply(e)
+                : e.zone().map(Set::of).orElse(Set.of());
+        List<Endpoint> sameZone = new ArrayList<>();
+        List<Endpoint> otherZones = new ArrayList<>();
+        for (Endpoint e : onNode.remote) {
+            (inZone.apply(e).contains(zone) ? sameZone : otherZones).add(e);
+        }
+        if (sameZone.isEmpty() || otherZones.isEmpty()) {
+            return onNode;
+        }
+        int offNode = 0;
+        int offNodeInZone = 0;
+        for (Endpoint e : set.endpoints()) {
+            Set<String> nodes = e.nodeHints();
+            if (!nodes.isEmpty() && !nodes.contains(onNode.place)) {
+                offNode++;
+                if (inZone.apply(e).contains(zone)) {
+                    offNodeInZone++;
+                }
+            }
+        }
+        double expected = offNode == 0 ? 1 : (double) offNodeInZone / offNode;
+        double share = (double) sameZone.size() / onNode.remote.size();
+        if (share >= expected * policy.spillOverThreshold()) {
+            return new Routing(Rule.NODE, onNode.place, String.format(Locale.ROOT, "node %s is short; %.0f%% of calls"
+                            + " spill to the %d healthy endpoints of zone %s off the node, which carry their share (%.0f%%"
+                            + " of those off the node, %.0f%% expected)", onNode.place, (1 - onNode.localShare) * 100,
+                    sameZone.size(), zone, share * 100, expected * 100),
+                    onNode.local, List.copyOf(sameZone), onNode.localShare);
+        }
+        Routing inTheZone = local(Rule.ZONE, zone, policy, set, candidates, healthy, inZone);
+        return new Routing(inTheZone.rule, inTheZone.place, "node " + onNode.place + " is short, and so is zone " + zone
+                + " off the node (" + sameZone.size() + " healthy endpoints, " + String.format(Locale.ROOT,
+                "%.0f%% of those off the node against %.0f%% expected", share * 100, expected * 100) + "): the zone's"
+                + " healthy endpoints share its calls; " + inTheZone.reason, inTheZone.local, inTheZone.remote,
+                inTheZone.localShare);
     }
 
     public Rule rule() {

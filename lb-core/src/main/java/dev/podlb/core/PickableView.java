@@ -1,23 +1,17 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
-import dev.podlb.core.NoEndpointException;
-import dev.podlb.core.Readiness;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.pick.PickableEndpoints;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /** The {@link PickableEndpoints} a load balancer builds each picker from. Immutable but for the live stats it hands out. */
-public final class PickableView implements PickableEndpoints {
+final class PickableView implements PickableEndpoints {
     private final String service;
     private final EndpointSet set;
     private final List<Endpoint> endpoints;
@@ -32,18 +26,10 @@ public final class PickableView implements PickableEndpoints {
      * @param ejected   the addresses of the set's endpoints that are ejected now
      * @param panic     whether too few candidates were healthy, so {@code endpoints} include ejected ones
      * @param stats     the live stats of each endpoint of the set
+     * @param inFlight  the requests in flight over the whole load balancer, live
      */
-    public PickableView(String service, EndpointSet set, List<Endpoint> endpoints, Set<InetSocketAddress> ejected,
-                        boolean panic, Function<InetSocketAddress, ? extends EndpointStats> stats) {
-        this(service, set, endpoints, ejected, panic, stats, null);
-    }
-
-    /**
-     * @param inFlight the requests in flight over the whole load balancer, live; {@code null} to sum
-     *                 {@code stats} over {@code endpoints} when asked
-     */
-    public PickableView(String service, EndpointSet set, List<Endpoint> endpoints, Set<InetSocketAddress> ejected,
-                        boolean panic, Function<InetSocketAddress, ? extends EndpointStats> stats, LongSupplier inFlight) {
+    PickableView(String service, EndpointSet set, List<Endpoint> endpoints, Set<InetSocketAddress> ejected,
+                 boolean panic, Function<InetSocketAddress, ? extends EndpointStats> stats, LongSupplier inFlight) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no pickable endpoint for service " + service
                     + "; a picker is only built over at least one");
@@ -54,26 +40,11 @@ public final class PickableView implements PickableEndpoints {
         this.ejected = Set.copyOf(ejected);
         this.panic = panic;
         this.stats = stats;
-        this.inFlight = inFlight != null ? inFlight : this::sumInFlight;
+        this.inFlight = inFlight;
         this.byAddress = new HashMap<>(endpoints.size() * 2);
         for (Endpoint e : this.endpoints) {
             byAddress.put(e.socketAddress(), e);
         }
-    }
-
-    /** Every ready endpoint of {@code set} (or, with none ready, every terminating one), each with fresh stats. */
-    public static PickableView allReady(String service, EndpointSet set) {
-        Readiness wanted = set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
-        List<Endpoint> candidates = new ArrayList<>(set.size());
-        Map<InetSocketAddress, PodState> fresh = new HashMap<>();
-        LongAdder all = new LongAdder();
-        for (Endpoint e : set.endpoints()) {
-            fresh.put(e.socketAddress(), new PodState(e.socketAddress(), null, all));
-            if (e.readiness() == wanted) {
-                candidates.add(e);
-            }
-        }
-        return new PickableView(service, set, candidates, Set.of(), false, fresh::get, all::sum);
     }
 
     @Override
@@ -124,15 +95,6 @@ public final class PickableView implements PickableEndpoints {
     @Override
     public long inFlight() {
         return inFlight.getAsLong();
-    }
-
-    private long sumInFlight() {
-        long sum = 0;
-        for (Endpoint e : endpoints) {
-            EndpointStats live = stats.apply(e.socketAddress());
-            sum += live == null ? 0 : live.inFlight();
-        }
-        return sum;
     }
 
     @Override

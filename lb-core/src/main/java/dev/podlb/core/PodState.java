@@ -1,13 +1,14 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
 import dev.podlb.core.health.Outcome;
+import dev.podlb.core.internal.SerialContext;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.LongAdder;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One pod of one load balancer, tracked for as long as the pod is in the set (and, when it leaves
@@ -19,7 +20,7 @@ import java.lang.invoke.VarHandle;
  * {@link SerialContext}: {@link #ejected} and {@link #onTrial} are volatile so that the request
  * path and operators read them current; the rest is read and written on that context alone.
  */
-public final class PodState implements EndpointStats {
+final class PodState implements EndpointStats {
     /**
      * How fast the latency average forgets a sample below it: its weight falls by e in 10 s, as
      * in Linkerd's and Finagle's Peak-EWMA.
@@ -29,12 +30,14 @@ public final class PodState implements EndpointStats {
     final InetSocketAddress address;
     private static final VarHandle IN_FLIGHT;
     private static final VarHandle FAILURES;
+    private static final VarHandle DECISION_QUEUED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             IN_FLIGHT = lookup.findVarHandle(PodState.class, "inFlight", int.class);
             FAILURES = lookup.findVarHandle(PodState.class, "consecutiveFailures", int.class);
+            DECISION_QUEUED = lookup.findVarHandle(PodState.class, "decisionQueued", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -51,6 +54,14 @@ public final class PodState implements EndpointStats {
 
     volatile boolean ejected;
     volatile boolean onTrial;
+    /**
+     * Counts the pod's readmissions: an attempt carries the generation it started in, and only an
+     * attempt started in the current one decides a trial. Written on the serial context.
+     */
+    volatile int generation;
+    /** Whether a run of failures past the threshold has a decision queued on the serial context. */
+    @SuppressWarnings("unused") // through DECISION_QUEUED
+    private volatile boolean decisionQueued;
 
     // Serial context only.
     int ejections;
@@ -99,9 +110,24 @@ public final class PodState implements EndpointStats {
         }
     }
 
+    /** Claims the one queued decision about a run of failures; false when one is queued already. Any thread. */
+    boolean queueDecision() {
+        return !decisionQueued && DECISION_QUEUED.compareAndSet(this, false, true);
+    }
+
+    /** The queued decision runs: the next run of failures past the threshold may queue another. Serial context. */
+    void decisionTaken() {
+        decisionQueued = false;
+    }
+
     /** Forgets the run of failures (after a decision about it). */
     void resetFailures() {
         consecutiveFailures = 0;
+    }
+
+    /** The pod's ejection generation now (see {@link #generation}). Any thread. */
+    public int generation() {
+        return generation;
     }
 
     /** Whether the pod is out of rotation now. */

@@ -1,11 +1,10 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
-import dev.podlb.core.Readiness;
 import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.core.health.FailureClassifier;
 import dev.podlb.core.health.Outcome;
+import dev.podlb.core.internal.InetAddresses;
+import dev.podlb.core.internal.SerialContext;
 import dev.podlb.core.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -34,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * (a timer only queues). So decisions are taken one at a time, in order, with the load balancer's
  * current set in view, and reported to the {@link Events} from the context.
  */
-public final class OutlierDetector {
+final class OutlierDetector {
     private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
 
     private static final Throwable FAILURE = new Throwable("call outcome classified as failure", null, false, false) {
@@ -114,30 +113,49 @@ public final class OutlierDetector {
         return pod != null ? pod : pods.get(endpoint.socketAddress());
     }
 
-    /** Records how an attempt on {@code pod} ended; any thread, no lock. */
-    public void report(PodState pod, Outcome outcome) {
+    /**
+     * Records how an attempt on {@code pod} ended; any thread, no lock. {@code generation} is the
+     * pod's {@link PodState#generation} when the attempt started: only an attempt started since the
+     * pod's latest readmission decides its trial; an earlier one (a call stuck on the pod before it
+     * was ejected, a retry sent to it while ejected) counts in its live figures only.
+     */
+    public void report(PodState pod, Outcome outcome, int generation) {
         boolean failure = outcome.kind() == Outcome.Kind.RESPONSE ? failingStatus[outcome.status()]
                 : classifier.isFailure(outcome);
+        boolean onTrial = pod.onTrial;
+        boolean decides = !onTrial || generation == pod.generation;
         if (failure) {
             pod.lastFailure = outcome;
             int inARow = pod.addFailure();
-            if (pod.onTrial) {
-                context.execute(() -> trialEnded(pod, false));
-            } else if (inARow == threshold) {
-                context.execute(() -> tripped(pod, threshold + " consecutive failures"));
+            if (onTrial) {
+                if (decides) {
+                    context.execute(() -> trialEnded(pod, false));
+                }
+            } else if (threshold > 0 && inARow >= threshold && pod.queueDecision()) {
+                // At or past the threshold, not only at it: failures counted while a trial's end was
+                // queued may have carried the run past it. One decision at a time per pod.
+                context.execute(() -> {
+                    pod.decisionTaken();
+                    tripped(pod, inARow + " consecutive failures");
+                });
             }
-            if (pod.failureRate != null) {
+            if (pod.failureRate != null && decides) {
                 pod.failureRate.onError(0, TimeUnit.NANOSECONDS, FAILURE);
             }
         } else {
             pod.endFailures();
-            if (pod.onTrial) {
+            if (onTrial && decides) {
                 context.execute(() -> trialEnded(pod, true));
             }
-            if (pod.failureRate != null) {
+            if (pod.failureRate != null && decides) {
                 pod.failureRate.onSuccess(0, TimeUnit.NANOSECONDS);
             }
         }
+    }
+
+    /** Records how a call to {@code pod} ended, for a caller that started no attempt: it counts as started now. */
+    public void report(PodState pod, Outcome outcome) {
+        report(pod, outcome, pod.generation);
     }
 
     /** Requests in flight over every pod now; any thread. */
@@ -153,8 +171,11 @@ public final class OutlierDetector {
 
     /**
      * Tracks every pod of {@code set} (a pod present in the set always has its state) and forgets
-     * departed pods that are not ejected; an ejected one is kept until its ejection ends, so that a
-     * pod flapping in and out of discovery does not escape its ejection. Serial context.
+     * departed pods that are not ejected. A departed ejected pod is kept until its ejection ends,
+     * so that its history comes back with it: back but not ready, it stays ejected; back ready
+     * (Kubernetes just saw it pass its readiness probe), it is readmitted on trial
+     * ({@link #readinessChanged}), and a failed trial call ejects it for longer; still absent when
+     * its time is up, it is forgotten, with no readmission announced. Serial context.
      */
     public void retain(EndpointSet set) {
         for (Endpoint e : set.endpoints()) {
@@ -241,11 +262,11 @@ public final class OutlierDetector {
             return;
         }
         EndpointSet set = applied.get();
-        if (!isCandidate(set, pod.address)) {
+        if (!set.isCandidate(pod.address)) {
             resetDetectors(pod); // not picked anyway: discovery already keeps it out
             return;
         }
-        int candidates = candidates(set);
+        int candidates = set.candidates().size();
         int ejectedCandidates = ejectedCandidates(set);
         if (ejectedCandidates >= policy.maxEjected(candidates)) {
             if (!pod.capNoticed) {
@@ -289,12 +310,16 @@ public final class OutlierDetector {
         pod.ejected = false;
         resetDetectors(pod);
         if (applied.get().find(pod.address) == null) {
-            pods.remove(pod.address, pod); // it left discovery while ejected: nothing to try
-        } else {
-            pod.onTrial = true;
-            // Its ejections in a row are forgiven from now on, even if no call comes to end the trial.
-            pod.healthySinceNanos = scheduler.nanoTime();
+            // It left discovery while ejected: nothing to try, nothing to announce. Should it come
+            // back, it is a new pod to this detector.
+            pods.remove(pod.address, pod);
+            log.debug("{}: the ejection of {} ended after it left discovery; forgotten", service, pod.address);
+            return;
         }
+        pod.generation++;
+        pod.onTrial = true;
+        // Its ejections in a row are forgiven from now on, even if no call comes to end the trial.
+        pod.healthySinceNanos = scheduler.nanoTime();
         events.readmitted(pod.address, why);
     }
 
@@ -324,24 +349,10 @@ public final class OutlierDetector {
         }
     }
 
-    /** Ready endpoints are the candidates; when none is ready, the terminating ones that still serve. */
-    private static Readiness candidateReadiness(EndpointSet set) {
-        return set.readyCount() > 0 ? Readiness.READY : Readiness.TERMINATING;
-    }
-
-    private static boolean isCandidate(EndpointSet set, InetSocketAddress address) {
-        Endpoint e = set.find(address);
-        return e != null && e.readiness() == candidateReadiness(set);
-    }
-
-    private static int candidates(EndpointSet set) {
-        return set.readyCount() > 0 ? set.readyCount() : set.terminatingCount();
-    }
-
     private int ejectedCandidates(EndpointSet set) {
         int count = 0;
         for (PodState pod : ejected) {
-            if (isCandidate(set, pod.address)) {
+            if (set.isCandidate(pod.address)) {
                 count++;
             }
         }

@@ -1,6 +1,6 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
+import dev.podlb.core.internal.Hashing;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.Picker;
 import java.util.concurrent.ThreadLocalRandom;

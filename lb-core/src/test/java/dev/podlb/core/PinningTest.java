@@ -1,14 +1,18 @@
-package dev.podlb.core.pick;
+package dev.podlb.core;
 
-import static dev.podlb.core.pick.Fixtures.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.EndpointSet;
-import dev.podlb.core.NoEndpointException;
-import dev.podlb.core.internal.Pinning;
+import dev.podlb.core.pick.PickRequest;
+import dev.podlb.core.pick.PickableEndpoints;
+import dev.podlb.core.pick.Picker;
+import dev.podlb.core.pick.PickerContext;
+import dev.podlb.core.pick.PickerPolicy;
+import dev.podlb.core.pick.Pickers;
+import dev.podlb.core.pick.WhenPinUnavailable;
+import dev.podlb.core.time.ManualScheduler;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -25,12 +29,26 @@ class PinningTest {
         List<Endpoint> pickable = set.endpoints().stream().filter(e -> !ejected.contains(e)).toList();
         Set<InetSocketAddress> ejectedAddresses = ejected.stream().map(Endpoint::socketAddress)
                 .collect(Collectors.toSet());
-        return pinningOver(Pickers.roundRobin(), when, Fixtures.pickable(set, pickable, ejectedAddresses));
+        return pinningOver(Pickers.roundRobin(), when, pickable(set, pickable, ejectedAddresses));
+    }
+
+    /** {@code pickable} of {@code set}, the {@code ejected} ones out, as a load balancer hands them. */
+    private static PickableEndpoints pickable(EndpointSet set, List<Endpoint> pickable, Set<InetSocketAddress> ejected) {
+        return new PickableView("backend", set, pickable, ejected, false, address -> null, () -> 0);
+    }
+
+    /** {@code n} ready endpoints 10.0.x.y:8080, numbered from 1. */
+    private static List<Endpoint> endpoints(int n) {
+        List<Endpoint> list = new ArrayList<>(n);
+        for (int i = 1; i <= n; i++) {
+            list.add(Endpoint.of("10.0." + (i >> 8) + "." + (i & 0xFF), 8080));
+        }
+        return list;
     }
 
     /** Pinning before a normal picker, as a load balancer applies it. */
     private static Picker pinningOver(PickerPolicy policy, WhenPinUnavailable when, PickableEndpoints pickable) {
-        Picker normal = Fixtures.instance(policy).newPicker(pickable);
+        Picker normal = policy.newInstance(PickerContext.of("backend", new ManualScheduler())).newPicker(pickable);
         Pinning pinning = new Pinning(when);
         return request -> request.pin() == null ? normal.pick(request) : pinning.pick(request, pickable, normal);
     }
@@ -91,7 +109,7 @@ class PinningTest {
         List<Endpoint> many = endpoints(20);
         EndpointSet manySet = EndpointSet.of(1, many);
         Picker picker = pinningOver(Pickers.sticky(), WhenPinUnavailable.FAIL,
-                Fixtures.pickable(manySet, manySet.endpoints(), Set.of()));
+                pickable(manySet, manySet.endpoints(), Set.of()));
         Endpoint sticky = picker.pick(PickRequest.sticky("session-42"));
         assertThat(picker.pick(PickRequest.sticky("session-42"))).isEqualTo(sticky);
         Endpoint other = many.stream().filter(e -> !e.equals(sticky)).findFirst().orElseThrow();

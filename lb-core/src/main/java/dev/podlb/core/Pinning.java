@@ -1,8 +1,5 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
-import dev.podlb.core.NoEndpointException;
-import dev.podlb.core.Readiness;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.PickableEndpoints;
 import dev.podlb.core.pick.Picker;
@@ -15,7 +12,7 @@ import java.util.List;
  * names. A load balancer applies this before its picker, so a pin is honoured, or refused with a
  * reason, whichever picker the service uses.
  */
-public final class Pinning {
+final class Pinning {
     private final WhenPinUnavailable whenUnavailable;
 
     public Pinning(WhenPinUnavailable whenUnavailable) {
@@ -52,10 +49,10 @@ public final class Pinning {
         if (pickable.isEjected(endpoint.socketAddress())) {
             return "ejected";
         }
-        if (endpoint.readiness() == Readiness.NOT_READY) {
-            return "not ready";
+        if (!pickable.set().isCandidate(endpoint.socketAddress())) {
+            return endpoint.readiness() == Readiness.NOT_READY ? "not ready" : "terminating";
         }
-        return endpoint.readiness() == Readiness.TERMINATING ? "terminating" : "not pickable";
+        return "not pickable";
     }
 
     @Override

@@ -1,6 +1,5 @@
-package dev.podlb.core.internal;
+package dev.podlb.core;
 
-import dev.podlb.core.Endpoint;
 import java.util.List;
 import java.util.function.Function;
 
