@@ -1,5 +1,7 @@
 package dev.podlb.grpc;
 
+import static org.awaitility.Awaitility.await;
+
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
@@ -17,7 +19,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -131,6 +136,18 @@ final class GrpcPods implements AutoCloseable {
 
     static String which(Channel channel) {
         return which(channel, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Calls through {@code channel} until {@code pods} distinct pods have answered: every subchannel
+     * has been READY, and stays so while no pod stops.
+     */
+    static void awaitEveryPodAnswers(Channel channel, int pods) {
+        Set<String> seen = new HashSet<>();
+        await("each of " + pods + " pods answering a call").atMost(Duration.ofSeconds(10)).until(() -> {
+            seen.add(which(channel));
+            return seen.size() == pods;
+        });
     }
 
     @Override

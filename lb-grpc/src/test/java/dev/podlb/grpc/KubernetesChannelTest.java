@@ -293,13 +293,7 @@ class KubernetesChannelTest {
     }
 
     private void awaitAllConnected(PodlbPolicy policy) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            Set<String> seen = new HashSet<>();
-            for (int i = 0; i < 3 * PODS.length; i++) {
-                seen.add(GrpcPods.which(channel));
-            }
-            return seen.size() == PODS.length;
-        });
+        GrpcPods.awaitEveryPodAnswers(channel, PODS.length);
     }
 
     private void writeSlice(List<String> ready) {

@@ -55,7 +55,7 @@ class OutcomeTest {
         pods.failWith("127.0.0.4", Status.UNAVAILABLE.withDescription("overloaded"));
 
         int failedCalls = 0;
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < 100 && ejected.isEmpty(); i++) {
             try {
                 GrpcPods.which(channel);
             } catch (StatusRuntimeException e) {
@@ -68,8 +68,10 @@ class OutcomeTest {
             assertThat(GrpcPods.which(channel)).isNotEqualTo("127.0.0.4");
         }
 
-        assertThat(failuresBefore).isEqualTo(3);
-        assertThat(failedCalls).isEqualTo(3);
+        // The third failure in a row ejects; the ejection is applied on the load balancer's serial context, so a
+        // call or two started meanwhile may still reach the pod.
+        assertThat(failuresBefore).isBetween(3, 5);
+        assertThat(failedCalls).isEqualTo(failuresBefore);
         assertThat(pods.failed("127.0.0.4")).isEqualTo(failuresBefore);
         assertThat(ejected).containsExactly("127.0.0.4");
         assertThat(lb.isEjected(endpoint(lb, "127.0.0.4"))).isTrue();
@@ -174,11 +176,7 @@ class OutcomeTest {
     private LoadBalancer awaitAllConnected(PodlbPolicy policy) {
         channel.getState(true); // leaves idle: the policy and its load balancer start
         await().atMost(Duration.ofSeconds(10)).until(() -> !policy.loadBalancers().isEmpty());
-        Set<String> seen = new HashSet<>();
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            seen.add(GrpcPods.which(channel));
-            return seen.size() == PODS.length;
-        });
+        GrpcPods.awaitEveryPodAnswers(channel, PODS.length);
         return policy.loadBalancers().get(0);
     }
 

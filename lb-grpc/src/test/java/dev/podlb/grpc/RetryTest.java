@@ -55,12 +55,6 @@ class RetryTest {
     }
 
     private void awaitAllConnected() {
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            Set<String> seen = new HashSet<>();
-            for (int i = 0; i < 3 * PODS.length; i++) {
-                seen.add(GrpcPods.which(channel));
-            }
-            return seen.size() == PODS.length;
-        });
+        GrpcPods.awaitEveryPodAnswers(channel, PODS.length);
     }
 }

@@ -101,13 +101,6 @@ class StaticTargetTest {
     }
 
     private void awaitAllConnected(int n) {
-        // Round-robin over connected pods: once n distinct pods answered in a row, every subchannel is READY.
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            for (int i = 0; i < n; i++) {
-                seen.add(GrpcPods.which(channel));
-            }
-            return seen.size() == n;
-        });
+        GrpcPods.awaitEveryPodAnswers(channel, n);
     }
 }
