@@ -107,7 +107,7 @@ final class PodlbLoadBalancer extends LoadBalancer {
         resolvedOnce = true;
         resolutionError = null;
         addresses.update(set);
-        if (lb == null || wanted != policy) {
+        if (lb == null || !policy.sameSettings(wanted)) {
             startLoadBalancer(wanted);
         }
         for (Map.Entry<InetSocketAddress, EquivalentAddressGroup> entry : groups.entrySet()) {

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,6 +58,8 @@ public final class PodlbPolicy {
     private final TopologyPolicy topology;
     private final LoadBalancerListener listener;
     private final Scheduler scheduler;
+    /** The service-config JSON this policy was read from; {@code null} for one built in Java. */
+    private final Map<String, ?> json;
     private final List<LoadBalancer> loadBalancers = new CopyOnWriteArrayList<>();
     /** The policy name {@link #applyTo} registered this policy under; {@code null} until then. */
     private String registeredName;
@@ -72,6 +75,7 @@ public final class PodlbPolicy {
         this.topology = b.topology;
         this.listener = b.listener;
         this.scheduler = b.scheduler;
+        this.json = b.json;
     }
 
     /** Round-robin, status codes UNAVAILABLE and DEADLINE_EXCEEDED count as failures, podlb's default ejection. */
@@ -160,6 +164,15 @@ public final class PodlbPolicy {
         LoadBalancer lb = builder.build();
         loadBalancers.add(lb);
         return lb;
+    }
+
+    /**
+     * Whether {@code other} says the same as this policy: it is this policy, or both were read from
+     * equal service-config JSON (gRPC parses a service config again when a resolver returns it
+     * again; the channel's load balancer, with its ejections and latency figures, must stay).
+     */
+    boolean sameSettings(PodlbPolicy other) {
+        return this == other || (json != null && other != null && json.equals(other.json));
     }
 
     /** Called when a channel's load balancer is closed. */
@@ -255,8 +268,15 @@ public final class PodlbPolicy {
         private TopologyPolicy topology = TopologyPolicy.defaults();
         private LoadBalancerListener listener = new LoadBalancerListener() {};
         private Scheduler scheduler;
+        private Map<String, ?> json;
 
         private Builder() {}
+
+        /** The service-config JSON the settings were read from. */
+        Builder json(Map<String, ?> json) {
+            this.json = json;
+            return this;
+        }
 
         /** The service's name in podlb's logs, metrics and errors. Default: the channel's authority. */
         public Builder service(String service) {

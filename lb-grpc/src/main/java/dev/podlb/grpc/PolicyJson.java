@@ -40,7 +40,7 @@ final class PolicyJson {
     /** @throws IllegalArgumentException naming the key that is wrong and what is expected */
     static PodlbPolicy parse(Map<String, ?> json) {
         requireKnown("", json, TOP);
-        PodlbPolicy.Builder b = PodlbPolicy.builder();
+        PodlbPolicy.Builder b = PodlbPolicy.builder().json(json);
         String service = string(json, "service");
         if (service != null) {
             b.service(service);
