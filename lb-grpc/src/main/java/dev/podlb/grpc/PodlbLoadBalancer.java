@@ -162,8 +162,11 @@ final class PodlbLoadBalancer extends LoadBalancer {
         }
         pod.state = info;
         if (info.getState() == ConnectivityState.IDLE) {
-            // A pod's connection closed (a GOAWAY, an idle timeout): reconnect now, so that it is ready before it is picked.
+            // A pod's connection closed (a GOAWAY, an idle timeout): reconnect now, so that it is ready before it is
+            // picked; and ask the resolver again, as round_robin does (gRPC's dns:/// re-resolves only when asked;
+            // podlb's resolvers follow their sources and ignore it).
             pod.subchannel.requestConnection();
+            helper.refreshNameResolution();
         } else if (info.getState() == ConnectivityState.TRANSIENT_FAILURE) {
             helper.refreshNameResolution();
         }

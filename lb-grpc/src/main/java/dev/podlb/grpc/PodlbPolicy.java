@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * policy.loadBalancers().get(0).status();   // podlb's view of the channel's pods
  * }</pre>
  *
- * <p>Immutable and thread-safe; each channel using it gets its own {@link LoadBalancer}.
+ * <p>Its settings never change once built, and every method may be called from any thread; each
+ * channel using it gets its own {@link LoadBalancer}, listed by {@link #loadBalancers()} while it runs.
  */
 public final class PodlbPolicy {
     private static final AtomicInteger REGISTERED = new AtomicInteger();

@@ -68,6 +68,29 @@ class DnsTargetTest {
     }
 
     @Test
+    void srvWeightsShareTheCallsOfOneChannel() throws Exception {
+        dns = new TestDnsServer();
+        pods = new GrpcPods("127.0.0.2", "127.0.0.3");
+        dns.a("pod-a." + HOST, 30, "127.0.0.2");
+        dns.a("pod-b." + HOST, 30, "127.0.0.3");
+        dns.srv("_grpc._tcp." + HOST, 30, "pod-a." + HOST + ":" + pods.port() + ":3",
+                "pod-b." + HOST + ":" + pods.port() + ":1");
+        discovery = Discovery.builder().dns(DnsSettings.builder().server(dns.address()).searchDomains(List.of())
+                .ndots(1).ipFamily(IpFamily.IPV4).build()).build();
+        channel = PodlbGrpc.forTarget("podlb+dns:///_grpc._tcp." + HOST)
+                .setNameResolverArg(PodlbGrpc.DISCOVERY, discovery).usePlaintext().build();
+        GrpcPods.awaitEveryPodAnswers(channel, 2);
+
+        java.util.Map<String, Integer> answers = new java.util.HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            answers.merge(GrpcPods.which(channel), 1, Integer::sum);
+        }
+
+        assertThat(answers.get("127.0.0.2")).isEqualTo(300);
+        assertThat(answers.get("127.0.0.3")).isEqualTo(100);
+    }
+
+    @Test
     void aChannelShutDownReleasesItsResolver() throws Exception {
         dns = new TestDnsServer();
         pods = new GrpcPods("127.0.0.2");
