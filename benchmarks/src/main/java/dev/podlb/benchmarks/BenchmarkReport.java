@@ -62,6 +62,7 @@ public final class BenchmarkReport {
         report.propagation();
         report.rollout();
         report.fleet();
+        report.grpc();
         report.losses();
         Files.writeString(file, report.out.toString());
         System.out.println("wrote " + file.toAbsolutePath());
@@ -473,6 +474,43 @@ public final class BenchmarkReport {
         line(String.format(Locale.ROOT, "| DNS answer change, TTL 1 s, refresh clamped to [1 s, 30 s] | 5 | %.1f |",
                 Propagation.dnsMedianMillis(5, 1)));
         line("");
+    }
+
+    /** lb-grpc beside gRPC-java's own resolver and round_robin: pick cost here, channels in a child JVM (a hosts file for gRPC). */
+    private void grpc() throws Exception {
+        line("## 8. gRPC channels");
+        line("");
+        line("podlb's gRPC module (`lb-grpc`: the `podlb+dns:///` resolver and the `podlb` policy) beside gRPC-java's own"
+                + " `dns:///` resolver and `round_robin` policy.");
+        line("");
+        line("### Pick cost per call");
+        line("");
+        line("ns per pick through gRPC's `SubchannelPicker` API over READY subchannels (lower is better), 1 thread, and the"
+                + " ratio to gRPC's round_robin in the same run. `GrpcPickBenchmark`. The podlb policy's stream tracer (a"
+                + " podlb attempt started and ended per call) is not in this figure.");
+        line("");
+        Map<String, Map<Integer, Double>> scores = new LinkedHashMap<>();
+        for (RunResult r : new Runner(jmh(GrpcPickBenchmark.class.getName()).threads(1).build()).run()) {
+            scores.computeIfAbsent(r.getParams().getParam("picker"), k -> new LinkedHashMap<>())
+                    .put(Integer.parseInt(r.getParams().getParam("endpoints")), r.getPrimaryResult().getScore());
+        }
+        line("| picker | 10 endpoints | 100 |");
+        line("|---|---|---|");
+        Map<Integer, Double> grpc = scores.get("grpcRoundRobin");
+        scores.forEach((picker, bySize) -> {
+            StringBuilder row = new StringBuilder("| " + picker + " |");
+            for (int size : new int[] {10, 100}) {
+                double score = bySize.get(size);
+                row.append(String.format(Locale.ROOT, " %.1f (%.2f×) |", score, score / grpc.get(size)));
+                if (picker.equals("podlbPolicyRoundRobin") && score > grpc.get(size)) {
+                    losses.add(String.format(Locale.ROOT, "gRPC pick cost, %d endpoints: gRPC's round_robin %.1f ns against"
+                            + " the podlb policy's round-robin %.1f ns", size, grpc.get(size), score));
+                }
+            }
+            line(row.toString());
+        });
+        line("");
+        out.append(GrpcBenchmark.measureInChildJvm(quick));
     }
 
     private void losses() {

@@ -81,6 +81,17 @@ public final class GrpcPeers {
         return key -> picker.pickSubchannel(PICK_ARGS).getSubchannel();
     }
 
+    /**
+     * podlb's gRPC policy ({@code lb-grpc}) over {@code endpoints}, configured by {@code policy}:
+     * the picker a channel with {@code loadBalancingConfig: [{"podlb": ...}]} uses, driven the same
+     * way as {@link #roundRobin}, so that the two rows measure one pick each through gRPC's API.
+     */
+    public static PeerPicker podlbPolicy(List<InetSocketAddress> endpoints, dev.podlb.grpc.PodlbPolicy policy) {
+        LoadBalancer.SubchannelPicker picker = readyPicker(new dev.podlb.grpc.PodlbLoadBalancerProvider(), endpoints,
+                policy);
+        return key -> picker.pickSubchannel(PICK_ARGS).getSubchannel();
+    }
+
     private static ScheduledExecutorService newTimer() {
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "grpc-peers-timer");
@@ -106,6 +117,11 @@ public final class GrpcPeers {
      */
     private static LoadBalancer.SubchannelPicker readyPicker(
             LoadBalancerProvider provider, List<InetSocketAddress> endpoints) {
+        return readyPicker(provider, endpoints, null);
+    }
+
+    private static LoadBalancer.SubchannelPicker readyPicker(
+            LoadBalancerProvider provider, List<InetSocketAddress> endpoints, Object config) {
         List<EquivalentAddressGroup> groups = new ArrayList<>(endpoints.size());
         for (InetSocketAddress endpoint : endpoints) {
             groups.add(new EquivalentAddressGroup(endpoint));
@@ -113,6 +129,7 @@ public final class GrpcPeers {
         LoadBalancer.ResolvedAddresses resolved = LoadBalancer.ResolvedAddresses.newBuilder()
                 .setAddresses(groups)
                 .setAttributes(Attributes.EMPTY)
+                .setLoadBalancingPolicyConfig(config)
                 .build();
 
         InlineHelper helper = new InlineHelper();
@@ -169,6 +186,11 @@ public final class GrpcPeers {
         @Override
         public String getAuthority() {
             return AUTHORITY;
+        }
+
+        @Override
+        public String getChannelTarget() {
+            return "podlb+static:///" + AUTHORITY;
         }
 
         @Override

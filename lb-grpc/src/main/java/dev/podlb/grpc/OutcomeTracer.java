@@ -1,0 +1,52 @@
+package dev.podlb.grpc;
+
+import dev.podlb.core.Attempt;
+import dev.podlb.core.Endpoint;
+import dev.podlb.core.LoadBalancer;
+import io.grpc.ClientStreamTracer;
+import io.grpc.Metadata;
+import io.grpc.Status;
+
+/**
+ * Counts each stream on one pod as a podlb {@link Attempt}, from the stream's start to its close
+ * (not to its headers: a slow stream counts in flight and in latency until it ends), and charges
+ * its status to that pod, and adds the pod to the call's {@link TriedPods}. One factory per
+ * connected pod, made when the picker is built.
+ */
+final class OutcomeTracer extends ClientStreamTracer.Factory {
+    private final LoadBalancer lb;
+    private final Endpoint endpoint;
+    private final StatusOutcomes outcomes;
+
+    OutcomeTracer(LoadBalancer lb, Endpoint endpoint, StatusOutcomes outcomes) {
+        this.lb = lb;
+        this.endpoint = endpoint;
+        this.outcomes = outcomes;
+    }
+
+    /** Called by gRPC on the thread creating the stream, after the pick chose this pod. */
+    @Override
+    public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+        TriedPods tried = info.getCallOptions().getOption(TriedPods.KEY);
+        if (tried != null) {
+            tried.add(endpoint.socketAddress());
+        }
+        return new Tracer(lb.start(endpoint), outcomes);
+    }
+
+    private static final class Tracer extends ClientStreamTracer {
+        private final Attempt attempt;
+        private final StatusOutcomes outcomes;
+
+        Tracer(Attempt attempt, StatusOutcomes outcomes) {
+            this.attempt = attempt;
+            this.outcomes = outcomes;
+        }
+
+        /** Called once per stream, on a transport thread. */
+        @Override
+        public void streamClosed(Status status) {
+            outcomes.end(attempt, status);
+        }
+    }
+}
