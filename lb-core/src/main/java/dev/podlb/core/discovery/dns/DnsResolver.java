@@ -149,7 +149,7 @@ public final class DnsResolver extends PublishingResolver {
         String failedParts = String.join("; ", result.failedParts);
         if (!failedParts.equals(lastFailedParts)) {
             if (!failedParts.isEmpty()) {
-                log.warn("{}: {}; publishing the {} endpoints found without it, and asking again at the next refresh",
+                log.warn("{}: {}; publishing the {} endpoints found, and asking again at the next refresh",
                         target, failedParts, result.endpoints.size());
             } else {
                 log.info("{}: every lookup answers again ({} endpoints)", target, result.endpoints.size());
