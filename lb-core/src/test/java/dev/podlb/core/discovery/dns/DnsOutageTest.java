@@ -59,7 +59,8 @@ class DnsOutageTest {
 
         dns.mode(TestDnsServer.Mode.SERVFAIL);
         h.advance(Duration.ofSeconds(60));
-        assertThat(lb.status().lastResolutionError()).hasMessageContaining("SERVFAIL");
+        // the resolver plans its retry before it reports the failure: wait for the report
+        waiting().untilAsserted(() -> assertThat(lb.status().lastResolutionError()).hasMessageContaining("SERVFAIL"));
         h.advanceUntilQueried(); // a retry met SERVFAIL just now
         long back = h.clock.nanoTime();
         dns.a(SERVICE, 1, "10.0.0.9");
@@ -81,7 +82,8 @@ class DnsOutageTest {
 
         dns.mode(TestDnsServer.Mode.SERVFAIL);
         h.advance(Duration.ofSeconds(10));
-        assertThat(lb.status().lastResolutionError()).hasMessageContaining("SERVFAIL");
+        // the resolver plans its retry before it reports the failure: wait for the report
+        waiting().untilAsserted(() -> assertThat(lb.status().lastResolutionError()).hasMessageContaining("SERVFAIL"));
 
         dns.mode(TestDnsServer.Mode.ANSWER);
         h.advance(Duration.ofSeconds(5));
@@ -99,7 +101,8 @@ class DnsOutageTest {
         h.advance(Duration.ofMinutes(10), Duration.ofSeconds(1), 1);
 
         assertThat(dns.queries(SERVICE, Type.A)).isGreaterThan(100); // retried through the ten minutes
-        assertThat(lb.status().lastResolutionError()).hasMessageContaining("SERVFAIL");
+        // the resolver plans its retry before it reports the failure: wait for the report
+        waiting().untilAsserted(() -> assertThat(lb.status().lastResolutionError()).hasMessageContaining("SERVFAIL"));
         assertThat(authorities(lb)).containsExactly("10.0.0.1:8080");
         assertThat(lb.pick().authority()).isEqualTo("10.0.0.1:8080");
     }
