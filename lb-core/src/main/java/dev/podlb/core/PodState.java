@@ -17,8 +17,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Two kinds of fields, kept apart by who writes them. The live figures (requests in flight,
  * failures in a row, the latency average, {@link #lastFailure}) are written by request
  * threads without locks. The ejection state is written only by the load balancer's
- * {@link SerialContext}: {@link #ejected} and {@link #onTrial} are volatile so that the request
- * path and operators read them current; the rest is read and written on that context alone.
+ * {@link SerialContext}: {@link #ejected}, {@link #onTrial} and {@link #generation} are volatile
+ * so that the request path and operators read them current; the rest is read and written on that
+ * context alone, but for the flag that keeps one failure decision queued at a time, claimed by a
+ * request thread and released by the context.
  */
 final class PodState implements EndpointStats {
     /**

@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> Discovery's callbacks and the timers run on their own threads and only queue
  * a task on the load balancer's {@link SerialContext}; everything else here runs as one of its
- * tasks, one at a time, and asserts so ({@link SerialContext#checkCurrentThread()}). Only
- * {@link #snapshot()}, {@link #lastResolutionError()}, {@link #firstSet()} and {@link #close()} are
- * called from other threads.
+ * tasks, one at a time, and asserts so ({@link SerialContext#checkCurrentThread()}). The
+ * constructor and {@link #start} run on the thread building the load balancer; {@link #snapshot()},
+ * {@link #lastResolutionError()}, {@link #firstSet()}, {@link #health()} and {@link #close()} on
+ * any thread.
  */
 final class StateUpdater {
     /** Logged once per process, not per load balancer: every client in a JVM shares its place. */
