@@ -46,6 +46,19 @@ final class AttemptBody extends ResponseBody {
     }
 
     /**
+     * {@code response} as the call returns it: when its body is already done ({@code bodyDone}:
+     * read whole into its buffer) or empty, the attempt ends now; otherwise it ends with its body.
+     */
+    static Response returned(Response response, Attempt attempt, InetSocketAddress answeredBy, Outcome answered,
+                             boolean bodyDone, Call call, Call attemptCall) {
+        if (bodyDone || response.body().contentLength() == 0) {
+            attempt.end(answeredBy, answered);
+            return response;
+        }
+        return spanning(response, attempt, answeredBy, answered, call, attemptCall);
+    }
+
+    /**
      * {@code response}, whose body ends {@code attempt} when done, charging {@code answeredBy}
      * with {@code answered} or with the failure that cut it. A body cut because the call was
      * cancelled by the application charges no pod; by the call timeout, a timeout.
