@@ -95,8 +95,12 @@ final class HedgedAttempts implements AutoCloseable {
         }
     }
 
-    Response run(Request request, Request outgoing, Balanced balanced, PickRequest pick, AttemptPolicy policy,
-                 CallControl control, Call okCall, CallRecord call) throws IOException {
+    /**
+     * Runs the hedged call of {@code request} to {@code balanced}; each attempt's call leaves with
+     * the service's pin header removed, as every balanced attempt does.
+     */
+    Response run(Request request, Balanced balanced, PickRequest pick, AttemptPolicy policy, CallControl control,
+                 Call okCall, CallRecord call) throws IOException {
         BlockingQueue<Result> results = new LinkedBlockingQueue<>();
         List<Running> running = new ArrayList<>();
         Endpoint first;

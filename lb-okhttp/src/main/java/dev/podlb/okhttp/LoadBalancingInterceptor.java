@@ -156,7 +156,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         CallControl control = CallControl.watch(okCall, call.startNanos());
         balanced.retries().deposit();
         if (policy.hedges(balanced) && pick.pin() == null) {
-            return hedged.run(request, outgoing, balanced, pick, policy, control, okCall, call);
+            return hedged.run(request, balanced, pick, policy, control, okCall, call);
         }
         WireEvents firstWire = WireEvents.listenTo(okCall, service.name, request.url().host(), connections);
         Set<InetSocketAddress> tried = new HashSet<>();
