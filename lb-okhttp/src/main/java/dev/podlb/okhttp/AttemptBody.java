@@ -1,9 +1,13 @@
 package dev.podlb.okhttp;
 
 import java.io.IOException;
-import java.lang.ref.Cleaner;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import dev.podlb.core.health.Outcome;
 import okhttp3.Call;
 import okhttp3.MediaType;
@@ -22,27 +26,63 @@ import org.slf4j.LoggerFactory;
  * the failure. Until then the attempt counts among the pod's requests in flight, and its duration,
  * which Peak-EWMA reads, is the whole response's.
  *
- * <p>A body the application never closes would count in flight for ever: when the body becomes
- * unreachable unclosed, a {@link Cleaner} ends its attempt charging no pod (nothing is known of
- * how the response went) and logs a warning, as OkHttp warns of a leaked connection. The body is
- * read and closed on the application's threads; the leak is handled on the cleaner's thread.
+ * <p>A body the application never closes would count in flight for ever: once the body has
+ * become unreachable unclosed (garbage collected), the next balanced response to be returned
+ * finds it, as OkHttp's pool finds leaked connections during its cleanup, and its attempt ends
+ * charging no pod (nothing is known of how the response went) with a warning in the log. No
+ * thread is kept for this. The body is read and closed on the application's threads; a leak is
+ * handled on the thread that returns the next response.
  */
 final class AttemptBody extends ResponseBody {
     private static final Logger log = LoggerFactory.getLogger(AttemptBody.class);
-    private static final Cleaner LEAKS = Cleaner.create(runnable -> {
-        Thread thread = new Thread(runnable, "podlb-response-leaks");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ReferenceQueue<AttemptBody> UNREACHABLE = new ReferenceQueue<>();
+    /** The bodies not yet done, held weakly (phantom) through their {@link Leak}s. */
+    private static final Set<Leak> UNDONE = ConcurrentHashMap.newKeySet();
 
     private final ResponseBody delegate;
     private final Ending ending;
+    private final Leak leak;
     private BufferedSource source;
 
     private AttemptBody(ResponseBody delegate, Ending ending) {
         this.delegate = delegate;
         this.ending = ending;
-        LEAKS.register(this, ending::leaked);
+        endLeaked();
+        this.leak = new Leak(this, ending);
+        UNDONE.add(leak);
+    }
+
+    /** What is left of a body once it is unreachable: how to end its attempt. */
+    private static final class Leak extends PhantomReference<AttemptBody> {
+        final Ending ending;
+
+        Leak(AttemptBody body, Ending ending) {
+            super(body, UNREACHABLE);
+            this.ending = ending;
+        }
+    }
+
+    /** Ends the attempts of the bodies found unreachable before they were done. */
+    private static void endLeaked() {
+        for (Reference<? extends AttemptBody> found = UNREACHABLE.poll(); found != null; found = UNREACHABLE.poll()) {
+            Leak leak = (Leak) found;
+            if (UNDONE.remove(leak)) {
+                leak.ending.leaked();
+            }
+        }
+    }
+
+    /**
+     * {@code response} as the call returns it: when its body is already done ({@code bodyDone}:
+     * read whole into its buffer) or empty, the attempt ends now; otherwise it ends with its body.
+     */
+    static Response returned(Response response, Attempt attempt, InetSocketAddress answeredBy, Outcome answered,
+                             boolean bodyDone, Call call, Call attemptCall) {
+        if (bodyDone || response.body().contentLength() == 0) {
+            attempt.end(answeredBy, answered);
+            return response;
+        }
+        return spanning(response, attempt, answeredBy, answered, call, attemptCall);
     }
 
     /**
@@ -76,10 +116,12 @@ final class AttemptBody extends ResponseBody {
                     try {
                         read = super.read(sink, byteCount);
                     } catch (IOException e) {
+                        UNDONE.remove(leak);
                         ending.failed(e);
                         throw e;
                     }
                     if (read == -1) {
+                        UNDONE.remove(leak);
                         ending.done();
                     }
                     return read;
@@ -90,6 +132,7 @@ final class AttemptBody extends ResponseBody {
                     try {
                         super.close();
                     } finally {
+                        UNDONE.remove(leak);
                         ending.done();
                     }
                 }

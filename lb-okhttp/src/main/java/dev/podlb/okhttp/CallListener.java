@@ -21,8 +21,11 @@ public interface CallListener extends LoadBalancerListener {
     default void picked(String service, Request request, Endpoint pod, int attempt) {}
 
     /**
-     * An attempt ended with {@code outcome}, charged to {@code pod}: the pod that answered. Not
-     * called for an attempt the application cancelled or OkHttp's cache answered, which no pod served.
+     * An attempt ended with {@code outcome}, charged to {@code pod}: the pod that answered. For the
+     * attempt whose response the call returns, once its body is done (read to its end, closed, or
+     * cut), on the thread that reads or closes it. Not called for an attempt the application
+     * cancelled, OkHttp's cache answered, a hedge that lost, or a body dropped unclosed: no pod is
+     * charged for those.
      */
     default void outcome(String service, Request request, Endpoint pod, Outcome outcome, long durationNanos) {}
 

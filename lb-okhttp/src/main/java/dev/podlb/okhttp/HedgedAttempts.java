@@ -95,8 +95,12 @@ final class HedgedAttempts implements AutoCloseable {
         }
     }
 
-    Response run(Request request, Request outgoing, Balanced balanced, PickRequest pick, AttemptPolicy policy,
-                 CallControl control, Call okCall, CallRecord call) throws IOException {
+    /**
+     * Runs the hedged call of {@code request} to {@code balanced}; each attempt's call leaves with
+     * the service's pin header removed, as every balanced attempt does.
+     */
+    Response run(Request request, Balanced balanced, PickRequest pick, AttemptPolicy policy, CallControl control,
+                 Call okCall, CallRecord call) throws IOException {
         BlockingQueue<Result> results = new LinkedBlockingQueue<>();
         List<Running> running = new ArrayList<>();
         Endpoint first;
@@ -122,7 +126,8 @@ final class HedgedAttempts implements AutoCloseable {
             boolean othersRunning = answered < running.size();
             if (answer.failure() != null && okCall.isCanceled()) {
                 loseAllBut(attempt, running);
-                throw stopped(okCall, attempt, answer.failure(), call);
+                throw LoadBalancingInterceptor.stopped(okCall, attempt.call, attempt.attempt, attempt.wire, answer.failure(),
+                        call);
             }
             boolean unusable = answer.failure() != null || policy.retryStatus(answer.response().code());
             if (unusable && !othersRunning && running.size() < 2) {
@@ -230,24 +235,12 @@ final class HedgedAttempts implements AutoCloseable {
             attempt.attempt.endUncharged(); // OkHttp's cache answered
             return call.returned(response, true);
         }
-        if (answer.bodyDone() || attempt.wire.leftHost() || response.body().contentLength() == 0) {
-            attempt.attempt.end(answeredBy, answered);
+        if (attempt.wire.leftHost()) {
+            attempt.attempt.end(answeredBy, answered); // the body is the other host's
             return call.returned(response, false);
         }
-        return call.returned(AttemptBody.spanning(response, attempt.attempt, answeredBy, answered, okCall, attempt.call), false);
-    }
-
-    /** The call was cancelled or timed out: every attempt ends, a timeout charged to the pod of each that ran. */
-    private static IOException stopped(Call okCall, Running attempt, IOException e, CallRecord call) {
-        if (CallTimeouts.timedOut(okCall) || CallTimeouts.endedByTimeout(attempt.call, e)) {
-            attempt.attempt.end(attempt.wire.answeredBy() != null ? attempt.wire.answeredBy() : attempt.wire.connectedTo(),
-                    Outcome.timeout(e));
-            InterruptedIOException timeout = new InterruptedIOException("timeout");
-            timeout.initCause(e);
-            return call.failed(CallOutcome.Kind.TIMED_OUT, timeout);
-        }
-        attempt.attempt.endUncharged();
-        return call.failed(CallOutcome.Kind.CANCELED, e);
+        return call.returned(AttemptBody.returned(response, attempt.attempt, answeredBy, answered, answer.bodyDone(), okCall,
+                attempt.call), false);
     }
 
     @Override

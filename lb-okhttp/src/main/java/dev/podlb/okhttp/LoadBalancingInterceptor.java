@@ -156,7 +156,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         CallControl control = CallControl.watch(okCall, call.startNanos());
         balanced.retries().deposit();
         if (policy.hedges(balanced) && pick.pin() == null) {
-            return hedged.run(request, outgoing, balanced, pick, policy, control, okCall, call);
+            return hedged.run(request, balanced, pick, policy, control, okCall, call);
         }
         WireEvents firstWire = WireEvents.listenTo(okCall, service.name, request.url().host(), connections);
         Set<InetSocketAddress> tried = new HashSet<>();
@@ -238,11 +238,8 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 }
                 SessionLearning.learn(service, response, charged);
                 if (!policy.retriesStatus(response.code(), n)) {
-                    if (bodyDone || response.body().contentLength() == 0) {
-                        attempt.end(answeredBy, answered);
-                        return call.returned(response, false);
-                    }
-                    return call.returned(AttemptBody.spanning(response, attempt, answeredBy, answered, okCall, attemptCall), false);
+                    return call.returned(AttemptBody.returned(response, attempt, answeredBy, answered, bodyDone, okCall,
+                            attemptCall), false);
                 }
                 attempt.end(answeredBy, answered);
                 if (!retry(balanced, request, charged, answered, n, call)) {
@@ -316,8 +313,8 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
      * out; by the application, no pod is charged. An attempt on a call of its own may also reach
      * the end of its share of the call timeout a moment before the application's call does.
      */
-    private static IOException stopped(Call okCall, Call attemptCall, Attempt attempt, WireEvents wire, IOException e,
-                                       CallRecord call) {
+    static IOException stopped(Call okCall, Call attemptCall, Attempt attempt, WireEvents wire, IOException e,
+                               CallRecord call) {
         if (CallTimeouts.timedOut(okCall) || attemptCall != okCall && CallTimeouts.endedByTimeout(attemptCall, e)) {
             attempt.end(wire.answeredBy() != null ? wire.answeredBy() : wire.connectedTo(), Outcome.timeout(e));
             InterruptedIOException timeout = new InterruptedIOException("timeout");

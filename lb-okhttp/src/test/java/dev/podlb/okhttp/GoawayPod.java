@@ -21,7 +21,7 @@ final class GoawayPod implements AutoCloseable {
 
     private final ServerSocket socket;
     private final Thread acceptor;
-    /** GOAWAY frames sent, each after the HEADERS of a stream. */
+    /** GOAWAY frames sent (or being sent), each after the HEADERS of a stream. */
     final AtomicInteger goaways = new AtomicInteger();
 
     GoawayPod(String ip) throws IOException {
@@ -71,10 +71,11 @@ final class GoawayPod implements AutoCloseable {
                 out.flush();
             }
             if (type == HEADERS) {
-                // last-stream-id 0, error NO_ERROR: no stream was processed.
+                // last-stream-id 0, error NO_ERROR: no stream was processed. Counted first, so that a
+                // client that has read the frame finds it counted.
+                goaways.incrementAndGet();
                 out.write(frame(GOAWAY, 0, new byte[8]));
                 out.flush();
-                goaways.incrementAndGet();
             }
         }
     }
