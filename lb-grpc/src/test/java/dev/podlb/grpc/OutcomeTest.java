@@ -1,6 +1,7 @@
 package dev.podlb.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.podlb.core.Endpoint;
@@ -120,6 +121,32 @@ class OutcomeTest {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(pod).inFlight() == 0);
         assertThat(Duration.ofNanos(lb.stats(pod).latencyNanos())).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+    }
+
+    @Test
+    void aDeadlineCountsAgainstThePodAndACallTheClientCancelsDoesNot() throws Exception {
+        pods = new GrpcPods("127.0.0.2");
+        PodlbPolicy policy = policy(PodlbPolicy.builder());
+        channel = channel(policy, "127.0.0.2");
+        GrpcPods.awaitEveryPodAnswers(channel, 1);
+        LoadBalancer lb = policy.loadBalancers().get(0);
+        Endpoint pod = endpoint(lb, "127.0.0.2");
+        pods.delay("127.0.0.2", 1000);
+
+        assertThatThrownBy(() -> GrpcPods.which(channel, CallOptions.DEFAULT.withDeadlineAfter(100, TimeUnit.MILLISECONDS)))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(pod).inFlight() == 0);
+        assertThat(lb.stats(pod).consecutiveFailures()).isEqualTo(1);
+
+        ListenableFuture<String> cancelled = ClientCalls.futureUnaryCall(channel.newCall(GrpcPods.WHICH,
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)), "which");
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(pod).inFlight() == 1);
+        cancelled.cancel(true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(pod).inFlight() == 0);
+
+        assertThat(cancelled.isCancelled()).isTrue();
+        assertThat(lb.stats(pod).consecutiveFailures()).isEqualTo(1);
     }
 
     @Test
