@@ -323,8 +323,9 @@ public final class PodlbPolicy {
          * The status codes that count as a failure of the pod that answered, for outlier ejection
          * and latency-aware picks. Default: UNAVAILABLE and DEADLINE_EXCEEDED; add RESOURCE_EXHAUSTED
          * or INTERNAL for servers that answer them when overloaded or broken. CANCELLED, unless
-         * listed, ends the call's attempt without an outcome (the client gave up); every other code
-         * not listed counts as the pod's success (it answered).
+         * listed, ends the call's attempt without an outcome (the client gave up), but for an
+         * attempt whose call deadline (from its call options) has passed, which is read as
+         * DEADLINE_EXCEEDED; every other code not listed counts as the pod's success (it answered).
          */
         public Builder failureStatusCodes(Set<Status.Code> codes) {
             Objects.requireNonNull(codes, "failureStatusCodes");
