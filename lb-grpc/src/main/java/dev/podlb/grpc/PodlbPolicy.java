@@ -92,7 +92,9 @@ public final class PodlbPolicy {
      * Chooses this policy for the channel {@code builder} builds: registers it with gRPC's default
      * registry under a name of its own (once per policy) and makes it the channel's default
      * policy, and adds {@link PodlbGrpc#retriesToOtherPods()}. A service config's
-     * {@code loadBalancingConfig} still wins over it, as over any default.
+     * {@code loadBalancingConfig} still wins over it, as over any default. The registration lasts
+     * as long as the JVM: build a policy once and apply it to every channel it suits, not one
+     * policy per channel.
      */
     public <T extends ManagedChannelBuilder<T>> T applyTo(ManagedChannelBuilder<T> builder) {
         PodlbGrpc.register();
