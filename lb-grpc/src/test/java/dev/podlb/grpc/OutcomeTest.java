@@ -150,6 +150,30 @@ class OutcomeTest {
     }
 
     @Test
+    void aDeadlineOfTheCallersContextCountsAgainstThePodToo() throws Exception {
+        pods = new GrpcPods("127.0.0.2");
+        PodlbPolicy policy = policy(PodlbPolicy.builder());
+        channel = channel(policy, "127.0.0.2");
+        GrpcPods.awaitEveryPodAnswers(channel, 1);
+        LoadBalancer lb = policy.loadBalancers().get(0);
+        Endpoint pod = endpoint(lb, "127.0.0.2");
+        pods.delay("127.0.0.2", 1000);
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            io.grpc.Context.CancellableContext context = io.grpc.Context.current()
+                    .withDeadlineAfter(100, TimeUnit.MILLISECONDS, timer);
+            assertThatThrownBy(() -> context.call(() -> GrpcPods.which(channel, CallOptions.DEFAULT)))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        } finally {
+            timer.shutdownNow();
+        }
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(pod).inFlight() == 0);
+        assertThat(lb.stats(pod).consecutiveFailures()).isEqualTo(1);
+    }
+
+    @Test
     void latencyAwareLeastRequestAvoidsASlowPod() {
         pods = new GrpcPods(PODS);
         PodlbPolicy policy = policy(PodlbPolicy.builder().picker(Pickers.leastRequest().latencyAware(true)));
