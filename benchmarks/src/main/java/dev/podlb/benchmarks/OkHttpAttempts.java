@@ -4,6 +4,7 @@ import dev.podlb.core.health.EjectionPolicy;
 import dev.podlb.testing.NoDelayServerSocketFactory;
 import dev.podlb.okhttp.Backoff;
 import dev.podlb.okhttp.BalancedService;
+import dev.podlb.okhttp.Hedging;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
 import dev.podlb.okhttp.RetryBudget;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -25,6 +28,7 @@ import mockwebserver3.RecordedRequest;
 import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
 
@@ -38,7 +42,8 @@ import okhttp3.Response;
  * <pre>
  * mvn -q -pl benchmarks -am package -DskipTests &amp;&amp; java -cp benchmarks/target/benchmarks.jar dev.podlb.benchmarks.OkHttpAttempts
  * </pre>
- * {@code --quick} shortens every run (for trying the harness, not for quoting).
+ * {@code --quick} shortens every run (for trying the harness, not for quoting);
+ * {@code --http2-retries} and {@code --hedging} run only those tables (each within 3 minutes).
  */
 public final class OkHttpAttempts {
     private static final String HOST = "backend.default.svc.cluster.local";
@@ -52,7 +57,19 @@ public final class OkHttpAttempts {
     }
 
     public static void main(String[] args) throws Exception {
-        System.out.print(tables(List.of(args).contains("--quick")));
+        boolean quick = List.of(args).contains("--quick");
+        if (List.of(args).contains("--http2-retries") || List.of(args).contains("--hedging")) {
+            OkHttpAttempts report = new OkHttpAttempts(quick);
+            if (List.of(args).contains("--http2-retries")) {
+                report.http2Retries();
+            }
+            if (List.of(args).contains("--hedging")) {
+                report.hedging();
+            }
+            System.out.print(report.out.toString().replace("\n## ", "\n### ").replaceFirst("^## ", "### "));
+            return;
+        }
+        System.out.print(tables(quick));
     }
 
     /** Every table, as markdown with third-level headings, for {@code BENCHMARKS.md}. */
@@ -61,6 +78,8 @@ public final class OkHttpAttempts {
         report.connections();
         report.amplification();
         report.backoff();
+        report.http2Retries();
+        report.hedging();
         return report.out.toString().replace("\n## ", "\n### ").replaceFirst("^## ", "### ");
     }
 
@@ -73,16 +92,29 @@ public final class OkHttpAttempts {
         final List<MockWebServer> servers = new ArrayList<>();
         final LongAdder requests = new LongAdder();
         volatile IntPredicate failing = pod -> false;
+        /** When set, how pod {@code i} answers instead. */
+        volatile IntFunction<MockResponse> answer;
 
         Pods(int count) throws IOException {
+            this(count, null);
+        }
+
+        Pods(int count, List<Protocol> protocols) throws IOException {
             for (int i = 0; i < count; i++) {
                 int pod = i;
                 MockWebServer server = new MockWebServer();
                 server.setServerSocketFactory(new NoDelayServerSocketFactory());
+                if (protocols != null) {
+                    server.setProtocols(protocols);
+                }
                 server.setDispatcher(new Dispatcher() {
                     @Override
                     public MockResponse dispatch(RecordedRequest request) {
                         requests.increment();
+                        IntFunction<MockResponse> custom = answer;
+                        if (custom != null) {
+                            return custom.apply(pod);
+                        }
                         return failing.test(pod) ? new MockResponse.Builder().code(503).body("busy").build()
                                 : new MockResponse.Builder().body("ok").build();
                     }
@@ -121,16 +153,26 @@ public final class OkHttpAttempts {
 
     /** {@code calls} calls, or as many as fit in {@code duration}. */
     private static Run run(BalancedService service, int calls, Duration duration) throws InterruptedException {
+        return run(service, calls, duration, null);
+    }
+
+    /** As above, over HTTP/2 with prior knowledge when {@code protocols} says so. */
+    private static Run run(BalancedService service, int calls, Duration duration, List<Protocol> protocols)
+            throws InterruptedException {
         long deadline = System.nanoTime() + duration.toNanos();
         LongAdder connects = new LongAdder();
         LoadBalancingInterceptor interceptor = LoadBalancingInterceptor.builder().service(service).build();
         interceptor.loadBalancer(HOST).awaitReady(Duration.ofSeconds(10));
-        OkHttpClient client = interceptor.newClientBuilder().eventListener(new EventListener() {
+        OkHttpClient.Builder builder = interceptor.newClientBuilder().eventListener(new EventListener() {
             @Override
             public void connectStart(Call call, InetSocketAddress address, Proxy proxy) {
                 connects.increment();
             }
-        }).build();
+        });
+        if (protocols != null) {
+            builder.protocols(protocols);
+        }
+        OkHttpClient client = builder.build();
         AtomicInteger next = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         List<long[]> perThread = new ArrayList<>();
@@ -232,6 +274,122 @@ public final class OkHttpAttempts {
                     line(String.format(Locale.ROOT, "| %s | %s | %,d | %d (%.2f%%) | %.2f | %.2f | %.2f |",
                             everyPod ? "every pod" : "one pod", backoff, r.calls, r.failed, 100.0 * r.failed / r.calls,
                             r.percentileMillis(0.5), r.percentileMillis(0.99), r.percentileMillis(0.999)));
+                }
+            }
+        }
+        line("");
+    }
+
+    private void http2Retries() throws Exception {
+        int calls = quick ? 2_000 : 10_000;
+        line("## HTTP/2: connections opened per " + String.format(Locale.ROOT, "%,d", calls) + " calls while a pod answers 503");
+        line("");
+        line("3 pods speaking HTTP/2 (prior knowledge), one of them answering 503 to 20% of its requests at random;"
+                + " `retryOnStatus(503)`, ejection off, `Backoff.none()`, GETs on " + THREADS + " threads; connections counted"
+                + " by the client's `EventListener.connectStart` (the retries' calls included).");
+        line("");
+        line("| calls | 503s answered (each retried) | failed calls | connections opened | per pod |");
+        line("|---|---|---|---|---|");
+        try (Pods pods = new Pods(3, List.of(Protocol.H2_PRIOR_KNOWLEDGE))) {
+            LongAdder unavailable = new LongAdder();
+            pods.answer = pod -> {
+                if (pod == 0 && java.util.concurrent.ThreadLocalRandom.current().nextInt(5) == 0) {
+                    unavailable.increment();
+                    return new MockResponse.Builder().code(503).body("busy").build();
+                }
+                return new MockResponse.Builder().body("ok").build();
+            };
+            Run r = run(service(pods).retryOnStatus(503).ejection(EjectionPolicy.disabled()).backoff(Backoff.none())
+                    .retryBudget(RetryBudget.unlimited()).build(), calls, Duration.ofHours(1), List.of(Protocol.H2_PRIOR_KNOWLEDGE));
+            line(String.format(Locale.ROOT, "| %,d | %,d | %d | %d | %.2f |", r.calls, unavailable.sum(), r.failed, r.connects,
+                    r.connects / 3.0));
+        }
+        line("");
+    }
+
+    /**
+     * Calls sent at a fixed rate whatever the answers ({@code enqueue}), each timed from the moment
+     * it was due, so that a pause shows in the tail as callers would see it; a closed loop of a few
+     * threads would send fewer calls while they wait and hide it.
+     */
+    private static Run openLoop(BalancedService service, int perSecond, Duration duration) throws InterruptedException {
+        LoadBalancingInterceptor interceptor = LoadBalancingInterceptor.builder().service(service).build();
+        interceptor.loadBalancer(HOST).awaitReady(Duration.ofSeconds(10));
+        OkHttpClient client = interceptor.newClientBuilder().build();
+        client.dispatcher().setMaxRequests(1024);
+        client.dispatcher().setMaxRequestsPerHost(1024);
+        int warmUp = perSecond; // the first second opens connections and warms the JIT: not timed
+        int calls = (int) (perSecond * (duration.toSeconds() + 1));
+        long[] nanos = new long[calls];
+        AtomicInteger failed = new AtomicInteger();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(calls);
+        long interval = 1_000_000_000L / perSecond;
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            long due = start + i * interval;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            }
+            int index = i;
+            client.newCall(new Request.Builder().url("http://" + HOST + "/").build()).enqueue(new okhttp3.Callback() {
+                @Override
+                public void onFailure(Call call, IOException e) {
+                    failed.incrementAndGet();
+                    nanos[index] = System.nanoTime() - due;
+                    done.countDown();
+                }
+
+                @Override
+                public void onResponse(Call call, Response response) {
+                    try (response) {
+                        response.body().string();
+                    } catch (IOException e) {
+                        failed.incrementAndGet();
+                    }
+                    nanos[index] = System.nanoTime() - due;
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        interceptor.close();
+        client.dispatcher().executorService().shutdown();
+        return new Run(calls - warmUp, failed.get(), Arrays.copyOfRange(nanos, warmUp, calls), 0);
+    }
+
+    private void hedging() throws Exception {
+        Duration each = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(20);
+        int perSecond = 1000;
+        line("## Hedging: one pod pausing 200 ms every second");
+        line("");
+        line("3 pods; pod 1 holds every request that arrives in the first 200 ms of each second until that pause ends"
+                + " (a GC pause, say); the others answer at once. Round-robin GETs sent at " + perSecond + " a second for "
+                + each.toSeconds() + " s per row after a second of warm-up (`enqueue`, each timed from the moment it was due),"
+                + " default retry budget. Extra requests: requests the pods received beyond one per call (warm-up included).");
+        line("");
+        line("| pods | hedging | calls | failed | p50 ms | p99 ms | p99.9 ms | extra requests |");
+        line("|---|---|---|---|---|---|---|---|");
+        Hedging[] hedgings = {null, Hedging.after(Duration.ofMillis(5)), Hedging.atPercentile(95, Duration.ofMillis(5)),
+                Hedging.atPercentile(99, Duration.ofMillis(5))};
+        for (boolean pausing : new boolean[] {false, true}) {
+            for (Hedging hedging : pausing ? hedgings : new Hedging[] {null}) {
+                try (Pods pods = new Pods(3)) {
+                    pods.answer = pod -> {
+                        long inSecond = System.nanoTime() / 1_000_000 % 1000;
+                        MockResponse.Builder ok = new MockResponse.Builder().body("ok");
+                        return pausing && pod == 0 && inSecond < 200
+                                ? ok.headersDelay(200 - inSecond, TimeUnit.MILLISECONDS).build() : ok.build();
+                    };
+                    BalancedService.Builder service = service(pods).ejection(EjectionPolicy.disabled());
+                    if (hedging != null) {
+                        service.hedging(hedging);
+                    }
+                    Run r = openLoop(service.build(), perSecond, each);
+                    line(String.format(Locale.ROOT, "| %s | %s | %,d | %d | %.2f | %.2f | %.2f | %.2f%% |",
+                            pausing ? "one pausing" : "all healthy", hedging == null ? "off" : hedging, r.calls, r.failed,
+                            r.percentileMillis(0.5), r.percentileMillis(0.99), r.percentileMillis(0.999),
+                            100.0 * (pods.requests.sum() - r.calls - perSecond) / (r.calls + perSecond)));
                 }
             }
         }

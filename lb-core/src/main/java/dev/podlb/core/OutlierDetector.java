@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,12 +59,13 @@ final class OutlierDetector {
     private final int threshold;
     private final Scheduler scheduler;
     private final SerialContext context;
-    private final Supplier<EndpointSet> applied;
+    /** The set the load balancer picks from now: ejection limits count its candidates. Serial context. */
+    private EndpointSet applied = EndpointSet.empty();
     private final Events events;
     private final CircuitBreakerConfig failureRate;
     /** Written on the context only; read by request threads. */
     private final Map<InetSocketAddress, PodState> pods = new ConcurrentHashMap<>();
-    /** The pods of the set last retained, by endpoint object: what picks return, found without hashing. */
+    /** The pods of the set last applied, by endpoint object: what picks return, found without hashing. */
     private volatile PodIndex index = PodIndex.EMPTY;
     /** Requests in flight over every tracked pod; striped, so that attempts on different pods do not contend. */
     private final LongAdder inFlight = new LongAdder();
@@ -75,11 +75,7 @@ final class OutlierDetector {
     private final Set<PodState> readyAgain = new LinkedHashSet<>();
     private boolean closed;
 
-    /**
-     * @param applied the set the load balancer picks from now: ejection limits count its candidates
-     */
-    public OutlierDetector(String service, EjectionPolicy policy, Scheduler scheduler, SerialContext context,
-                           Supplier<EndpointSet> applied, Events events) {
+    OutlierDetector(String service, EjectionPolicy policy, Scheduler scheduler, SerialContext context, Events events) {
         this.service = service;
         this.policy = policy;
         this.classifier = policy.failureClassifier();
@@ -89,7 +85,6 @@ final class OutlierDetector {
         this.threshold = policy.consecutiveFailures();
         this.scheduler = scheduler;
         this.context = context;
-        this.applied = applied;
         this.events = events;
         this.failureRate = policy.failureRatePercent() > 0 ? CircuitBreakerConfig.custom()
                 .slidingWindow(policy.failureRateWindow(), policy.failureRateMinimumCalls(),
@@ -170,14 +165,17 @@ final class OutlierDetector {
     }
 
     /**
-     * Tracks every pod of {@code set} (a pod present in the set always has its state) and forgets
+     * The load balancer picks from {@code set} now: the ejection limits count its candidates from
+     * here on. Tracks every pod of it (a pod present in the set always has its state) and forgets
      * departed pods that are not ejected. A departed ejected pod is kept until its ejection ends,
      * so that its history comes back with it: back but not ready, it stays ejected; back ready
      * (Kubernetes just saw it pass its readiness probe), it is readmitted on trial
      * ({@link #readinessChanged}), and a failed trial call ejects it for longer; still absent when
      * its time is up, it is forgotten, with no readmission announced. Serial context.
      */
-    public void retain(EndpointSet set) {
+    void applied(EndpointSet set) {
+        context.checkCurrentThread();
+        applied = set;
         for (Endpoint e : set.endpoints()) {
             pods.computeIfAbsent(e.socketAddress(), this::track);
         }
@@ -193,6 +191,7 @@ final class OutlierDetector {
      * Serial context.
      */
     public void readinessChanged(EndpointSet before, EndpointSet after) {
+        context.checkCurrentThread();
         for (PodState pod : ejected) {
             if (!isReady(before, pod.address) && isReady(after, pod.address)) {
                 readyAgain.add(pod);
@@ -202,13 +201,14 @@ final class OutlierDetector {
 
     /**
      * Ends, on trial, the ejection of each pod noted ready again that the applied set still has
-     * ready; call after {@link #retain} of that set. Serial context.
+     * ready; call after {@link #applied} of that set. Serial context.
      */
     public void readmitReadyAgain() {
+        context.checkCurrentThread();
         if (readyAgain.isEmpty()) {
             return;
         }
-        EndpointSet set = applied.get();
+        EndpointSet set = applied;
         for (PodState pod : readyAgain) {
             if (isReady(set, pod.address) && pods.get(pod.address) == pod) {
                 readmit(pod, "discovery reports it ready again");
@@ -224,6 +224,7 @@ final class OutlierDetector {
 
     /** The pods ejected now, in the order they were ejected. Serial context. */
     public List<InetSocketAddress> ejected() {
+        context.checkCurrentThread();
         List<InetSocketAddress> addresses = new ArrayList<>(ejected.size());
         for (PodState pod : ejected) {
             addresses.add(pod.address);
@@ -233,6 +234,7 @@ final class OutlierDetector {
 
     /** Cancels every pending readmission; no event follows. Serial context. */
     public void close() {
+        context.checkCurrentThread();
         closed = true;
         for (PodState pod : ejected) {
             cancelReadmission(pod);
@@ -257,11 +259,12 @@ final class OutlierDetector {
 
     /** A detector fired for {@code pod}: eject it unless that would break the policy's limits. */
     private void tripped(PodState pod, String why) {
+        context.checkCurrentThread();
         if (closed || pod.ejected || pods.get(pod.address) != pod) {
             resetDetectors(pod);
             return;
         }
-        EndpointSet set = applied.get();
+        EndpointSet set = applied;
         if (!set.isCandidate(pod.address)) {
             resetDetectors(pod); // not picked anyway: discovery already keeps it out
             return;
@@ -302,6 +305,7 @@ final class OutlierDetector {
     }
 
     private void readmit(PodState pod, String why) {
+        context.checkCurrentThread();
         if (closed || !pod.ejected) {
             return;
         }
@@ -309,7 +313,7 @@ final class OutlierDetector {
         ejected.remove(pod);
         pod.ejected = false;
         resetDetectors(pod);
-        if (applied.get().find(pod.address) == null) {
+        if (applied.find(pod.address) == null) {
             // It left discovery while ejected: nothing to try, nothing to announce. Should it come
             // back, it is a new pod to this detector.
             pods.remove(pod.address, pod);
@@ -324,6 +328,7 @@ final class OutlierDetector {
     }
 
     private void trialEnded(PodState pod, boolean success) {
+        context.checkCurrentThread();
         if (closed || !pod.onTrial || pods.get(pod.address) != pod) {
             return;
         }

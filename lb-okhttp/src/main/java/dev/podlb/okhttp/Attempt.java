@@ -3,14 +3,17 @@ package dev.podlb.okhttp;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.health.Outcome;
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Request;
 
 /**
  * One attempt of a call on one pod, from its pick to its outcome: the one place where an attempt
  * starts and ends. Starting it tells the listener and counts it among the pod's requests in flight
  * (lb-core's {@link dev.podlb.core.Attempt}, which least-request pickers read); ending it charges
- * the outcome to the pod that answered and feeds the pod's latency. Runs on the thread that runs
- * the call; ending it a second time does nothing.
+ * the outcome to the pod that answered and feeds the pod's latency. An attempt whose response the
+ * caller receives ends when its body is done ({@link AttemptBody}), so it is started on the thread
+ * that runs the call and may end on the thread that reads the body, or on the leak detector's;
+ * it ends once, and ending it again does nothing.
  */
 final class Attempt {
     private final Balanced balanced;
@@ -20,6 +23,7 @@ final class Attempt {
     private final CallListener listener;
     private final long startNanos;
     private final dev.podlb.core.Attempt onPod;
+    private final AtomicBoolean ended = new AtomicBoolean();
 
     private Attempt(Balanced balanced, Request request, Endpoint picked, int number, CallListener listener) {
         this.balanced = balanced;
@@ -50,7 +54,10 @@ final class Attempt {
      * pod unless the wire says another answered. Returns the pod charged.
      */
     Endpoint end(InetSocketAddress answeredBy, Outcome outcome) {
-        Endpoint pod = answeredBy == null || answeredBy.equals(picked.socketAddress()) ? picked : balanced.endpointAt(answeredBy);
+        Endpoint pod = chargedFor(answeredBy);
+        if (!ended.compareAndSet(false, true)) {
+            return pod;
+        }
         if (pod == picked) {
             onPod.end(outcome);
         } else {
@@ -61,8 +68,28 @@ final class Attempt {
         return pod;
     }
 
-    /** Ends the attempt charging no pod: the application cancelled it, or OkHttp's cache answered. */
+    /** The pod an outcome is charged to: the picked pod unless {@code answeredBy} names another. */
+    Endpoint chargedFor(InetSocketAddress answeredBy) {
+        return answeredBy == null || answeredBy.equals(picked.socketAddress()) ? picked : balanced.endpointAt(answeredBy);
+    }
+
+    /** Whether the attempt has ended. */
+    boolean ended() {
+        return ended.get();
+    }
+
+    /**
+     * Ends the attempt charging no pod: the application cancelled it, OkHttp's cache answered, or
+     * its response was dropped unread.
+     */
     void endUncharged() {
-        onPod.cancel();
+        if (ended.compareAndSet(false, true)) {
+            onPod.cancel();
+        }
+    }
+
+    /** What the attempt is, for a log line: the service, the pod and the request's method and URL. */
+    String describe() {
+        return balanced.name() + ": " + request.method() + " " + request.url().redact() + " to " + picked.authority();
     }
 }

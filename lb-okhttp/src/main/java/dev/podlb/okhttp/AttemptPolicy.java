@@ -7,40 +7,62 @@ import java.net.SocketTimeoutException;
 import java.util.Set;
 import okhttp3.Request;
 import okhttp3.RequestBody;
-import okhttp3.internal.http2.ConnectionShutdownException;
-import okhttp3.internal.http2.ErrorCode;
-import okhttp3.internal.http2.StreamResetException;
 
 /**
- * Which attempts of one call go to another pod. A request that no pod processed (its connection
- * never opened; HTTP/2 refused its stream, or the connection was shut down by GOAWAY before the
- * stream opened) is retried whatever its method; one that may have been processed only when its
- * method is idempotent and its body can be sent again. Whether bytes may have left is read from
- * the wire ({@link WireEvents}), not guessed from exception messages.
+ * Which attempts of one call go to another pod. A request is sent again only when that is safe:
+ * its method is idempotent and its body can be written again, or no pod processed it (its
+ * connection never opened; HTTP/2 refused its stream, or a GOAWAY came whose last stream is below
+ * it) and its body is absent, empty or repeatable. A one-shot body ({@link RequestBody#isOneShot})
+ * is never written twice, as OkHttp's own {@code recover()} refuses. Whether bytes may have left
+ * is read from the wire ({@link WireEvents}).
  */
 final class AttemptPolicy {
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
 
     private final boolean repeatable;
+    private final boolean bodyRewritable;
     private final int maxAttempts;
     private final Set<Integer> retryStatuses;
 
-    private AttemptPolicy(boolean repeatable, int maxAttempts, Set<Integer> retryStatuses) {
+    private AttemptPolicy(boolean repeatable, boolean bodyRewritable, int maxAttempts, Set<Integer> retryStatuses) {
         this.repeatable = repeatable;
+        this.bodyRewritable = bodyRewritable;
         this.maxAttempts = maxAttempts;
         this.retryStatuses = retryStatuses;
     }
 
     /** A pinned request has one attempt: no other pod will do. */
     static AttemptPolicy of(BalancedService service, Request request, PickRequest pick) {
-        RequestBody body = request.body();
-        boolean repeatable = IDEMPOTENT.contains(request.method()) && (body == null || !body.isOneShot());
-        return new AttemptPolicy(repeatable, pick.pin() != null ? 1 : service.maxAttempts, service.retryStatuses);
+        boolean rewritable = bodyRewritable(request.body());
+        boolean repeatable = IDEMPOTENT.contains(request.method()) && rewritable;
+        return new AttemptPolicy(repeatable, rewritable, pick.pin() != null ? 1 : service.maxAttempts, service.retryStatuses);
+    }
+
+    /** A body can be written again when there is none, it is empty, or it is not one-shot. */
+    private static boolean bodyRewritable(RequestBody body) {
+        if (body == null || !body.isOneShot()) {
+            return true;
+        }
+        try {
+            return body.contentLength() == 0;
+        } catch (IOException e) {
+            return false; // a length it cannot tell is not known to be empty
+        }
     }
 
     /** Whether the request may be sent twice. */
     boolean repeatable() {
         return repeatable;
+    }
+
+    /** Whether the call is hedged: its service hedges, and it may be sent twice to another pod. */
+    boolean hedges(Balanced balanced) {
+        return balanced.hedgeDelay() != null && repeatable && maxAttempts >= 2;
+    }
+
+    /** Whether {@code status} is one the service retries on another pod. */
+    boolean retryStatus(int status) {
+        return retryStatuses.contains(status);
     }
 
     /** Whether a pod's response with {@code status} to attempt {@code attempt} goes to another pod. */
@@ -50,7 +72,17 @@ final class AttemptPolicy {
 
     /** Whether attempt {@code attempt}, failed with {@code failure}, goes to another pod. */
     boolean retriesFailure(IOException failure, WireEvents wire, int attempt) {
-        return attempt < maxAttempts && (repeatable || unprocessed(failure, wire));
+        return attempt < maxAttempts && (repeatable || bodyRewritable && unprocessed(failure, wire));
+    }
+
+    /**
+     * Whether the attempt failed on a pooled connection the pod had closed while it sat idle,
+     * found closed before any byte of the request left ({@link StaleConnections}), so that the
+     * request goes again, on a fresh connection, to the same pod: no pod received it. Only for a
+     * body that can be written again, as OkHttp's own {@code retryOnConnectionFailure} would.
+     */
+    boolean resendsOnFreshConnection(WireEvents wire) {
+        return bodyRewritable && wire.staleConnectionFound() && !wire.responseStarted();
     }
 
     /** How a failed attempt counts against its pod. */
@@ -62,7 +94,6 @@ final class AttemptPolicy {
     }
 
     private static boolean unprocessed(IOException failure, WireEvents wire) {
-        return !wire.requestStarted() || failure instanceof ConnectionShutdownException
-                || failure instanceof StreamResetException reset && reset.errorCode == ErrorCode.REFUSED_STREAM;
+        return !wire.requestStarted() || Http2Failures.unprocessed(failure);
     }
 }

@@ -4,10 +4,14 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
 import java.net.InetSocketAddress;
 
-/** A balanced service at run time: its settings, its load balancer and what is left of its retry budget. */
-record Balanced(BalancedService service, LoadBalancer lb, RetryAllowance retries) {
+/**
+ * A balanced service at run time: its settings, its load balancer, what is left of its retry
+ * budget and, when it hedges, its hedging delay ({@code null} otherwise).
+ */
+record Balanced(BalancedService service, LoadBalancer lb, RetryAllowance retries, HedgeDelay hedgeDelay) {
     static Balanced open(BalancedService service, LoadBalancer lb) {
-        return new Balanced(service, lb, RetryAllowance.of(service.retryBudget, service.scheduler));
+        return new Balanced(service, lb, RetryAllowance.of(service.retryBudget, service.scheduler),
+                service.hedging != null ? new HedgeDelay(service.hedging) : null);
     }
 
     String name() {
@@ -18,6 +22,11 @@ record Balanced(BalancedService service, LoadBalancer lb, RetryAllowance retries
     Endpoint endpointAt(InetSocketAddress address) {
         Endpoint known = lb.endpoints().find(address);
         return known != null ? known : Endpoint.of(address.getAddress(), address.getPort());
+    }
+
+    /** Whether {@code pod} is still in the set and not ejected. */
+    boolean pickable(Endpoint pod) {
+        return lb.endpoints().find(pod.socketAddress()) != null && !lb.isEjected(pod);
     }
 
     /** Closes the load balancer when the interceptor built it; one the application gave stays open. */

@@ -30,6 +30,7 @@ import java.util.function.Consumer;
  *         .retryOnStatus(503)                            // retried on another pod, for requests that may be sent twice
  *         .retryBudget(RetryBudget.defaults())           // retries add at most 20% of the calls plus 10 a second
  *         .perTryTimeout(Duration.ofMillis(500))         // off unless set
+ *         .hedging(Hedging.after(Duration.ofMillis(50)))  // off unless set; idempotent calls only
  *         .build();
  * }</pre>
  */
@@ -49,6 +50,7 @@ public final class BalancedService {
     final Duration perTryTimeout;
     final RetryBudget retryBudget;
     final Backoff backoff;
+    final Hedging hedging;
     final Scheduler scheduler;
     final EjectionPolicy ejection;
     final Consumer<LoadBalancerBuilder> customizer;
@@ -70,6 +72,7 @@ public final class BalancedService {
         this.perTryTimeout = b.perTryTimeout;
         this.retryBudget = b.retryBudget;
         this.backoff = b.backoff;
+        this.hedging = b.hedging;
         this.scheduler = b.scheduler;
         this.ejection = b.ejection;
         this.customizer = b.customizer;
@@ -107,7 +110,8 @@ public final class BalancedService {
         return "BalancedService{" + host + " -> " + (target != null ? target : givenLoadBalancer) + ", picker=" + picker
                 + (pinHeader != null ? ", pinHeader=" + pinHeader : "") + ", maxAttempts=" + maxAttempts
                 + (retryStatuses.isEmpty() ? "" : ", retryOnStatus=" + retryStatuses) + ", " + retryBudget + ", " + backoff
-                + (perTryTimeout != null ? ", perTryTimeout=" + perTryTimeout : "") + "}";
+                + (perTryTimeout != null ? ", perTryTimeout=" + perTryTimeout : "")
+                + (hedging != null ? ", " + hedging : "") + "}";
     }
 
     public static final class Builder {
@@ -126,6 +130,7 @@ public final class BalancedService {
         private Duration perTryTimeout;
         private RetryBudget retryBudget = RetryBudget.defaults();
         private Backoff backoff = Backoff.defaults();
+        private Hedging hedging;
         private Scheduler scheduler = Scheduler.system();
         private EjectionPolicy ejection;
         private Consumer<LoadBalancerBuilder> customizer = lb -> {};
@@ -269,6 +274,19 @@ public final class BalancedService {
         /** The wait before each retry. Default {@link Backoff#defaults()}: jittered, 25 ms base, 250 ms max. */
         public Builder backoff(Backoff backoff) {
             this.backoff = Objects.requireNonNull(backoff, "backoff");
+            return this;
+        }
+
+        /**
+         * Hedged requests for this service: an idempotent call whose first attempt goes unanswered
+         * for the hedging delay sends a second attempt to another pod; the first response wins and
+         * the other attempt is cancelled, charged to its pod as neither success nor failure. Each
+         * hedge draws one retry from the {@link #retryBudget}; a call makes at most two attempts
+         * when hedged, and pinned calls and calls that may not be sent twice are never hedged.
+         * Off by default.
+         */
+        public Builder hedging(Hedging hedging) {
+            this.hedging = Objects.requireNonNull(hedging, "hedging");
             return this;
         }
 

@@ -19,6 +19,11 @@ final class CallRecord {
         this.listener = listener;
     }
 
+    /** When the call reached the interceptor, as {@link System#nanoTime()}. */
+    long startNanos() {
+        return startNanos;
+    }
+
     void attempted() {
         attempts++;
     }

@@ -1,5 +1,7 @@
 package dev.podlb.okhttp;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import okhttp3.Call;
 import okio.AsyncTimeout;
 
@@ -17,5 +19,13 @@ final class CallTimeouts {
      */
     static boolean timedOut(Call call) {
         return call.isCanceled() && call.timeout() instanceof AsyncTimeout timeout && timeout.exit();
+    }
+
+    /**
+     * Whether {@code call}, already ended with {@code failure}, was ended by its own call timeout:
+     * OkHttp then cancelled it and failed it with {@code InterruptedIOException("timeout")}.
+     */
+    static boolean endedByTimeout(Call call, IOException failure) {
+        return call.isCanceled() && failure instanceof InterruptedIOException && "timeout".equals(failure.getMessage());
     }
 }

@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Dispatcher;
 import okhttp3.Interceptor;
@@ -43,15 +42,21 @@ import okhttp3.Response;
  * those of the service. Only the service's host resolves to the pod: a redirect to another host
  * goes where the client would send it without podlb. Calls to other hosts pass through untouched.
  *
- * <p>Retries: a call that no pod processed (its connection never opened, or HTTP/2 refused its
- * stream) is retried on another pod whatever its method; one that may have been processed (read
+ * <p>Retries: a call that no pod processed (its connection never opened, HTTP/2 refused its
+ * stream, or a GOAWAY's last stream was below it) is retried on another pod whatever its method,
+ * provided its body is absent, empty or not one-shot; one that may have been processed (read
  * timeout, reset, a status of {@link BalancedService.Builder#retryOnStatus}) only when its method
- * is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) and its body can be sent again. A POST is never
- * sent twice. Every attempt reaches the pod picked for it, never one the call tried while others
- * are left, after a jittered {@link Backoff}; retries stay within the service's
- * {@link RetryBudget}, the call's timeout and its cancellation. For retried calls, a response body of known length up to
+ * is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) and its body can be sent again. A POST a
+ * pod may have processed is never sent again, and a one-shot body is never written twice. A pooled
+ * HTTP/1 connection the pod closed while idle is found before the request leaves, and the request
+ * goes on a fresh connection to the same pod. Every attempt reaches the pod picked for it, never
+ * one the call tried while others are left, after a jittered {@link Backoff}; every attempt after
+ * the first runs on a call of its own, so it never rides or retires another attempt's connection.
+ * Retries stay within the service's {@link RetryBudget}, the call's timeout and its cancellation.
+ * For retried calls, a response body of known length up to
  * {@link BalancedService.Builder#bufferResponsesUpTo} (64 KiB) is read before the call returns,
- * so that a pod dying in the middle of it is retried too.
+ * so that a pod dying in the middle of it is retried too. An attempt lasts until its response body
+ * is read or closed. A service may hedge ({@link Hedging}).
  *
  * <p>{@link #intercept} runs on the thread that runs the call; the load balancers' events arrive
  * on theirs.
@@ -60,12 +65,15 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     private final ServiceRouting routing;
     private final PodConnections connections;
     private final CallListener listener;
+    private final AttemptCalls attemptCalls = new AttemptCalls();
+    private final HedgedAttempts hedged;
 
     private LoadBalancingInterceptor(Builder b) {
         this.connections = new PodConnections(b.idlePerPod, b.keepAlive);
         List<CallListener> listeners = new ArrayList<>(b.listeners);
         listeners.add(connections);
         this.listener = new CompositeCallListener(listeners);
+        this.hedged = new HedgedAttempts(attemptCalls, connections, listener);
         Map<String, Balanced> services = new LinkedHashMap<>();
         try {
             for (BalancedService service : b.services.values()) {
@@ -116,6 +124,13 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
 
     @Override
     public Response intercept(Chain chain) throws IOException {
+        AttemptCalls.Route route = attemptCalls.claim(chain.call());
+        if (route != null) {
+            // A later attempt of a call this interceptor balances, on a call of its own: only to its pod.
+            Request outgoing = PickRequests.outgoing(route.balanced().service(), chain.request());
+            return PodChain.to(chain, outgoing, route.balanced(), route.pod(), connections, route.repeatable())
+                    .proceed(outgoing);
+        }
         Request request = chain.request();
         Balanced balanced;
         try {
@@ -126,41 +141,72 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         return balanced == null ? chain.proceed(request) : balance(chain, request, balanced);
     }
 
-    /** The call's attempts, each on a pod it has not tried while others are left, until one is final. */
+    /**
+     * The call's attempts, each on a pod it has not tried while others are left, until one is
+     * final. The first runs on the application's call; each later one on a call of its own
+     * ({@link AttemptCalls}), so that it never rides the connection of the attempt before it.
+     */
     private Response balance(Chain chain, Request request, Balanced balanced) throws IOException {
         BalancedService service = balanced.service();
         CallRecord call = new CallRecord(service.name, request, listener);
         PickRequest pick = PickRequests.of(service, request, chain.getCookieJar());
         Request outgoing = PickRequests.outgoing(service, request);
         AttemptPolicy policy = AttemptPolicy.of(service, request, pick);
-        WireEvents wire = WireEvents.listenTo(chain.call(), service.name, request.url().host(), connections);
+        Call okCall = chain.call();
+        CallControl control = CallControl.watch(okCall, call.startNanos());
         balanced.retries().deposit();
+        if (policy.hedges(balanced) && pick.pin() == null) {
+            return hedged.run(request, outgoing, balanced, pick, policy, control, okCall, call);
+        }
+        WireEvents firstWire = WireEvents.listenTo(okCall, service.name, request.url().host(), connections);
         Set<InetSocketAddress> tried = new HashSet<>();
         IOException failure = null;
+        Endpoint again = null;
+        boolean resent = false;
         for (int n = 1; ; n++) {
-            if (n > 1) {
-                pause(chain.call(), service.backoff, n - 1, failure, call);
+            Endpoint pod;
+            if (again != null) {
+                pod = again; // a stale connection's request, at once to the same pod
+                again = null;
+            } else {
+                if (n > 1) {
+                    pause(okCall, control, service.backoff, n - 1, failure, call);
+                }
+                pod = pick(balanced, pick, tried, failure, call);
             }
-            Endpoint pod = pick(balanced, pick, tried, failure, call);
-            wire.begin(pod.socketAddress());
+            Call attemptCall = n == 1 ? okCall : control.newAttemptCall();
+            WireEvents wire = n == 1 ? firstWire : WireEvents.listenTo(attemptCall, service.name, request.url().host(), connections);
             Attempt attempt = Attempt.start(balanced, request, pod, n, listener);
             call.attempted();
             Response response;
+            boolean bodyDone = false;
             try {
-                response = PodChain.to(chain, request, balanced, pod, connections, policy.repeatable()).proceed(outgoing);
+                response = n == 1
+                        ? PodChain.to(chain, request, balanced, pod, connections, policy.repeatable()).proceed(outgoing)
+                        : attemptCalls.execute(attemptCall, new AttemptCalls.Route(balanced, pod, policy.repeatable()));
                 if (policy.repeatable()) {
-                    ShortBodies.buffer(response, service.bufferResponsesUpTo);
+                    bodyDone = ShortBodies.buffer(response, service.bufferResponsesUpTo);
                 }
             } catch (RuntimeException | Error e) {
                 attempt.endUncharged(); // a bug, not the pod's doing: only its count in flight ends
                 throw e;
             } catch (IOException thrown) {
                 IOException e = PodPortSocketFactory.namingPodPort(thrown, pod, request.url().port());
-                if (chain.call().isCanceled()) {
-                    throw stopped(chain.call(), attempt, wire, e, call);
+                if (okCall.isCanceled() || attemptCall.isCanceled()) {
+                    throw stopped(okCall, attemptCall, attempt, wire, e, call);
                 }
                 if (failure != null) {
                     e.addSuppressed(failure);
+                }
+                if (!resent && policy.resendsOnFreshConnection(wire) && balanced.pickable(pod)) {
+                    // The pod had closed this pooled connection while it sat idle, and it was closed here
+                    // before the request left: no failure of the pod's. Its other idle connections go too.
+                    attempt.endUncharged();
+                    connections.closeIdle(service.name, pod);
+                    resent = true;
+                    again = pod;
+                    failure = e;
+                    continue;
                 }
                 if (wire.leftHost() && wire.answeredBy() != null) {
                     // The pod answered with a redirect; what failed was the other host.
@@ -183,14 +229,23 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                     attempt.endUncharged(); // OkHttp's cache answered
                     return call.returned(response, true);
                 }
-                charged = attempt.end(wire.answeredBy(), Outcome.response(
-                        wire.answeredStatus() > 0 ? wire.answeredStatus() : response.code()));
+                InetSocketAddress answeredBy = wire.answeredBy();
+                Outcome answered = Outcome.response(wire.answeredStatus() > 0 ? wire.answeredStatus() : response.code());
+                charged = attempt.chargedFor(answeredBy);
                 if (wire.leftHost()) {
+                    attempt.end(answeredBy, answered); // the body is the other host's: the pod's part ended with its redirect
                     return call.returned(response, false);
                 }
                 SessionLearning.learn(service, response, charged);
-                if (!policy.retriesStatus(response.code(), n)
-                        || !retry(balanced, request, charged, Outcome.response(response.code()), n, call)) {
+                if (!policy.retriesStatus(response.code(), n)) {
+                    if (bodyDone || response.body().contentLength() == 0) {
+                        attempt.end(answeredBy, answered);
+                        return call.returned(response, false);
+                    }
+                    return call.returned(AttemptBody.spanning(response, attempt, answeredBy, answered, okCall, attemptCall), false);
+                }
+                attempt.end(answeredBy, answered);
+                if (!retry(balanced, request, charged, answered, n, call)) {
                     return call.returned(response, false);
                 }
             } catch (RuntimeException | Error e) {
@@ -231,21 +286,21 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     }
 
     /**
-     * Waits the service's backoff before retry {@code retry}; a call cancelled meanwhile (or
-     * before) ends here, charging no pod, since none has its request.
+     * Waits the service's backoff before retry {@code retry}, or less: the wait ends at once when
+     * the call is cancelled or its call timeout (which cancels it) runs out, and the call then ends
+     * here, charging no pod, since none has its request. The interceptor runs inside OkHttp's
+     * synchronous chain, so the thread running the call (a dispatcher thread for {@code enqueue})
+     * waits; it waits no longer than the backoff and the call's deadline allow.
      */
-    private static void pause(Call okCall, Backoff backoff, int retry, IOException failure, CallRecord call)
-            throws IOException {
-        long nanos = backoff.nanosBefore(retry);
-        if (nanos > 0) {
-            try {
-                TimeUnit.NANOSECONDS.sleep(nanos);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting to retry");
-                interrupted.initCause(failure);
-                throw call.failed(CallOutcome.Kind.CANCELED, interrupted);
-            }
+    private static void pause(Call okCall, CallControl control, Backoff backoff, int retry, IOException failure,
+                              CallRecord call) throws IOException {
+        try {
+            control.pause(backoff.nanosBefore(retry));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting to retry");
+            interrupted.initCause(failure);
+            throw call.failed(CallOutcome.Kind.CANCELED, interrupted);
         }
         if (okCall.isCanceled()) {
             boolean timedOut = CallTimeouts.timedOut(okCall);
@@ -257,11 +312,13 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
 
     /**
      * The attempt's end when its call was cancelled: by the call timeout, it is a timeout against
-     * its pod and the call fails as OkHttp fails a call that timed out; by the application, no pod
-     * is charged.
+     * the pod of the attempt that was running and the call fails as OkHttp fails a call that timed
+     * out; by the application, no pod is charged. An attempt on a call of its own may also reach
+     * the end of its share of the call timeout a moment before the application's call does.
      */
-    private static IOException stopped(Call okCall, Attempt attempt, WireEvents wire, IOException e, CallRecord call) {
-        if (CallTimeouts.timedOut(okCall)) {
+    private static IOException stopped(Call okCall, Call attemptCall, Attempt attempt, WireEvents wire, IOException e,
+                                       CallRecord call) {
+        if (CallTimeouts.timedOut(okCall) || attemptCall != okCall && CallTimeouts.endedByTimeout(attemptCall, e)) {
             attempt.end(wire.answeredBy() != null ? wire.answeredBy() : wire.connectedTo(), Outcome.timeout(e));
             InterruptedIOException timeout = new InterruptedIOException("timeout");
             timeout.initCause(e);
@@ -276,6 +333,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     public void close() {
         routing.services().forEach(Balanced::close);
         connections.closeAll();
+        hedged.close();
     }
 
     @Override

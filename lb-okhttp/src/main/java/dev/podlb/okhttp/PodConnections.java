@@ -2,7 +2,6 @@ package dev.podlb.okhttp;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.EndpointSet;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import okhttp3.Connection;
 import okhttp3.ConnectionPool;
-import okhttp3.internal.connection.RealConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +33,7 @@ final class PodConnections implements CallListener {
     private final Map<PodKey, ConnectionPool> pools = new ConcurrentHashMap<>();
     private final Map<String, EndpointSet> sets = new ConcurrentHashMap<>();
     private final Map<String, Supplier<EndpointSet>> unheard = new ConcurrentHashMap<>();
+    private final StaleConnections stale = new StaleConnections();
 
     PodConnections(int maxIdlePerPod, Duration keepAlive) {
         this.maxIdlePerPod = maxIdlePerPod;
@@ -48,6 +47,11 @@ final class PodConnections implements CallListener {
      */
     void follow(String service, Supplier<EndpointSet> current) {
         unheard.put(service, current);
+    }
+
+    /** The idle times of pooled connections, to find those a pod closed while idle. */
+    StaleConnections stale() {
+        return stale;
     }
 
     /** The pool of {@code pod}'s connections for {@code service}. */
@@ -98,6 +102,17 @@ final class PodConnections implements CallListener {
         }
     }
 
+    /**
+     * Closes the idle connections of {@code pod}'s pool for {@code service}: one of them was found
+     * closed by the pod, and those idle as long are likely closed too.
+     */
+    void closeIdle(String service, Endpoint pod) {
+        ConnectionPool pool = pools.get(new PodKey(service, pod.socketAddress()));
+        if (pool != null) {
+            pool.evictAll();
+        }
+    }
+
     /** Connections open to pods, idle or in use. */
     int connectionCount() {
         return pools.values().stream().mapToInt(ConnectionPool::connectionCount).sum();
@@ -112,25 +127,6 @@ final class PodConnections implements CallListener {
     void closeAll() {
         pools.values().forEach(ConnectionPool::evictAll);
         pools.clear();
-    }
-
-    /**
-     * Stops {@code connection} from carrying further exchanges, so that a call's next attempt
-     * cannot ride it to the pod it just left (OkHttp reuses a call's connection for a later
-     * request to the same host and port whatever the call's {@code Dns}). Streams already on it
-     * finish, and OkHttp closes it once the last is done. {@code noNewExchanges} is OkHttp's
-     * internal API; a connection of another kind has its socket closed instead.
-     */
-    static void retire(Connection connection) {
-        if (connection instanceof RealConnection real) {
-            real.noNewExchanges();
-            return;
-        }
-        try {
-            connection.socket().close();
-        } catch (IOException e) {
-            log.debug("closing a connection left by a retry failed", e);
-        }
     }
 
     /** Where {@code connection} goes: the pod's address and port, as the socket reaches them. */

@@ -12,16 +12,18 @@ import okhttp3.ResponseBody;
 final class ShortBodies {
     private ShortBodies() {}
 
-    static void buffer(Response response, long limit) throws IOException {
+    /** Reads {@code response}'s body whole when its length is known and at most {@code limit}; returns whether it did. */
+    static boolean buffer(Response response, long limit) throws IOException {
         ResponseBody body = response.body();
         long length = body.contentLength();
         if (length > 0 && length <= limit) {
             try {
-                body.source().request(length);
+                return body.source().request(length);
             } catch (IOException e) {
                 response.close();
                 throw e;
             }
         }
+        return false;
     }
 }

@@ -1,6 +1,7 @@
 package dev.podlb.okhttp;
 
 import java.net.InetSocketAddress;
+import java.net.Proxy;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.EventListener;
@@ -8,25 +9,29 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * What happened on the wire during a call's current attempt, from OkHttp's own events rather than
- * from exception messages: whether the request may have left, which connection carried it, which
- * pod answered, and whether a redirect took the call to another host.
+ * What happened on the wire during one attempt, from OkHttp's own events rather than from
+ * exception messages: whether the request may have left, which connection carried it, which pod
+ * answered, and whether a redirect took the attempt to another host. Each attempt has its own:
+ * the first listens to the application's call, every later one to the call of its own it runs on
+ * ({@link AttemptCalls}), so no fact of one attempt is charged to another.
  *
  * <p>The call's thread runs the interceptor and most events; OkHttp may report connection events
- * from its connect threads, so every field is volatile. {@link #begin} resets the per-attempt
- * facts before an attempt proceeds, when no event of the call is in flight.
+ * from its connect threads, so every field is volatile.
  */
 final class WireEvents extends EventListener {
     private final String service;
     private final String host;
     private final PodConnections connections;
 
-    /** The connection the call holds now; OkHttp keeps it across attempts until released. */
+    /** The connection the attempt's call holds now. */
     private volatile Connection held;
     private volatile boolean requestStarted;
     private volatile InetSocketAddress answeredBy;
-    private volatile int answeredStatus;
+    private volatile int answeredStatus = -1;
     private volatile boolean leftHost;
+    private volatile boolean connecting;
+    private volatile boolean staleFound;
+    private volatile boolean responseStarted;
 
     private WireEvents(String service, String host, PodConnections connections) {
         this.service = service;
@@ -39,18 +44,6 @@ final class WireEvents extends EventListener {
         WireEvents events = new WireEvents(service, host, connections);
         call.addEventListener(events);
         return events;
-    }
-
-    /** Starts an attempt on {@code pod}: a connection the call holds to another pod is retired first. */
-    void begin(InetSocketAddress pod) {
-        Connection connection = held;
-        if (connection != null && !pod.equals(PodConnections.remote(connection))) {
-            PodConnections.retire(connection);
-        }
-        requestStarted = false;
-        answeredBy = null;
-        answeredStatus = -1;
-        leftHost = false;
     }
 
     /** Whether any byte of the attempt's request may have been written. */
@@ -79,9 +72,35 @@ final class WireEvents extends EventListener {
         return leftHost;
     }
 
+    /**
+     * Whether the attempt took from the pool an HTTP/1 connection the pod had closed while it sat
+     * idle ({@link StaleConnections}), and closed it before any byte of the request left.
+     */
+    boolean staleConnectionFound() {
+        return staleFound;
+    }
+
+    /** Whether any byte of a response reached the attempt. */
+    boolean responseStarted() {
+        return responseStarted;
+    }
+
+    @Override
+    public void connectStart(Call call, InetSocketAddress address, Proxy proxy) {
+        connecting = true;
+    }
+
     @Override
     public void connectionAcquired(Call call, Connection connection) {
         held = connection;
+        if (!connecting && connections.stale().checkStale(connection)) {
+            staleFound = true;
+        }
+    }
+
+    @Override
+    public void responseHeadersStart(Call call) {
+        responseStarted = true;
     }
 
     @Override
@@ -89,6 +108,7 @@ final class WireEvents extends EventListener {
         if (held == connection) {
             held = null;
         }
+        connections.stale().released(connection);
         connections.released(service, PodConnections.remote(connection));
     }
 

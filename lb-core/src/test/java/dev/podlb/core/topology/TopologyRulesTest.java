@@ -56,6 +56,15 @@ class TopologyRulesTest {
         return pods;
     }
 
+    /** {@link #threeZones()}, each pod also hinted for its own node, as {@code PreferSameNode} hints them. */
+    private static List<Endpoint> nodeHinted() {
+        List<Endpoint> pods = new ArrayList<>();
+        for (Endpoint e : threeZones()) {
+            pods.add(e.toBuilder().nodeHints(List.of(e.nodeName().orElseThrow())).build());
+        }
+        return pods;
+    }
+
     private LoadBalancer balancer(List<Endpoint> pods, TopologyPolicy topology) {
         lb = LoadBalancer.builder("backend").resolver(StaticResolver.of(pods)).scheduler(time).topology(topology)
                 .ejection(EjectionPolicy.builder().maxEjectionPercent(100).build()).picker(Pickers.sticky()).build();
@@ -148,13 +157,22 @@ class TopologyRulesTest {
 
     @Test
     void nodeHintsOnEveryEndpointWithOneForThisNodeKeepCallsOnTheNode() {
-        List<Endpoint> pods = new ArrayList<>();
-        for (Endpoint e : threeZones()) {
-            pods.add(e.toBuilder().nodeHints(List.of(e.nodeName().orElseThrow())).build());
-        }
-        balancer(pods);
+        balancer(nodeHinted());
         assertThat(picked()).extracting(e -> e.nodeName().orElseThrow()).containsOnly("node-a1");
         assertThat(lb.status().routing()).isEqualTo("node node-a1");
+    }
+
+    @Test
+    void whatANodeSpillsGoesToItsZoneFirstAndToTheOtherZonesOnlyWhenTheZoneHasNoneLeft() {
+        List<Endpoint> pods = nodeHinted();
+        balancer(pods);
+        eject(pods.get(0)); // node-a1's only pod: the node spills all; zone a's other two carry their share
+        assertThat(zoneShares()).containsOnlyKeys("a");
+        assertThat(lb.status().routing()).isEqualTo("node node-a1, 100% spilled");
+
+        eject(pods.get(1));
+        eject(pods.get(2)); // zone a has no healthy pod left: the other zones take it all
+        assertThat(zoneShares()).containsOnlyKeys("b", "c");
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Message;
@@ -124,9 +125,27 @@ final class DnsLookups implements AutoCloseable {
             for (CompletableFuture<DnsAnswer> one : asked) {
                 answers.add(one.join());
             }
-            return isAbsent(answers) && index + 1 < names.size() ? firstThatExists(names, index + 1, types)
-                    : CompletableFuture.completedFuture(answers);
+            if (isAbsent(answers) && index + 1 < names.size()) {
+                return firstThatExists(names, index + 1, types);
+            }
+            return CompletableFuture.completedFuture(index == 0 ? answers : namingTheSearch(answers, names, index));
         });
+    }
+
+    /**
+     * The failures among {@code answers}, got at a later name of the search list, say which name
+     * failed and that the ones before it do not exist: a refusal of the bare name, asked last, then
+     * reads as what it is rather than as a refusal of the Service's name.
+     */
+    private static List<DnsAnswer> namingTheSearch(List<DnsAnswer> answers, List<Name> names, int index) {
+        List<DnsAnswer> named = new ArrayList<>(answers.size());
+        for (DnsAnswer answer : answers) {
+            DnsQueryException failure = answer.failure();
+            named.add(failure == null ? answer : DnsAnswer.failed(new DnsQueryException(failure.getMessage() + " for "
+                    + names.get(index) + " (NXDOMAIN for " + names.subList(0, index).stream().map(Name::toString)
+                    .collect(Collectors.joining(", ")) + ")", failure.isDefinite(), failure)));
+        }
+        return named;
     }
 
     /** Some question got NXDOMAIN and none an answer of NOERROR: the name does not exist. */

@@ -34,7 +34,7 @@ final class SearchList {
     }
 
     /**
-     * The absolute names to ask, first to last, until one has records.
+     * The absolute names to ask, first to last, until one exists (see {@link DnsLookups#lookupAtOneName}).
      *
      * @throws TextParseException when {@code host} is not a valid name
      */

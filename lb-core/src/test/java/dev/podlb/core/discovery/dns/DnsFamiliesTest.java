@@ -4,8 +4,10 @@ import static dev.podlb.core.discovery.dns.DnsHarness.WAIT;
 import static dev.podlb.core.discovery.dns.DnsHarness.authorities;
 import static dev.podlb.core.discovery.dns.DnsHarness.waiting;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.NoEndpointException;
 import dev.podlb.testing.TestDnsServer;
 import java.time.Duration;
 import java.util.List;
@@ -149,6 +151,18 @@ class DnsFamiliesTest {
         assertThat(dns.queries(SERVICE, Type.AAAA)).isEqualTo(1);
         assertThat(dns.queries("backend", Type.A)).isZero();
         assertThat(dns.queries("backend", Type.AAAA)).isZero();
+    }
+
+    @Test
+    @Timeout(20)
+    void refusalOfTheBareNameAfterTheSearchDomainsSaysSo() {
+        dns.zones("cluster.local");
+
+        LoadBalancer lb = h.balancer("dns:///backend:8080", POD);
+
+        assertThatThrownBy(() -> lb.awaitReady(Duration.ofMinutes(1))).isInstanceOf(NoEndpointException.class)
+                .hasMessageContaining("the server answered REFUSED for backend. (NXDOMAIN for"
+                        + " backend.default.svc.cluster.local., backend.svc.cluster.local.)");
     }
 
     @Test

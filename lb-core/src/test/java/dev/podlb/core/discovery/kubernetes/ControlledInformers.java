@@ -96,6 +96,11 @@ final class ControlledInformers implements Function<FilterWatchListDeletable<End
             }
         }
 
+        /** How many events the resolver has heard and handled. */
+        int delivered() {
+            return delivered.get();
+        }
+
         /** Runs {@code event} now, or at {@link #release()} while held back. */
         private void deliver(Runnable event) {
             synchronized (this) {

@@ -1,0 +1,66 @@
+package dev.podlb.okhttp;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.EventListener;
+
+/**
+ * The application's call as its attempts see it: its cancellation, which the call timeout also
+ * causes (OkHttp's call timeout cancels the call), reaches the attempt running on a call of its
+ * own (or the attempts, when hedged) and wakes a backoff at once; and its deadline bounds each such attempt's own call timeout.
+ *
+ * <p>{@link #canceled} runs on the thread that cancels (the application's, or okio's watchdog for
+ * the call timeout); the rest on the thread that runs the call.
+ */
+final class CallControl extends EventListener {
+    private final Call call;
+    private final long deadlineNanos;
+    private final CountDownLatch cancellation = new CountDownLatch(1);
+    /** The calls of attempts after the first, cancelled with the call. */
+    private final Set<Call> attempts = ConcurrentHashMap.newKeySet();
+
+    private CallControl(Call call, long startNanos) {
+        this.call = call;
+        long timeout = call.timeout().timeoutNanos();
+        this.deadlineNanos = timeout > 0 ? startNanos + timeout : Long.MAX_VALUE;
+    }
+
+    /** Watches {@code call}, whose interceptor started at {@code startNanos} ({@link System#nanoTime()}). */
+    static CallControl watch(Call call, long startNanos) {
+        CallControl control = new CallControl(call, startNanos);
+        call.addEventListener(control);
+        return control;
+    }
+
+    /**
+     * A clone of the call for an attempt: cancelled with the call, and given what is left of the
+     * call's timeout, which still bounds the reading of its response body once the call returned.
+     */
+    Call newAttemptCall() {
+        Call attempt = call.clone();
+        if (deadlineNanos != Long.MAX_VALUE) {
+            attempt.timeout().timeout(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        attempts.add(attempt);
+        if (call.isCanceled()) {
+            attempt.cancel();
+        }
+        return attempt;
+    }
+
+    /** Waits up to {@code nanos}; returns at once when the call is cancelled or times out. */
+    void pause(long nanos) throws InterruptedException {
+        if (nanos > 0) {
+            cancellation.await(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void canceled(Call canceled) {
+        cancellation.countDown();
+        attempts.forEach(Call::cancel);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.podlb.okhttp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Connection;
+import okhttp3.Protocol;
+
+/**
+ * Finds the pooled HTTP/1 connections a pod closed while they sat idle, before a request goes on
+ * one: a pod's keep-alive timeout (nginx's, Node.js's 5 s) often ends a connection long before
+ * OkHttp checks it (OkHttp checks a pooled connection only after 10 s idle, and not for GETs).
+ *
+ * <p>A connection idle for {@link #CHECK_AFTER_NANOS} or more is checked as it is taken: a read
+ * of at most 1 ms on its socket, where an idle HTTP/1 connection has nothing to read. The end of
+ * the stream (the pod closed it) or any byte (the connection is out of step) marks it stale: its
+ * socket is closed at once, so the request fails before any byte of it leaves, and it can be sent
+ * again on a fresh connection without the pod ever receiving it twice. Apache HttpClient validates
+ * connections idle for 2 s the same way.
+ *
+ * <p>{@link #released} and {@link #checkStale} run on the threads that run calls; the map of idle
+ * times is guarded by this object and holds connections weakly, so a connection the pool evicts
+ * is forgotten with it.
+ */
+final class StaleConnections {
+    static final long CHECK_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Map<Connection, Long> idleSince = new WeakHashMap<>();
+
+    /** A call let go of {@code connection}: it is idle from now on, unless another call holds it too. */
+    synchronized void released(Connection connection) {
+        idleSince.put(connection, System.nanoTime());
+    }
+
+    /**
+     * Checks {@code connection}, just acquired without a connect, and closes it when the pod
+     * closed it; returns whether it did.
+     */
+    boolean checkStale(Connection connection) {
+        Long since;
+        synchronized (this) {
+            since = idleSince.remove(connection);
+        }
+        Protocol protocol = connection.protocol();
+        if (since == null || System.nanoTime() - since < CHECK_AFTER_NANOS
+                || protocol != Protocol.HTTP_1_1 && protocol != Protocol.HTTP_1_0) {
+            return false;
+        }
+        Socket socket = connection.socket();
+        try {
+            int timeout = socket.getSoTimeout();
+            try {
+                socket.setSoTimeout(1);
+                InputStream in = socket.getInputStream();
+                in.read();
+            } finally {
+                socket.setSoTimeout(timeout);
+            }
+            socket.close(); // the end of the stream, or a byte no request asked for
+            return true;
+        } catch (SocketTimeoutException healthy) {
+            return false; // nothing to read within 1 ms: still open
+        } catch (IOException broken) {
+            closeQuietly(socket);
+            return true;
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already broken; the request fails on it and goes again on a fresh connection
+        }
+    }
+}
