@@ -69,9 +69,9 @@ class OutcomeTest {
             assertThat(GrpcPods.which(channel)).isNotEqualTo("127.0.0.4");
         }
 
-        // The third failure in a row ejects; the ejection is applied on the load balancer's serial context, so a
-        // call or two started meanwhile may still reach the pod.
-        assertThat(failuresBefore).isBetween(3, 5);
+        // The third failure in a row ejects; the ejection is applied on the load balancer's serial context, on a
+        // podlb thread, so calls started meanwhile may still reach the pod (how many depends on the machine's load).
+        assertThat(failuresBefore).isGreaterThanOrEqualTo(3);
         assertThat(failedCalls).isEqualTo(failuresBefore);
         assertThat(pods.failed("127.0.0.4")).isEqualTo(failuresBefore);
         assertThat(ejected).containsExactly("127.0.0.4");
@@ -98,6 +98,9 @@ class OutcomeTest {
         }
 
         assertThat(pods.failed("127.0.0.3")).isGreaterThanOrEqualTo(3);
+        assertThat(pods.failed("127.0.0.5")).isGreaterThanOrEqualTo(3);
+        // The ejection is decided on the load balancer's serial context, on a podlb thread: wait for its event.
+        await().atMost(Duration.ofSeconds(5)).until(() -> !ejected.isEmpty());
         assertThat(ejected).containsExactly("127.0.0.5");
         assertThat(lb.stats(endpoint(lb, "127.0.0.3")).consecutiveFailures()).isZero();
     }
