@@ -4,6 +4,8 @@ import dev.podlb.core.Attempt;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
 import io.grpc.ClientStreamTracer;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.Status;
 
@@ -31,21 +33,44 @@ final class OutcomeTracer extends ClientStreamTracer.Factory {
         if (tried != null) {
             tried.add(endpoint.socketAddress());
         }
-        return new Tracer(lb.start(endpoint), outcomes);
+        return new Tracer(lb.start(endpoint), outcomes, deadline(info.getCallOptions().getDeadline(),
+                Context.current().getDeadline()));
+    }
+
+    /**
+     * The call's deadline: the sooner of its call options' and its {@link Context}'s, where gRPC
+     * creates the stream with the call's context attached (a call started on the caller's thread
+     * is); elsewhere the current context has no deadline and the call options' alone counts.
+     */
+    private static Deadline deadline(Deadline options, Deadline context) {
+        if (options == null || context == null) {
+            return options != null ? options : context;
+        }
+        return options.minimum(context);
     }
 
     private static final class Tracer extends ClientStreamTracer {
         private final Attempt attempt;
         private final StatusOutcomes outcomes;
+        private final Deadline deadline;
 
-        Tracer(Attempt attempt, StatusOutcomes outcomes) {
+        Tracer(Attempt attempt, StatusOutcomes outcomes, Deadline deadline) {
             this.attempt = attempt;
             this.outcomes = outcomes;
+            this.deadline = deadline;
         }
 
-        /** Called once per stream, on a transport thread. */
+        /**
+         * Called once per stream, on a transport thread. With gRPC's retries on (the default), a call
+         * whose deadline passes closes its attempt's stream as CANCELLED ("thrown away because
+         * RetriableStream committed"), like a call the application cancels: a CANCELLED stream whose
+         * call deadline (from its options or its context) has passed is read as DEADLINE_EXCEEDED.
+         */
         @Override
         public void streamClosed(Status status) {
+            if (status.getCode() == Status.Code.CANCELLED && deadline != null && deadline.isExpired()) {
+                status = Status.DEADLINE_EXCEEDED.withDescription(status.getDescription());
+            }
             outcomes.end(attempt, status);
         }
     }

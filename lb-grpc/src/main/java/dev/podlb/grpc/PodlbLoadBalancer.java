@@ -157,6 +157,7 @@ final class PodlbLoadBalancer extends LoadBalancer {
     }
 
     private void onSubchannelState(InetSocketAddress address, Pod pod, ConnectivityStateInfo info) {
+        syncContext.throwIfNotInThisSynchronizationContext();
         if (shutdown || pods.get(address) != pod || info.getState() == ConnectivityState.SHUTDOWN) {
             return;
         }
@@ -174,6 +175,7 @@ final class PodlbLoadBalancer extends LoadBalancer {
     }
 
     private void updateBalancingState() {
+        syncContext.throwIfNotInThisSynchronizationContext();
         if (shutdown || lb == null) {
             return;
         }

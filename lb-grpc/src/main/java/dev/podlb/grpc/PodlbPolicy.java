@@ -92,7 +92,9 @@ public final class PodlbPolicy {
      * Chooses this policy for the channel {@code builder} builds: registers it with gRPC's default
      * registry under a name of its own (once per policy) and makes it the channel's default
      * policy, and adds {@link PodlbGrpc#retriesToOtherPods()}. A service config's
-     * {@code loadBalancingConfig} still wins over it, as over any default.
+     * {@code loadBalancingConfig} still wins over it, as over any default. The registration lasts
+     * as long as the JVM: build a policy once and apply it to every channel it suits, not one
+     * policy per channel.
      */
     public <T extends ManagedChannelBuilder<T>> T applyTo(ManagedChannelBuilder<T> builder) {
         PodlbGrpc.register();
@@ -323,8 +325,9 @@ public final class PodlbPolicy {
          * The status codes that count as a failure of the pod that answered, for outlier ejection
          * and latency-aware picks. Default: UNAVAILABLE and DEADLINE_EXCEEDED; add RESOURCE_EXHAUSTED
          * or INTERNAL for servers that answer them when overloaded or broken. CANCELLED, unless
-         * listed, ends the call's attempt without an outcome (the client gave up); every other code
-         * not listed counts as the pod's success (it answered).
+         * listed, ends the call's attempt without an outcome (the client gave up), but for an
+         * attempt whose call deadline (from its call options) has passed, which is read as
+         * DEADLINE_EXCEEDED; every other code not listed counts as the pod's success (it answered).
          */
         public Builder failureStatusCodes(Set<Status.Code> codes) {
             Objects.requireNonNull(codes, "failureStatusCodes");

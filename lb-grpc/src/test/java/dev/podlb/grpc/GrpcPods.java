@@ -2,11 +2,13 @@ package dev.podlb.grpc;
 
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
@@ -45,9 +47,20 @@ final class GrpcPods implements AutoCloseable {
     private final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
     private final Map<String, Status> failWith = new ConcurrentHashMap<>();
     private final Map<String, Long> delayMillis = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
     private final int port;
+    private final Duration maxConnectionAge;
 
     GrpcPods(String... ips) {
+        this(null, ips);
+    }
+
+    /**
+     * Pods that close each connection after {@code maxConnectionAge} (a GOAWAY; open calls finish),
+     * as servers do to spread long-lived clients over new pods; {@code null}: never.
+     */
+    GrpcPods(Duration maxConnectionAge, String... ips) {
+        this.maxConnectionAge = maxConnectionAge;
         port = freePort(ips);
         for (String ip : ips) {
             start(ip);
@@ -86,9 +99,21 @@ final class GrpcPods implements AutoCloseable {
                     response.onCompleted();
                 }))
                 .build();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(ip, port)).addService(service)
+                .addTransportFilter(new ServerTransportFilter() {
+                    @Override
+                    public Attributes transportReady(Attributes transport) {
+                        connections.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet();
+                        return transport;
+                    }
+                });
+        Duration age = maxConnectionAge;
+        if (age != null) {
+            builder.maxConnectionAge(age.toMillis(), TimeUnit.MILLISECONDS)
+                    .maxConnectionAgeGrace(5, TimeUnit.SECONDS);
+        }
         try {
-            running.put(ip, NettyServerBuilder.forAddress(new InetSocketAddress(ip, port)).addService(service)
-                    .build().start());
+            running.put(ip, builder.build().start());
         } catch (IOException e) {
             throw new UncheckedIOException("pod " + ip + " could not start on port " + port, e);
         }
@@ -121,6 +146,12 @@ final class GrpcPods implements AutoCloseable {
 
     int answered(String ip) {
         AtomicInteger n = answered.get(ip);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Connections the pod accepted, across restarts. */
+    int connections(String ip) {
+        AtomicInteger n = connections.get(ip);
         return n == null ? 0 : n.get();
     }
 

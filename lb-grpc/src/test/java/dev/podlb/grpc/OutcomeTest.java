@@ -1,6 +1,7 @@
 package dev.podlb.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.podlb.core.Endpoint;
@@ -68,9 +69,9 @@ class OutcomeTest {
             assertThat(GrpcPods.which(channel)).isNotEqualTo("127.0.0.4");
         }
 
-        // The third failure in a row ejects; the ejection is applied on the load balancer's serial context, so a
-        // call or two started meanwhile may still reach the pod.
-        assertThat(failuresBefore).isBetween(3, 5);
+        // The third failure in a row ejects; the ejection is applied on the load balancer's serial context, on a
+        // podlb thread, so calls started meanwhile may still reach the pod (how many depends on the machine's load).
+        assertThat(failuresBefore).isGreaterThanOrEqualTo(3);
         assertThat(failedCalls).isEqualTo(failuresBefore);
         assertThat(pods.failed("127.0.0.4")).isEqualTo(failuresBefore);
         assertThat(ejected).containsExactly("127.0.0.4");
@@ -97,6 +98,9 @@ class OutcomeTest {
         }
 
         assertThat(pods.failed("127.0.0.3")).isGreaterThanOrEqualTo(3);
+        assertThat(pods.failed("127.0.0.5")).isGreaterThanOrEqualTo(3);
+        // The ejection is decided on the load balancer's serial context, on a podlb thread: wait for its event.
+        await().atMost(Duration.ofSeconds(5)).until(() -> !ejected.isEmpty());
         assertThat(ejected).containsExactly("127.0.0.5");
         assertThat(lb.stats(endpoint(lb, "127.0.0.3")).consecutiveFailures()).isZero();
     }
@@ -123,12 +127,67 @@ class OutcomeTest {
     }
 
     @Test
+    void aDeadlineCountsAgainstThePodAndACallTheClientCancelsDoesNot() throws Exception {
+        pods = new GrpcPods("127.0.0.2");
+        PodlbPolicy policy = policy(PodlbPolicy.builder());
+        channel = channel(policy, "127.0.0.2");
+        GrpcPods.awaitEveryPodAnswers(channel, 1);
+        LoadBalancer lb = policy.loadBalancers().get(0);
+        Endpoint pod = endpoint(lb, "127.0.0.2");
+        pods.delay("127.0.0.2", 1000);
+
+        assertThatThrownBy(() -> GrpcPods.which(channel, CallOptions.DEFAULT.withDeadlineAfter(100, TimeUnit.MILLISECONDS)))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(pod).inFlight() == 0);
+        assertThat(lb.stats(pod).consecutiveFailures()).isEqualTo(1);
+
+        ListenableFuture<String> cancelled = ClientCalls.futureUnaryCall(channel.newCall(GrpcPods.WHICH,
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)), "which");
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(pod).inFlight() == 1);
+        cancelled.cancel(true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(pod).inFlight() == 0);
+
+        assertThat(cancelled.isCancelled()).isTrue();
+        assertThat(lb.stats(pod).consecutiveFailures()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeadlineOfTheCallersContextCountsAgainstThePodToo() throws Exception {
+        pods = new GrpcPods("127.0.0.2");
+        PodlbPolicy policy = policy(PodlbPolicy.builder());
+        channel = channel(policy, "127.0.0.2");
+        GrpcPods.awaitEveryPodAnswers(channel, 1);
+        LoadBalancer lb = policy.loadBalancers().get(0);
+        Endpoint pod = endpoint(lb, "127.0.0.2");
+        pods.delay("127.0.0.2", 1000);
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            io.grpc.Context.CancellableContext context = io.grpc.Context.current()
+                    .withDeadlineAfter(100, TimeUnit.MILLISECONDS, timer);
+            assertThatThrownBy(() -> context.call(() -> GrpcPods.which(channel, CallOptions.DEFAULT)))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        } finally {
+            timer.shutdownNow();
+        }
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(pod).inFlight() == 0);
+        assertThat(lb.stats(pod).consecutiveFailures()).isEqualTo(1);
+    }
+
+    @Test
     void latencyAwareLeastRequestAvoidsASlowPod() {
         pods = new GrpcPods(PODS);
         PodlbPolicy policy = policy(PodlbPolicy.builder().picker(Pickers.leastRequest().latencyAware(true)));
         channel = channel(policy, PODS);
         awaitAllConnected(policy);
         pods.delay("127.0.0.3", 150);
+        // One call pinned to it shows podlb that it is slow now (in-flight counts alone would not).
+        long pinnedStart = System.nanoTime();
+        assertThat(GrpcPods.which(channel, CallOptions.DEFAULT.withOption(PodlbGrpc.PIN, "127.0.0.3:" + pods.port())
+                .withDeadlineAfter(10, TimeUnit.SECONDS))).isEqualTo("127.0.0.3");
+        assertThat(Duration.ofNanos(System.nanoTime() - pinnedStart)).isGreaterThanOrEqualTo(Duration.ofMillis(150));
         int slowBefore = pods.answered("127.0.0.3");
 
         Map<String, Integer> answers = new HashMap<>();
@@ -137,8 +196,8 @@ class OutcomeTest {
         }
 
         int slow = pods.answered("127.0.0.3") - slowBefore;
-        // Round-robin would send it 40 of 200; a call or more learned that it is slow.
-        assertThat(slow).isBetween(1, 9);
+        // Round-robin, or least-request without latency, would send it about 40 of 200.
+        assertThat(slow).isLessThan(10);
         assertThat(answers.keySet()).contains("127.0.0.2", "127.0.0.4", "127.0.0.5", "127.0.0.6");
     }
 

@@ -52,6 +52,43 @@ class StaticTargetTest {
     }
 
     @Test
+    void serversClosingEveryConnectionAfterAMomentFailNoCall() throws Exception {
+        pods = new GrpcPods(Duration.ofMillis(200), PODS);
+        channel = PodlbGrpc.forTarget(pods.staticTarget(PODS)).usePlaintext().build();
+        awaitAllConnected(PODS.length);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.Set<String> reached = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        java.util.List<Thread> callers = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            Thread caller = new Thread(() -> {
+                while (System.nanoTime() < until) {
+                    try {
+                        reached.add(GrpcPods.which(channel));
+                        calls.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                }
+            });
+            caller.start();
+            callers.add(caller);
+        }
+        for (Thread caller : callers) {
+            caller.join(10_000);
+        }
+
+        assertThat(failures).isEmpty();
+        assertThat(reached).containsExactlyInAnyOrder(PODS);
+        assertThat(calls.get()).isGreaterThan(100);
+        // Each pod's connection lives about 200 ms: while the calls ran, each was replaced.
+        for (String ip : PODS) {
+            assertThat(pods.connections(ip)).as("connections accepted by %s", ip).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
     void theChannelIsConnectingThenReadyThenTransientFailureWhenEveryPodIsGone() throws Exception {
         pods = new GrpcPods("127.0.0.2", "127.0.0.3");
         channel = PodlbGrpc.forTarget(pods.staticTarget("127.0.0.2", "127.0.0.3")).usePlaintext().build();
