@@ -2,8 +2,10 @@ package dev.podlb.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -74,7 +76,8 @@ class PodlbRestClientTest {
             // Boot's client for this class path is the JDK's: its timeout, not OkHttp's, ends the call.
             assertThatThrownBy(() -> client.get().uri("http://127.0.0.5:" + other.port() + "/slow").retrieve()
                     .body(String.class)).isInstanceOf(ResourceAccessException.class).hasRootCauseInstanceOf(HttpTimeoutException.class);
-            assertThat(other.requests("127.0.0.5")).isEqualTo(1);
+            // The pod's server records the request on its own thread, which a loaded machine may run after the timeout.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(other.requests("127.0.0.5")).isEqualTo(1));
             assertThat(podlbHosts).containsExactly("backend");
         });
     }
