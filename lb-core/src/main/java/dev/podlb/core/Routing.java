@@ -85,7 +85,7 @@ final class Routing {
         String zone = here.zone().orElse(null);
         if (node != null && allHinted(candidates, Endpoint::nodeHints) && anyHintedFor(candidates, Endpoint::nodeHints, node)) {
             Routing onNode = local(Rule.NODE, node, policy, set, candidates, healthy, Endpoint::nodeHints);
-            return onNode.spills() && zone != null ? spillIntoZone(onNode, zone, policy, set, zoneHints) : onNode;
+            return zone != null ? withZone(onNode, zone, policy, set, healthy, zoneHints) : onNode;
         }
         if (zone != null && allHinted(candidates, zoneHints) && anyHintedFor(candidates, zoneHints, zone)) {
             return local(Rule.ZONE, zone, policy, set, candidates, healthy, zoneHints);
@@ -178,26 +178,33 @@ final class Routing {
     }
 
     /**
-     * Where what spills from the node goes: to the node's zone first. The node keeps its own share
-     * whatever the state of its zone. The zone's pods off this node take all of the node's spill
-     * while they are at least their expected share of the pods off this node (the node's test, one
-     * step out); when they are fewer, the zone is short as well, and they take their healthy share
-     * ÷ expected share of the node's spill, the other zones the rest: only the zone's shortfall
-     * leaves it. With no other healthy pod in the zone, all of the node's spill leaves the zone;
-     * with none outside it, the zone takes all.
+     * {@code onNode} with the rest of the node's zone as its near side: the zone's healthy endpoints
+     * off the node, where a retry goes after the node's and where the node's spill goes first. The
+     * node keeps its own share whatever the state of its zone. The zone's pods off the node take all
+     * of the node's spill while they are at least their expected share of the pods off the node (the
+     * node's test, one step out); when they are fewer, the zone is short as well, and they take their
+     * healthy share ÷ expected share of the node's spill, the other zones the rest: only the zone's
+     * shortfall leaves it. With no other healthy pod in the zone, all of the node's spill leaves the
+     * zone; with none outside it, the zone takes all.
      */
-    private static Routing spillIntoZone(Routing onNode, String zone, TopologyPolicy policy, EndpointSet set,
-                                         Function<Endpoint, Set<String>> zoneHints) {
+    private static Routing withZone(Routing onNode, String zone, TopologyPolicy policy, EndpointSet set,
+                                    List<Endpoint> healthy, Function<Endpoint, Set<String>> zoneHints) {
         // Node hints come with zone hints from the EndpointSlice controller; without them, an endpoint's zone says.
         Function<Endpoint, Set<String>> inZone = e -> !zoneHints.apply(e).isEmpty() ? zoneHints.apply(e)
                 : e.zone().map(Set::of).orElse(Set.of());
+        String node = onNode.place;
         List<Endpoint> sameZone = new ArrayList<>();
         List<Endpoint> otherZones = new ArrayList<>();
-        for (Endpoint e : onNode.remote) {
-            (inZone.apply(e).contains(zone) ? sameZone : otherZones).add(e);
+        for (Endpoint e : healthy) {
+            if (!e.nodeHints().contains(node)) {
+                (inZone.apply(e).contains(zone) ? sameZone : otherZones).add(e);
+            }
+        }
+        if (!onNode.spills()) {
+            return new Routing(Rule.NODE, node, zone, onNode.reason, onNode.local, List.copyOf(sameZone), List.of(),
+                    onNode.localShare, 0);
         }
         double spilled = 1 - onNode.localShare;
-        String node = onNode.place;
         if (sameZone.isEmpty()) {
             return new Routing(Rule.NODE, node, zone, String.format(Locale.ROOT, "node %s is short; %.0f%% of calls"
                             + " spill to %d healthy endpoints in other zones, as zone %s has no other healthy endpoint",
@@ -222,7 +229,7 @@ final class Routing {
             }
         }
         double expected = offNode == 0 ? 1 : (double) offNodeInZone / offNode;
-        double share = (double) sameZone.size() / onNode.remote.size();
+        double share = (double) sameZone.size() / (sameZone.size() + otherZones.size());
         if (share >= expected * policy.spillOverThreshold()) {
             return new Routing(Rule.NODE, node, zone, String.format(Locale.ROOT, "node %s is short; %.0f%% of calls"
                             + " spill to the %d healthy endpoints of zone %s off the node, which carry their share (%.0f%%"
@@ -250,8 +257,9 @@ final class Routing {
     }
 
     /**
-     * Under {@link Rule#NODE}, the healthy endpoints of the node's zone off the node that take
-     * {@link #nearShare} of the calls when the node spills; else empty.
+     * Under {@link Rule#NODE} with the client's zone known, the healthy endpoints of the node's zone
+     * off the node: they take {@link #nearShare} of the calls, and a retry that finds no other pod
+     * on the node goes to them before any other zone. Else empty.
      */
     public List<Endpoint> near() {
         return near;
@@ -285,6 +293,7 @@ final class Routing {
         return near.isEmpty() ? localThreshold() : (int) Math.round((localShare + nearShare) * SCALE);
     }
 
+    /** Whether some calls go elsewhere than {@link #local}: to {@link #near} or {@link #remote}. */
     public boolean spills() {
         return (!near.isEmpty() || !remote.isEmpty()) && localShare < 1;
     }

@@ -122,6 +122,19 @@ class TopologyRulesTest {
     }
 
     @Test
+    void aRetryFromTheNodeStaysInTheNodesZoneWhileTheZoneHasAnotherPod() {
+        balancer(nodeHinted()); // node-a1 has one pod, which takes every first pick
+        for (int i = 0; i < 200; i++) {
+            PickRequest request = PickRequest.sticky("user-" + i);
+            Endpoint first = lb.pick(request);
+            assertThat(first.nodeName()).contains("node-a1");
+            Endpoint retry = lb.pickAvoiding(request, Set.of(first.socketAddress()));
+            assertThat(retry.zone()).as("the retry of %s", request).contains("a");
+            assertThat(retry).isNotEqualTo(first);
+        }
+    }
+
+    @Test
     void everyReadyEndpointHintedAndOneForThisZoneKeepsCallsInTheZone() {
         balancer(threeZones());
         assertThat(zoneShares()).containsOnlyKeys("a");
