@@ -108,11 +108,13 @@ final class SnapshotBuilder {
             return buildPicker(pickers, all);
         }
         EndpointSet set = all.set();
-        Picker local = routing.local().isEmpty() ? null : buildPicker(pickers, view(set, routing.local(), ejected, false));
+        Picker local = routing.local().isEmpty() ? null
+                : buildPicker(pickers, view(set, routing.local(), ejected, false));
         if (!routing.spills()) {
             return local != null ? local : buildPicker(pickers, view(set, List.of(), ejected, false));
         }
-        Picker near = routing.near().isEmpty() ? null : buildPicker(near(), view(set, routing.near(), ejected, false));
+        Picker near = routing.near().isEmpty() ? null
+                : buildPicker(near(), view(set, routing.near(), ejected, false));
         Picker remote = routing.remote().isEmpty() ? null
                 : buildPicker(remote(), view(set, routing.remote(), ejected, false));
         return routing.split(local, near, remote);

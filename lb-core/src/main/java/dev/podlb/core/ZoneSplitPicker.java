@@ -26,7 +26,8 @@ final class ZoneSplitPicker implements Picker {
      * {@code toNear == toLocal} for a null {@code near}, {@code toNear} 65,536 for a null {@code remote}.
      */
     ZoneSplitPicker(Picker local, Picker near, Picker remote, int toLocal, int toNear) {
-        if ((local == null && toLocal > 0) || (near == null && toNear > toLocal) || (remote == null && toNear < 1 << 16)) {
+        if ((local == null && toLocal > 0) || (near == null && toNear > toLocal)
+                || (remote == null && toNear < 1 << 16)) {
             throw new IllegalArgumentException("a side without a picker gets draws: local " + local + " below "
                     + toLocal + ", near " + near + " below " + toNear + ", remote " + remote + " above");
         }
