@@ -98,9 +98,9 @@ public final class LoadBalancer implements AutoCloseable {
     /**
      * Chooses the endpoint for a retry, never one of {@code avoid} (the endpoints this request
      * already tried) while another exists: the picker's choice unless it is one of them, else
-     * another pickable endpoint (of the client's zone first, when routing keeps calls there), else
-     * a candidate that is ejected (during a rolling restart an ejected pod is often back), and the
-     * picker's choice again only when every candidate has been tried. The other endpoint is drawn
+     * another pickable endpoint (of the client's node, then of its zone, first, when routing keeps
+     * calls there), else a candidate that is ejected (during a rolling restart an ejected pod is
+     * often back), and the picker's choice again only when every candidate has been tried. The other endpoint is drawn
      * at random, so that the retries of many requests (a sticky key's pod keeps being its choice)
      * spread over the set rather than all reaching one pod. A pinned request gets its pod, tried
      * or not.

@@ -18,8 +18,9 @@ import java.util.function.Function;
  * only ready endpoints count; node hints are used when every ready endpoint has one and one names
  * this node, else zone hints under the same all-or-nothing rule, else the whole service; with no
  * endpoint ready, the terminating ones serve wherever they are. Spill-over, beyond kube-proxy, is
- * described in {@link TopologyPolicy}: from a node it goes to the node's zone first, then to the
- * other zones.
+ * described in {@link TopologyPolicy}: from a node it goes to the node's zone first, and only the
+ * zone's own shortfall goes on to the other zones, so calls are split three ways: the local pods,
+ * the near ones (the rest of the node's zone) and the remote ones.
  */
 final class Routing {
     /** The rule in force. */
@@ -29,19 +30,32 @@ final class Routing {
 
     private final Rule rule;
     private final String place;
+    /** Under {@link Rule#NODE}, the node's zone when the client's zone is known; else null. */
+    private final String zone;
     private final String reason;
     private final List<Endpoint> local;
+    private final List<Endpoint> near;
     private final List<Endpoint> remote;
     private final double localShare;
+    private final double nearShare;
 
-    private Routing(Rule rule, String place, String reason, List<Endpoint> local, List<Endpoint> remote,
-                    double localShare) {
+    private Routing(Rule rule, String place, String zone, String reason, List<Endpoint> local, List<Endpoint> near,
+                    List<Endpoint> remote, double localShare, double nearShare) {
         this.rule = rule;
         this.place = place;
+        this.zone = zone;
         this.reason = reason;
         this.local = local;
+        this.near = near;
         this.remote = remote;
         this.localShare = localShare;
+        this.nearShare = nearShare;
+    }
+
+    /** Two sides: {@code localShare} of the calls to {@code local}, the rest to {@code remote}. */
+    private Routing(Rule rule, String place, String reason, List<Endpoint> local, List<Endpoint> remote,
+                    double localShare) {
+        this(rule, place, null, reason, local, List.of(), remote, localShare, 0);
     }
 
     /** Every healthy candidate, for {@code reason}. */
@@ -71,8 +85,7 @@ final class Routing {
         String zone = here.zone().orElse(null);
         if (node != null && allHinted(candidates, Endpoint::nodeHints) && anyHintedFor(candidates, Endpoint::nodeHints, node)) {
             Routing onNode = local(Rule.NODE, node, policy, set, candidates, healthy, Endpoint::nodeHints);
-            return onNode.spills() && zone != null ? spillIntoZone(onNode, zone, policy, set, candidates, healthy, zoneHints)
-                    : onNode;
+            return zone != null ? withZone(onNode, zone, policy, set, healthy, zoneHints) : onNode;
         }
         if (zone != null && allHinted(candidates, zoneHints) && anyHintedFor(candidates, zoneHints, zone)) {
             return local(Rule.ZONE, zone, policy, set, candidates, healthy, zoneHints);
@@ -165,32 +178,50 @@ final class Routing {
     }
 
     /**
-     * Where what spills from the node goes: to the node's zone first. The zone's pods off this node
-     * take all of it while they are at least their expected share of the pods off this node (the
-     * same test, one step out); when they are fewer, the zone is short as well, and the zone's
-     * healthy pods, this node's among them, share the zone's calls as under zone hints, spilling the
-     * zone's shortfall to the other zones. When the zone has no other healthy pod, or nothing is
-     * outside it, the node's spill goes where the pods are.
+     * {@code onNode} with the rest of the node's zone as its near side: the zone's healthy endpoints
+     * off the node, where a retry goes after the node's and where the node's spill goes first. The
+     * node keeps its own share whatever the state of its zone. The zone's pods off the node take all
+     * of the node's spill while they are at least their expected share of the pods off the node (the
+     * node's test, one step out); when they are fewer, the zone is short as well, and they take their
+     * healthy share ÷ expected share of the node's spill, the other zones the rest: only the zone's
+     * shortfall leaves it. With no other healthy pod in the zone, all of the node's spill leaves the
+     * zone; with none outside it, the zone takes all.
      */
-    private static Routing spillIntoZone(Routing onNode, String zone, TopologyPolicy policy, EndpointSet set,
-                                         List<Endpoint> candidates, List<Endpoint> healthy,
-                                         Function<Endpoint, Set<String>> zoneHints) {
+    private static Routing withZone(Routing onNode, String zone, TopologyPolicy policy, EndpointSet set,
+                                    List<Endpoint> healthy, Function<Endpoint, Set<String>> zoneHints) {
         // Node hints come with zone hints from the EndpointSlice controller; without them, an endpoint's zone says.
         Function<Endpoint, Set<String>> inZone = e -> !zoneHints.apply(e).isEmpty() ? zoneHints.apply(e)
                 : e.zone().map(Set::of).orElse(Set.of());
+        String node = onNode.place;
         List<Endpoint> sameZone = new ArrayList<>();
         List<Endpoint> otherZones = new ArrayList<>();
-        for (Endpoint e : onNode.remote) {
-            (inZone.apply(e).contains(zone) ? sameZone : otherZones).add(e);
+        for (Endpoint e : healthy) {
+            if (!e.nodeHints().contains(node)) {
+                (inZone.apply(e).contains(zone) ? sameZone : otherZones).add(e);
+            }
         }
-        if (sameZone.isEmpty() || otherZones.isEmpty()) {
-            return onNode;
+        if (!onNode.spills()) {
+            return new Routing(Rule.NODE, node, zone, onNode.reason, onNode.local, List.copyOf(sameZone), List.of(),
+                    onNode.localShare, 0);
+        }
+        double spilled = 1 - onNode.localShare;
+        if (sameZone.isEmpty()) {
+            return new Routing(Rule.NODE, node, zone, String.format(Locale.ROOT, "node %s is short; %.0f%% of calls"
+                            + " spill to %d healthy endpoints in other zones, as zone %s has no other healthy endpoint",
+                    node, spilled * 100, otherZones.size(), zone),
+                    onNode.local, List.of(), List.copyOf(otherZones), onNode.localShare, 0);
+        }
+        if (otherZones.isEmpty()) {
+            return new Routing(Rule.NODE, node, zone, String.format(Locale.ROOT, "node %s is short; %.0f%% of calls"
+                            + " spill to the %d healthy endpoints of zone %s off the node, the only others",
+                    node, spilled * 100, sameZone.size(), zone),
+                    onNode.local, List.copyOf(sameZone), List.of(), onNode.localShare, spilled);
         }
         int offNode = 0;
         int offNodeInZone = 0;
         for (Endpoint e : set.endpoints()) {
             Set<String> nodes = e.nodeHints();
-            if (!nodes.isEmpty() && !nodes.contains(onNode.place)) {
+            if (!nodes.isEmpty() && !nodes.contains(node)) {
                 offNode++;
                 if (inZone.apply(e).contains(zone)) {
                     offNodeInZone++;
@@ -198,20 +229,22 @@ final class Routing {
             }
         }
         double expected = offNode == 0 ? 1 : (double) offNodeInZone / offNode;
-        double share = (double) sameZone.size() / onNode.remote.size();
+        double share = (double) sameZone.size() / (sameZone.size() + otherZones.size());
         if (share >= expected * policy.spillOverThreshold()) {
-            return new Routing(Rule.NODE, onNode.place, String.format(Locale.ROOT, "node %s is short; %.0f%% of calls"
+            return new Routing(Rule.NODE, node, zone, String.format(Locale.ROOT, "node %s is short; %.0f%% of calls"
                             + " spill to the %d healthy endpoints of zone %s off the node, which carry their share (%.0f%%"
-                            + " of those off the node, %.0f%% expected)", onNode.place, (1 - onNode.localShare) * 100,
+                            + " of those off the node, %.0f%% expected)", node, spilled * 100,
                     sameZone.size(), zone, share * 100, expected * 100),
-                    onNode.local, List.copyOf(sameZone), onNode.localShare);
+                    onNode.local, List.copyOf(sameZone), List.of(), onNode.localShare, spilled);
         }
-        Routing inTheZone = local(Rule.ZONE, zone, policy, set, candidates, healthy, inZone);
-        return new Routing(inTheZone.rule, inTheZone.place, "node " + onNode.place + " is short, and so is zone " + zone
-                + " off the node (" + sameZone.size() + " healthy endpoints, " + String.format(Locale.ROOT,
-                "%.0f%% of those off the node against %.0f%% expected", share * 100, expected * 100) + "): the zone's"
-                + " healthy endpoints share its calls; " + inTheZone.reason, inTheZone.local, inTheZone.remote,
-                inTheZone.localShare);
+        // Below the threshold, share < expected: the zone keeps less than all of the spill.
+        double nearShare = spilled * share / expected;
+        return new Routing(Rule.NODE, node, zone, String.format(Locale.ROOT, "node %s is short; %.0f%% of calls"
+                        + " spill: %.0f%% to the %d healthy endpoints of zone %s off the node, which are short too"
+                        + " (%.0f%% of those off the node, %.0f%% expected), and %.0f%% to %d endpoints in other zones",
+                node, spilled * 100, nearShare * 100, sameZone.size(), zone, share * 100, expected * 100,
+                (spilled - nearShare) * 100, otherZones.size()),
+                onNode.local, List.copyOf(sameZone), List.copyOf(otherZones), onNode.localShare, nearShare);
     }
 
     public Rule rule() {
@@ -223,7 +256,16 @@ final class Routing {
         return local;
     }
 
-    /** The endpoints that take the spilled share; empty when nothing spills. */
+    /**
+     * Under {@link Rule#NODE} with the client's zone known, the healthy endpoints of the node's zone
+     * off the node: they take {@link #nearShare} of the calls, and a retry that finds no other pod
+     * on the node goes to them before any other zone. Else empty.
+     */
+    public List<Endpoint> near() {
+        return near;
+    }
+
+    /** The endpoints that take what spills beyond {@link #near}: other zones' (or any place's); empty when none. */
     public List<Endpoint> remote() {
         return remote;
     }
@@ -233,18 +275,45 @@ final class Routing {
         return localShare;
     }
 
+    /** The share of all calls that goes to {@link #near}, 0 to 1; the rest beyond it goes to {@link #remote}. */
+    public double nearShare() {
+        return nearShare;
+    }
+
     /** {@link #localShare} out of 65,536, for a draw of 16 random bits. */
     int localThreshold() {
         return (int) Math.round(localShare * SCALE);
     }
 
-    public boolean spills() {
-        return !remote.isEmpty() && localShare < 1;
+    /** {@link #localShare} + {@link #nearShare} out of 65,536: every draw is below it when nothing goes remote. */
+    int nearThreshold() {
+        if (remote.isEmpty()) {
+            return SCALE;
+        }
+        return near.isEmpty() ? localThreshold() : (int) Math.round((localShare + nearShare) * SCALE);
     }
 
-    /** A picker sending {@link #localShare} of the calls to {@code local}'s picks and the rest to {@code remote}'s. */
-    public Picker split(Picker localPicker, Picker remotePicker) {
-        return new ZoneSplitPicker(localPicker, remotePicker, localThreshold());
+    /** Whether some calls go elsewhere than {@link #local}: to {@link #near} or {@link #remote}. */
+    public boolean spills() {
+        return (!near.isEmpty() || !remote.isEmpty()) && localShare < 1;
+    }
+
+    /**
+     * A picker sending {@link #localShare} of the calls to {@code localPicker}, {@link #nearShare} to
+     * {@code nearPicker} and the rest to {@code remotePicker}. A picker is null exactly when its side
+     * has no endpoint, which gets no call; when one side alone is left, its picker is returned as is.
+     */
+    public Picker split(Picker localPicker, Picker nearPicker, Picker remotePicker) {
+        if (nearPicker == null && remotePicker == null) {
+            return localPicker;
+        }
+        if (localPicker == null && nearPicker == null) {
+            return remotePicker;
+        }
+        if (localPicker == null && remotePicker == null) {
+            return nearPicker;
+        }
+        return new ZoneSplitPicker(localPicker, nearPicker, remotePicker, localThreshold(), nearThreshold());
     }
 
     /** Why this rule is in force, for status and logs. */
@@ -252,13 +321,21 @@ final class Routing {
         return reason;
     }
 
-    /** {@code zone a}, {@code zone a, 25% spilled}, {@code node n1} or {@code cluster}. */
+    /**
+     * {@code zone a}, {@code zone a, 25% spilled}, {@code node n1}, {@code node n1, 33% spilled, 13%
+     * out of zone a} (what leaves the node's zone named when some does) or {@code cluster}.
+     */
     public String describe() {
         if (rule == Rule.CLUSTER) {
             return "cluster";
         }
         String where = rule.name().toLowerCase(Locale.ROOT) + " " + place;
-        return spills() ? String.format(Locale.ROOT, "%s, %.0f%% spilled", where, (1 - localShare) * 100) : where;
+        if (!spills()) {
+            return where;
+        }
+        String spilled = String.format(Locale.ROOT, "%s, %.0f%% spilled", where, (1 - localShare) * 100);
+        return zone == null || remote.isEmpty() ? spilled : String.format(Locale.ROOT, "%s, %.0f%% out of zone %s",
+                spilled, (1 - localShare - nearShare) * 100, zone);
     }
 
     @Override

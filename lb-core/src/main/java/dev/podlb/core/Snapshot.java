@@ -117,6 +117,9 @@ final class Snapshot {
         Endpoint other = null;
         if (routing != null && routing.rule() != Routing.Rule.CLUSTER) {
             other = firstNotIn(routing.local(), avoid, from);
+            if (other == null) {
+                other = firstNotIn(routing.near(), avoid, from);
+            }
         }
         if (other == null) {
             other = firstNotIn(pickable.endpoints(), avoid, from);

@@ -33,8 +33,12 @@ final class SnapshotBuilder {
     private final TopologyPolicy topology;
     private final Pinning pinning;
     private final PickerInstance pickers;
-    /** Made when calls first spill out of the zone: the other zones' picks keep their own state. */
+    /**
+     * Makes the picker instances of the sides calls spill to, each when first needed: the near
+     * side's (the rest of the node's zone) and the remote side's picks keep their own state.
+     */
     private final Supplier<PickerInstance> remotePickers;
+    private PickerInstance near;
     private PickerInstance remote;
     private final Function<InetSocketAddress, ? extends EndpointStats> stats;
     private final LongSupplier inFlight;
@@ -42,7 +46,7 @@ final class SnapshotBuilder {
 
     /**
      * @param target        the resolver's description, for the message of a set with no endpoint
-     * @param remotePickers makes the picker instance for other zones' endpoints, when first needed
+     * @param remotePickers makes a picker instance for a side that calls spill to, when first needed
      * @param stats         each pod's live figures, handed to pickers
      * @param inFlight      requests in flight over the load balancer, live
      * @param lastError     discovery's last error, added to failing picks' messages
@@ -94,24 +98,37 @@ final class SnapshotBuilder {
                 healthy.size(), ejectedHere.size(), panic, routing, pinning, pickers);
     }
 
-    /** The picker over {@code routing}'s endpoints: the whole view, the local ones, or both sides of a spill. */
+    /**
+     * The picker over {@code routing}'s endpoints: the whole view, the local ones, or the sides of a
+     * spill (local, near, remote), each side's picker built over its endpoints here so that a pick
+     * only draws and delegates.
+     */
     private Picker routedPicker(Routing routing, PickableView all, Set<InetSocketAddress> ejected) {
         if (routing.rule() == Routing.Rule.CLUSTER) {
             return buildPicker(pickers, all);
         }
         EndpointSet set = all.set();
-        if (routing.local().isEmpty()) {
-            return buildPicker(remote(), view(set, routing.remote(), ejected, false));
-        }
-        Picker local = buildPicker(pickers, view(set, routing.local(), ejected, false));
+        Picker local = routing.local().isEmpty() ? null
+                : buildPicker(pickers, view(set, routing.local(), ejected, false));
         if (!routing.spills()) {
-            return local;
+            return local != null ? local : buildPicker(pickers, view(set, List.of(), ejected, false));
         }
-        return routing.split(local, buildPicker(remote(), view(set, routing.remote(), ejected, false)));
+        Picker near = routing.near().isEmpty() ? null
+                : buildPicker(near(), view(set, routing.near(), ejected, false));
+        Picker remote = routing.remote().isEmpty() ? null
+                : buildPicker(remote(), view(set, routing.remote(), ejected, false));
+        return routing.split(local, near, remote);
     }
 
     private PickableView view(EndpointSet set, List<Endpoint> endpoints, Set<InetSocketAddress> ejected, boolean panic) {
         return new PickableView(service, set, endpoints, ejected, panic, stats, inFlight);
+    }
+
+    private PickerInstance near() {
+        if (near == null) {
+            near = remotePickers.get();
+        }
+        return near;
     }
 
     private PickerInstance remote() {

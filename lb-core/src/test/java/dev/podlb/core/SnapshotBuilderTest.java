@@ -199,6 +199,48 @@ class SnapshotBuilderTest {
         assertThat(snapshot.panic).isFalse();
     }
 
+    /**
+     * {@link #threeZones()} with each pod on its own node n1..n9 and hinted for it, as
+     * {@code PreferSameNode} hints them, and a second pod on n1 that is not ready.
+     */
+    private static List<Endpoint> nodeHinted() {
+        List<Endpoint> pods = new ArrayList<>();
+        int n = 1;
+        for (Endpoint e : threeZones()) {
+            pods.add(e.toBuilder().nodeName("n" + n).nodeHints(List.of("n" + n)).build());
+            n++;
+        }
+        pods.add(Endpoint.builder("10.0.0.10", 8080).zone("a").zoneHints(List.of("a")).nodeName("n1")
+                .nodeHints(List.of("n1")).readiness(Readiness.NOT_READY).build());
+        return pods;
+    }
+
+    @ParameterizedTest(name = "client on n1, pods on {0} ejected: routing {1}, zones {2} reached")
+    @CsvSource({
+            "'',       'node n1, 44% spilled',                   a",
+            "n2,       'node n1, 38% spilled, 16% out of zone a', a b c",
+            "n1,       'node n1, 100% spilled',                  a",
+            "n1 n2,    'node n1, 100% spilled, 43% out of zone a', a b c",
+            "n1 n2 n3, 'node n1, 100% spilled, 100% out of zone a', b c",
+    })
+    void nodeRoutingSpillsToTheNodesZoneFirstAndOnlyTheZonesShortfallLeavesIt(String ejectedNodes, String routing,
+                                                                              String zones) {
+        List<Endpoint> pods = nodeHinted();
+        Set<InetSocketAddress> ejected = new HashSet<>();
+        for (Endpoint e : pods) {
+            if (List.of(ejectedNodes.split(" ")).contains(e.nodeName().orElseThrow())) {
+                ejected.add(e.socketAddress());
+            }
+        }
+        EjectionPolicy lenient = EjectionPolicy.builder().maxEjectionPercent(100).panicThresholdPercent(0).build();
+        Snapshot snapshot = builder(lenient, TopologyPolicy.builder().locality(Locality.of("a", "n1")).build(),
+                WhenPinUnavailable.FAIL).build(EndpointSet.of(1, pods), ejected);
+
+        assertThat(snapshot.routing.describe()).isEqualTo(routing);
+        assertThat(reached(snapshot, 300)).extracting(e -> e.zone().orElseThrow())
+                .containsOnly(zones.split(" "));
+    }
+
     @Test
     void panicRoutesOverEveryCandidateWhereverItIs() {
         List<Endpoint> pods = threeZones();

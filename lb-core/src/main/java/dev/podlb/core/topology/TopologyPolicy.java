@@ -23,12 +23,14 @@ import java.util.Objects;
  *     every call stays local; below it, the local pods take local-share ÷ expected-share of the
  *     calls and the rest spread over the other zones' healthy pods, so that no local pod carries
  *     more than a remote one (Envoy's zone-aware routing is the reference). Under node hints the
- *     node is the local place, and what it spills goes to its zone first: to the zone's pods off
- *     the node while they are at least their expected share of the pods off the node; when they
- *     are fewer, the zone is short too, and its healthy pods, the node's among them, share the
- *     zone's calls as under zone hints, spilling the zone's shortfall to the other zones. So the
- *     order node, zone, cluster holds at every step. {@link Builder#spillOver spillOver(false)}
- *     keeps every call on the node, or in the zone, as kube-proxy does.</li>
+ *     node is the local place and keeps its share as a zone would; what it spills goes to its zone
+ *     first: all of it to the zone's pods off the node while they are at least their expected share
+ *     of the pods off the node (the same test, one step out); when they are fewer, the zone is short
+ *     too, and they take their healthy share ÷ expected share of the node's spill, the other zones
+ *     the rest. So the node's pods keep their preference over the zone's, and the zone's over the
+ *     other zones': the order node, zone, cluster holds at every step.
+ *     {@link Builder#spillOver spillOver(false)} keeps every call on the node, or in the zone, as
+ *     kube-proxy does.</li>
  * </ul>
  *
  * <p>Without hints nothing changes: the whole service is used. Over DNS, which has no hints,

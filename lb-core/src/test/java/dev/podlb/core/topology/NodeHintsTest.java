@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code trafficDistribution: PreferSameNode} through fabric8's mock API server: EndpointSlices
  * hinted as the EndpointSlice controller hints them (each endpoint for its own node and zone), a
  * client on node-a1 where one of the node's two pods is not ready. kube-proxy sends every call to
- * the node's ready pod; podlb's spill-over sends the node's shortfall to the node's zone first.
+ * the node's ready pod; podlb's spill-over sends the node's shortfall to the node's zone first, and
+ * only the zone's own shortfall to the other zones.
  */
 @Timeout(60)
 class NodeHintsTest {
@@ -107,18 +108,21 @@ class NodeHintsTest {
     }
 
     @Test
-    void whenTheZoneIsShortTooItSpillsAsAZoneDoes() {
+    void whenTheZoneIsShortTooTheNodeKeepsItsShareAndOnlyTheZonesShortfallLeavesIt() {
         eightPods(false);
         balancer(TopologyPolicy.builder());
 
-        // Off the node, zone a has 1 of 5 healthy pods against 2 of 6 expected: short too. Zone a as a whole has
-        // 2 of 6 healthy against 4 of 8 expected: it keeps (2/6) / (4/8) = 67%, and the other zones take the rest.
+        // The node has 1 of 6 healthy pods against 2 of 8 expected: it keeps (1/6) / (2/8) = 67%, as it would
+        // with its zone whole. Off the node, zone a has 1 of 5 healthy pods against 2 of 6 expected: its pods off
+        // the node take (1/5) / (2/6) = 60% of the node's spill (20% of the calls), the other zones the rest (13%).
         Map<String, Double> shares = podShares();
-        double inZoneA = shares.getOrDefault("a1-1", 0.0) + shares.getOrDefault("a2-2", 0.0);
-        assertThat(inZoneA).isBetween(0.645, 0.69);
         assertThat(shares).doesNotContainKeys("a1-2", "a2-1");
-        assertThat(shares.get("a1-1")).isBetween(0.25, 0.42); // the zone's two pods share its calls
-        assertThat(lb.status().routing()).isEqualTo("zone a, 33% spilled");
+        assertThat(shares.get("a1-1")).isBetween(0.645, 0.69);
+        assertThat(shares.get("a2-2")).isBetween(0.18, 0.22);
+        double otherZones = shares.getOrDefault("b1", 0.0) + shares.getOrDefault("b2", 0.0)
+                + shares.getOrDefault("c1", 0.0) + shares.getOrDefault("c2", 0.0);
+        assertThat(otherZones).isBetween(0.115, 0.155);
+        assertThat(lb.status().routing()).isEqualTo("node node-a1, 33% spilled, 13% out of zone a");
     }
 
     @Test

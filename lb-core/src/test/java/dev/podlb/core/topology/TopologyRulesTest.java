@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -77,13 +78,18 @@ class TopologyRulesTest {
 
     /** The zones 20,000 sticky keys reach, by share. */
     private Map<String, Double> zoneShares() {
+        return shares(e -> e.zone().orElse("?"));
+    }
+
+    /** The places ({@code where} of the picked pod) 20,000 sticky keys reach, by share. */
+    private Map<String, Double> shares(Function<Endpoint, String> where) {
         Map<String, Integer> counts = new HashMap<>();
         int keys = 20_000;
         for (int i = 0; i < keys; i++) {
-            counts.merge(lb.pick(PickRequest.sticky("user-" + i)).zone().orElse("?"), 1, Integer::sum);
+            counts.merge(where.apply(lb.pick(PickRequest.sticky("user-" + i))), 1, Integer::sum);
         }
         Map<String, Double> shares = new HashMap<>();
-        counts.forEach((zone, count) -> shares.put(zone, (double) count / keys));
+        counts.forEach((place, count) -> shares.put(place, (double) count / keys));
         return shares;
     }
 
@@ -112,6 +118,19 @@ class TopologyRulesTest {
             Endpoint retry = lb.pickAvoiding(request, java.util.Set.of(first.socketAddress()));
             assertThat(retry).isNotEqualTo(first);
             assertThat(retry.zone()).as("the retry of %s", request).contains("c");
+        }
+    }
+
+    @Test
+    void aRetryFromTheNodeStaysInTheNodesZoneWhileTheZoneHasAnotherPod() {
+        balancer(nodeHinted()); // node-a1 has one pod, which takes every first pick
+        for (int i = 0; i < 200; i++) {
+            PickRequest request = PickRequest.sticky("user-" + i);
+            Endpoint first = lb.pick(request);
+            assertThat(first.nodeName()).contains("node-a1");
+            Endpoint retry = lb.pickAvoiding(request, Set.of(first.socketAddress()));
+            assertThat(retry.zone()).as("the retry of %s", request).contains("a");
+            assertThat(retry).isNotEqualTo(first);
         }
     }
 
@@ -173,6 +192,30 @@ class TopologyRulesTest {
         eject(pods.get(1));
         eject(pods.get(2)); // zone a has no healthy pod left: the other zones take it all
         assertThat(zoneShares()).containsOnlyKeys("b", "c");
+    }
+
+    @Test
+    void aShortNodeInAShortZoneKeepsItsShareAndItsZoneTakesItsSpillBeforeTheOtherZones() {
+        List<Endpoint> pods = new ArrayList<>(nodeHinted());
+        pods.add(pod(4, "a", "a").toBuilder().nodeName("node-a1").nodeHints(List.of("node-a1"))
+                .readiness(Readiness.NOT_READY).build()); // node-a1's second pod
+        balancer(pods);
+        eject(pods.get(1)); // node-a2's pod: zone a off the node is short too
+
+        // The node: 1 of 8 healthy against 2 of 10 hinted, so it keeps (1/8) / (2/10) = 62.5%. Off the node, zone
+        // a has 1 of 7 healthy against 2 of 8: it takes (1/7) / (2/8) = 57% of the 37.5% spilled (21.4%), and
+        // the other zones the rest (16.1%), as if the node were whole and the zone alone were short.
+        Map<String, Double> nodes = shares(e -> e.nodeName().orElseThrow());
+        assertThat(nodes).doesNotContainKeys("node-a2");
+        assertThat(nodes.get("node-a1")).isBetween(0.605, 0.645);
+        assertThat(nodes.get("node-a3")).isBetween(0.195, 0.235);
+        Map<String, Double> zones = zoneShares();
+        assertThat(zones.get("b") + zones.get("c")).isBetween(0.14, 0.18);
+        assertThat(lb.status().routing()).isEqualTo("node node-a1, 38% spilled, 16% out of zone a");
+
+        eject(pods.get(2)); // zone a has no healthy pod off the node: the node's spill leaves the zone
+        assertThat(shares(e -> e.nodeName().orElseThrow()).get("node-a1")).isBetween(0.695, 0.735); // (1/7) / (2/10)
+        assertThat(lb.status().routing()).isEqualTo("node node-a1, 29% spilled, 29% out of zone a");
     }
 
     @Test
