@@ -205,7 +205,10 @@ public class PodlbProperties {
         /** The client's node, for PreferSameNode. Default: the PODLB_NODE environment variable. */
         private String node;
 
-        /** Whether calls spill to other zones when the local pods run short. */
+        /**
+         * Whether calls spill beyond the local pods when those run short: from a node to its zone first, then to
+         * other zones. Off, every call stays local, as kube-proxy keeps it.
+         */
         private boolean spillOver = true;
 
         /** Calls spill once the local pods' healthy share falls below this fraction (over 0, at most 1) of their expected share. */
