@@ -224,6 +224,31 @@ final class SlotTable {
         return (int) Math.min(size, Math.ceil(size * Math.log(n) / n) + 1);
     }
 
+    /** Each block's rankings are keyed by its number too, so that blocks rank independently. */
+    private static long tweakOf(int block) {
+        return (long) block << 16;
+    }
+
+    /** Half of the bits of a block's offsets, the width of a Feistel half. */
+    private static int halfBitsOf(int block) {
+        return (block == 0 ? BASE_BITS : BLOCK_BITS) / 2;
+    }
+
+    /**
+     * The 4-round Feistel network of {@link BlockRanking} with its block's round keys, computed
+     * without a table: where the endpoint with these keys ranks {@code offset}.
+     */
+    private static int feistel(long k0, long k1, long k2, long k3, int halfBits, int offset) {
+        int shift = 64 - halfBits;
+        int left = offset >>> halfBits;
+        int right = offset & (1 << halfBits) - 1;
+        left ^= (int) (Hashing.mix64(right ^ k0) >>> shift);
+        right ^= (int) (Hashing.mix64(left ^ k1) >>> shift);
+        left ^= (int) (Hashing.mix64(right ^ k2) >>> shift);
+        right ^= (int) (Hashing.mix64(left ^ k3) >>> shift);
+        return left << halfBits | right;
+    }
+
     private static int bitLength(int value) {
         return 32 - Integer.numberOfLeadingZeros(value);
     }
@@ -351,6 +376,7 @@ final class SlotTable {
         final byte[] lowness;
         final Slots orphans = new Slots();
         private Ranking[] rankings;
+        private long[] roundKeys;
 
         Draft(int bits, Endpoint[] endpoints, boolean small) {
             this.bits = bits;
@@ -371,6 +397,17 @@ final class SlotTable {
             return rankings;
         }
 
+        /** The endpoints' round keys, four by endpoint in a row, derived on first use. */
+        long[] roundKeys() {
+            if (roundKeys == null) {
+                roundKeys = new long[4 * endpoints.length];
+                for (int e = 0; e < endpoints.length; e++) {
+                    Ranking.keysOf(endpoints[e].identityHash(), roundKeys, 4 * e);
+                }
+            }
+            return roundKeys;
+        }
+
         int owner(int slot) {
             return smallOwners != null ? smallOwners[slot] : largeOwners[slot];
         }
@@ -385,29 +422,29 @@ final class SlotTable {
             lowness[slot] = (byte) bitLength(deficit);
         }
 
-        /** Gives each of {@code slots} to its top-ranked endpoint, ranking every endpoint. */
+        /**
+         * Gives each of {@code slots} to its top-ranked endpoint, ranking every endpoint. Slot by
+         * slot, all endpoints in a row: their round keys sit in one array that stays in cache, the
+         * rankings of one slot do not wait on each other, and nothing is allocated per endpoint.
+         */
         void rankEverywhere(Slots slots) {
             ByBlock groups = new ByBlock(bits, slots);
-            long[] best = new long[slots.size];
-            Arrays.fill(best, -1);
-            Ranking[] rankings = rankings();
-            // One endpoint at a time, so that its rankings stay in cache.
-            for (int e = 0; e < endpoints.length; e++) {
-                for (int block = 0; block < groups.blocks; block++) {
-                    int from = groups.start[block];
-                    int to = groups.start[block + 1];
-                    if (from == to) {
-                        continue;
-                    }
-                    BlockRanking ranking = rankings[e].of(block, to - from);
-                    for (int i = from; i < to; i++) {
-                        best[i] = Math.max(best[i], (long) ranking.rankOf(groups.offsets[i]) << 32 | e);
-                    }
-                }
-            }
+            long[] keys = roundKeys();
+            int n = endpoints.length;
             for (int block = 0; block < groups.blocks; block++) {
+                int size = blockSize(block);
+                int halfBits = halfBitsOf(block);
+                long tweak = tweakOf(block);
                 for (int i = groups.start[block]; i < groups.start[block + 1]; i++) {
-                    own(groups.slots[i], (int) best[i], blockSize(block) - 1 - (int) (best[i] >>> 32));
+                    int offset = groups.offsets[i];
+                    // The best (rank, endpoint index) so far, packed so that one comparison orders both.
+                    long best = -1;
+                    for (int e = 0, k = 0; e < n; e++, k += 4) {
+                        int rank = feistel(keys[k] ^ tweak, keys[k + 1] ^ tweak, keys[k + 2] ^ tweak,
+                                keys[k + 3] ^ tweak, halfBits, offset);
+                        best = Math.max(best, (long) rank << 32 | e);
+                    }
+                    own(groups.slots[i], (int) best, size - 1 - (int) (best >>> 32));
                 }
             }
         }
@@ -473,7 +510,10 @@ final class SlotTable {
             if (owner == p) {
                 return;
             }
-            int ownerRank = rankings()[owner].of(block, 1).rankOf(offset);
+            long[] keys = roundKeys();
+            long tweak = tweakOf(block);
+            int ownerRank = feistel(keys[4 * owner] ^ tweak, keys[4 * owner + 1] ^ tweak,
+                    keys[4 * owner + 2] ^ tweak, keys[4 * owner + 3] ^ tweak, halfBitsOf(block), offset);
             if (rank > ownerRank || rank == ownerRank && p > owner) {
                 own(slot, p, blockSize(block) - 1 - rank);
             }
@@ -536,10 +576,15 @@ final class SlotTable {
         private final long[] keys = new long[4];
 
         Ranking(long identityHash) {
+            keysOf(identityHash, keys, 0);
+        }
+
+        /** Writes the endpoint's four round keys into {@code into} from {@code at}. */
+        static void keysOf(long identityHash, long[] into, int at) {
             long state = identityHash;
-            for (int i = 0; i < keys.length; i++) {
+            for (int i = 0; i < 4; i++) {
                 state += 0x9E3779B97F4A7C15L;
-                keys[i] = Hashing.mix64(state);
+                into[at + i] = Hashing.mix64(state);
             }
         }
 
@@ -561,12 +606,12 @@ final class SlotTable {
         private final short[] tables;
 
         BlockRanking(long[] keys, int block, int expectedUses) {
-            long tweak = (long) block << 16;
+            long tweak = tweakOf(block);
             k0 = keys[0] ^ tweak;
             k1 = keys[1] ^ tweak;
             k2 = keys[2] ^ tweak;
             k3 = keys[3] ^ tweak;
-            halfBits = (block == 0 ? BASE_BITS : BLOCK_BITS) / 2;
+            halfBits = halfBitsOf(block);
             halfMask = (1 << halfBits) - 1;
             shift = 64 - halfBits;
             if (expectedUses > 2 << halfBits) {
@@ -595,13 +640,9 @@ final class SlotTable {
                 right ^= tables[1 << halfBits | left];
                 left ^= tables[2 << halfBits | right];
                 right ^= tables[3 << halfBits | left];
-            } else {
-                left ^= f(k0, right);
-                right ^= f(k1, left);
-                left ^= f(k2, right);
-                right ^= f(k3, left);
+                return left << halfBits | right;
             }
-            return left << halfBits | right;
+            return feistel(k0, k1, k2, k3, halfBits, offset);
         }
 
         /** The offset this endpoint ranks at {@code rank}: {@link #rankOf} run backwards. */

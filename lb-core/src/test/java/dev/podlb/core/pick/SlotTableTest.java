@@ -222,6 +222,56 @@ class SlotTableTest {
         }
     }
 
+    /**
+     * Thousands of single joins and leaves, as a rolling restart applies them, each derived from
+     * the previous table: every 250 steps the table equals a full build over the same set, and a
+     * second table that reached that set through another random history of changes.
+     */
+    @ParameterizedTest(name = "seed {0}, around {1} pods, {2} steps")
+    @CsvSource({"23, 120, 2000", "2023, 300, 500"})
+    void thousandsOfJoinsAndLeavesEachDerivedFromTheLastEqualAFullBuild(long seed, int around, int steps) {
+        Random random = new Random(seed);
+        List<Endpoint> pool = endpoints(around + 60);
+        List<Endpoint> current = new ArrayList<>(pool.subList(0, around));
+        List<Endpoint> absent = new ArrayList<>(pool.subList(around, pool.size()));
+        SlotTable table = SlotTable.of(current);
+        for (int step = 1; step <= steps; step++) {
+            boolean leave = absent.isEmpty() || current.size() > around - 30 && random.nextBoolean();
+            if (leave) {
+                absent.add(current.remove(random.nextInt(current.size())));
+            } else {
+                current.add(absent.remove(random.nextInt(absent.size())));
+            }
+            table = table.update(current);
+            if (step % 250 == 0) {
+                assertThat(table).as("after %d steps, %d pods", step, current.size()).isEqualTo(SlotTable.of(current));
+                assertThat(otherHistoryTo(current, pool, random)).isEqualTo(table);
+            }
+        }
+    }
+
+    /** A table reaching {@code target} by other single joins and leaves, from a random start. */
+    private static SlotTable otherHistoryTo(List<Endpoint> target, List<Endpoint> pool, Random random) {
+        List<Endpoint> current = new ArrayList<>(pool);
+        Collections.shuffle(current, random);
+        current = new ArrayList<>(current.subList(0, target.size()));
+        SlotTable table = SlotTable.of(current);
+        List<Endpoint> toLeave = new ArrayList<>(current);
+        toLeave.removeAll(target);
+        List<Endpoint> toJoin = new ArrayList<>(target);
+        toJoin.removeAll(current);
+        while (!toLeave.isEmpty() || !toJoin.isEmpty()) {
+            if (!toJoin.isEmpty() && (toLeave.isEmpty() || random.nextBoolean())) {
+                current.add(toJoin.remove(toJoin.size() - 1));
+            } else {
+                current.remove(toLeave.remove(toLeave.size() - 1));
+            }
+            Collections.shuffle(current, random);
+            table = table.update(current);
+        }
+        return table;
+    }
+
     @Test
     void anUpdateWithTheSameIdentitiesKeepsTheSlotsAndServesTheNewEndpoints() {
         List<Endpoint> all = endpoints(10);
