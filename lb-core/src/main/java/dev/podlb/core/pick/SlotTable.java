@@ -35,9 +35,10 @@ import java.util.List;
  * be run backwards: each endpoint lists only its top-ranked slots, enough that nearly every slot
  * hears from someone, and only the rare slot nobody listed ranks every endpoint. That is about
  * 2^b × (2 + ln N) permutation steps rather than 2^b × N, and a block's best ranks so far fit in
- * cache while it is built. A slot keeps roughly how far its owner's rank is below the block's top,
- * so a joining endpoint checks only its own top slots and the few whose owner ranks low; a leaving
- * endpoint's slots rank the endpoints that remain, and no other slot is touched.
+ * cache while it is built. The table lists the few slots whose owner ranks low (below the depth a
+ * joining endpoint lists to), so a joining endpoint checks only its own top slots and those; a
+ * leaving endpoint's slots rank the endpoints that remain, and no other slot is touched. A table
+ * holds two bytes per slot (four beyond 65,536 endpoints) and that short list.
  */
 final class SlotTable {
     private static final int BASE_BITS = 18;
@@ -55,17 +56,28 @@ final class SlotTable {
     private final char[] smallOwners;
     private final int[] largeOwners;
     /**
-     * By slot: the bit length of how far its owner's rank is below the top of the slot's block, so
-     * that a joining endpoint finds the slots whose owner it may outrank without listing them.
+     * How far below its block's top an owner must rank for its slot to be listed in
+     * {@link #lowSlots}: in block 0, and in the other blocks. Powers of two.
      */
-    private final byte[] lowness;
+    private final int baseLowDepth;
+    private final int lowDepth;
+    /**
+     * Every slot whose owner ranks at least the low depth below its block's top, in ascending
+     * order: a joining endpoint that lists its own top slots to that depth can outrank an owner
+     * elsewhere only in these. A few hundred slots at most sizes, where a mark in every slot would
+     * take a byte each.
+     */
+    private final int[] lowSlots;
 
-    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners, byte[] lowness) {
+    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners,
+            int baseLowDepth, int lowDepth, int[] lowSlots) {
         this.bits = bits;
         this.endpoints = endpoints;
         this.smallOwners = smallOwners;
         this.largeOwners = largeOwners;
-        this.lowness = lowness;
+        this.baseLowDepth = baseLowDepth;
+        this.lowDepth = lowDepth;
+        this.lowSlots = lowSlots;
     }
 
     /** A table over {@code endpoints}, given in any order; two of them may not share an address and port. */
@@ -82,7 +94,9 @@ final class SlotTable {
         Endpoint[] next = inIdentityOrder(endpoints);
         Changes changes = new Changes(this.endpoints, next);
         if (changes.removed == 0 && changes.added == 0) {
-            return changes.replaced ? new SlotTable(bits, next, smallOwners, largeOwners, lowness) : this;
+            return changes.replaced
+                    ? new SlotTable(bits, next, smallOwners, largeOwners, baseLowDepth, lowDepth, lowSlots)
+                    : this;
         }
         if (bitsFor(next.length) != bits || (next.length > CHAR_OWNERS) != (smallOwners == null)
                 || !changes.cheaperThanBuilding()) {
@@ -90,6 +104,9 @@ final class SlotTable {
         }
         Draft draft = copyFor(next, changes.newIndexOf);
         draft.rankEverywhere(draft.orphans);
+        if (draft.lowDepthTooSmall()) {
+            draft.relist();
+        }
         if (changes.added > 0) {
             draft.join(changes.joining);
         }
@@ -109,10 +126,14 @@ final class SlotTable {
     /** The bytes of the arrays this table holds (not of the endpoints), with 4-byte references. */
     long memoryBytes() {
         long ownerBytes = smallOwners != null ? Character.BYTES : Integer.BYTES;
-        return 3 * 16L + (long) slots() * (ownerBytes + Byte.BYTES) + 4L * endpoints.length;
+        return 3 * 16L + slots() * ownerBytes + 4L * endpoints.length + 4L * lowSlots.length;
     }
 
-    /** Equal tables have equal endpoints (all their fields) and equal slots. */
+    /**
+     * Equal tables have equal endpoints (all their fields) and equal slots. The list of low slots
+     * is not compared: it helps joins, its depth depends on the sizes a table went through, and
+     * it follows from the slots for any one depth.
+     */
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof SlotTable)) {
@@ -120,8 +141,7 @@ final class SlotTable {
         }
         SlotTable that = (SlotTable) o;
         return bits == that.bits && Arrays.equals(endpoints, that.endpoints)
-                && Arrays.equals(smallOwners, that.smallOwners) && Arrays.equals(largeOwners, that.largeOwners)
-                && Arrays.equals(lowness, that.lowness);
+                && Arrays.equals(smallOwners, that.smallOwners) && Arrays.equals(largeOwners, that.largeOwners);
     }
 
     @Override
@@ -249,14 +269,19 @@ final class SlotTable {
         return left << halfBits | right;
     }
 
-    private static int bitLength(int value) {
-        return 32 - Integer.numberOfLeadingZeros(value);
+    /**
+     * How deep, at least, a joining endpoint lists its top slots of a block, and so how low an
+     * owner must rank for its slot to be a low slot: a build's listing depth rounded up to a
+     * power of two, so that between 1/N^2 and 1/N of the slots are low.
+     */
+    private static int joinDepth(int size, int n) {
+        return Math.min(size, Integer.highestOneBit(listingDepth(size, n)) << 1);
     }
 
     private static SlotTable build(Endpoint[] endpoints) {
         int n = endpoints.length;
         int bits = bitsFor(n);
-        Draft draft = new Draft(bits, endpoints, n <= CHAR_OWNERS);
+        Draft draft = new Draft(bits, endpoints, n <= CHAR_OWNERS, joinDepth(blockSize(0), n), joinDepth(blockSize(1), n));
         Slots unlisted = new Slots();
         // A block's best (rank, endpoint index) so far, packed so that one comparison orders both.
         long[] best = new long[1 << BASE_BITS];
@@ -291,8 +316,9 @@ final class SlotTable {
      * are the draft's orphans, still to be ranked.
      */
     private Draft copyFor(Endpoint[] next, int[] newIndexOf) {
-        Draft draft = new Draft(bits, next, smallOwners != null);
-        System.arraycopy(lowness, 0, draft.lowness, 0, lowness.length);
+        Draft draft = new Draft(bits, next, smallOwners != null, baseLowDepth, lowDepth);
+        // Kept while their owner stays; table() drops those a joining endpoint took.
+        draft.low.addAll(lowSlots);
         if (smallOwners != null) {
             char[] to = draft.smallOwners;
             for (int slot = 0; slot < to.length; slot++) {
@@ -373,17 +399,24 @@ final class SlotTable {
         final Endpoint[] endpoints;
         final char[] smallOwners;
         final int[] largeOwners;
-        final byte[] lowness;
         final Slots orphans = new Slots();
+        /**
+         * Every slot whose owner ranks at least the low depth below its block's top, and perhaps
+         * some no longer so, or twice: {@link #table()} sorts them out.
+         */
+        final Slots low = new Slots();
+        private int baseLowDepth;
+        private int lowDepth;
         private Ranking[] rankings;
         private long[] roundKeys;
 
-        Draft(int bits, Endpoint[] endpoints, boolean small) {
+        Draft(int bits, Endpoint[] endpoints, boolean small, int baseLowDepth, int lowDepth) {
             this.bits = bits;
             this.endpoints = endpoints;
             this.smallOwners = small ? new char[1 << bits] : null;
             this.largeOwners = small ? null : new int[1 << bits];
-            this.lowness = new byte[1 << bits];
+            this.baseLowDepth = baseLowDepth;
+            this.lowDepth = lowDepth;
         }
 
         /** The endpoints' rankings, derived on first use. */
@@ -419,7 +452,47 @@ final class SlotTable {
             } else {
                 largeOwners[slot] = endpoint;
             }
-            lowness[slot] = (byte) bitLength(deficit);
+            if (deficit >= lowDepthOf(slot)) {
+                low.add(slot);
+            }
+        }
+
+        /** The low depth that applies to the slot: block 0's slots are those a 2^18 table has. */
+        private int lowDepthOf(int slot) {
+            return (slot & (1 << (bits - BASE_BITS)) - 1) == 0 ? baseLowDepth : lowDepth;
+        }
+
+        /** How far below its block's top the slot's owner ranks it. */
+        private int deficitOf(int slot) {
+            int block = blockOf(bits, slot);
+            long[] keys = roundKeys();
+            int k = 4 * owner(slot);
+            long tweak = tweakOf(block);
+            int rank = feistel(keys[k] ^ tweak, keys[k + 1] ^ tweak, keys[k + 2] ^ tweak, keys[k + 3] ^ tweak,
+                    halfBitsOf(block), offsetOf(bits, slot));
+            return blockSize(block) - 1 - rank;
+        }
+
+        /**
+         * Whether the low depth is so far below what the present endpoint count needs (after many
+         * left) that the list of low slots grows long: then {@link #relist()} deepens it.
+         */
+        boolean lowDepthTooSmall() {
+            int n = endpoints.length;
+            return baseLowDepth < joinDepth(blockSize(0), n) / 2 || lowDepth < joinDepth(blockSize(1), n) / 2;
+        }
+
+        /** Lists the low slots anew, at the depth that suits the present endpoint count: ranks every slot's owner. */
+        void relist() {
+            int n = endpoints.length;
+            baseLowDepth = joinDepth(blockSize(0), n);
+            lowDepth = joinDepth(blockSize(1), n);
+            low.size = 0;
+            for (int slot = 0; slot < 1 << bits; slot++) {
+                if (deficitOf(slot) >= lowDepthOf(slot)) {
+                    low.add(slot);
+                }
+            }
         }
 
         /**
@@ -450,26 +523,14 @@ final class SlotTable {
         }
 
         /**
-         * Lets each joining endpoint take the slots it ranks above their owner: its top-listed
-         * slots, and the slots whose owner may rank below the listing. Joining endpoints only
-         * raise owners' ranks, so the low slots found before the first join hold every low slot
-         * of the later ones.
+         * Lets each joining endpoint take the slots it ranks above their owner: its top slots to
+         * the low depth, and the low slots, whose owner ranks below that depth. Joining endpoints
+         * only raise owners' ranks, so the low slots before the first join hold every low slot of
+         * the later ones.
          */
         void join(boolean[] joining) {
             int n = endpoints.length;
-            int baseDepth = joinDepth(blockSize(0), n);
-            int depth = joinDepth(blockSize(1), n);
-            int baseMask = (1 << (bits - BASE_BITS)) - 1;
-            // An owner ranked at least 2^k below its block's top has a lowness of at least k + 1.
-            int baseLow = bitLength(baseDepth);
-            int low = bitLength(depth);
-            Slots lowSlots = new Slots();
-            for (int slot = 0; slot < lowness.length; slot++) {
-                if (lowness[slot] >= ((slot & baseMask) == 0 ? baseLow : low)) {
-                    lowSlots.add(slot);
-                }
-            }
-            ByBlock lowByBlock = new ByBlock(bits, lowSlots);
+            ByBlock lowByBlock = new ByBlock(bits, low);
             for (int p = 0; p < n; p++) {
                 if (!joining[p]) {
                     continue;
@@ -477,7 +538,7 @@ final class SlotTable {
                 Ranking joiner = new Ranking(endpoints[p].identityHash());
                 for (int block = 0; block < lowByBlock.blocks; block++) {
                     int size = blockSize(block);
-                    int listed = block == 0 ? baseDepth : depth;
+                    int listed = block == 0 ? baseLowDepth : lowDepth;
                     int from = lowByBlock.start[block];
                     int to = lowByBlock.start[block + 1];
                     BlockRanking ranking = joiner.of(block, listed + to - from);
@@ -495,15 +556,6 @@ final class SlotTable {
             }
         }
 
-        /**
-         * How many top slots of a block a joining endpoint lists: a build's listing depth rounded
-         * up to a power of two, so that the slots whose owner ranks below it are those of a
-         * lowness at least its bit length, no more.
-         */
-        private static int joinDepth(int size, int n) {
-            return Math.min(size, Integer.highestOneBit(listingDepth(size, n)) << 1);
-        }
-
         /** Gives the slot to endpoint {@code p}, which ranks it {@code rank}, if that beats its owner. */
         private void challenge(int slot, int block, int offset, int p, int rank) {
             int owner = owner(slot);
@@ -519,8 +571,19 @@ final class SlotTable {
             }
         }
 
+        /** Freezes the draft, its low slots sorted, each once, and only those still low. */
         SlotTable table() {
-            return new SlotTable(bits, endpoints, smallOwners, largeOwners, lowness);
+            int[] sorted = Arrays.copyOf(low.at, low.size);
+            Arrays.sort(sorted);
+            int kept = 0;
+            for (int i = 0; i < sorted.length; i++) {
+                int slot = sorted[i];
+                if ((kept == 0 || sorted[kept - 1] != slot) && deficitOf(slot) >= lowDepthOf(slot)) {
+                    sorted[kept++] = slot;
+                }
+            }
+            return new SlotTable(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth,
+                    Arrays.copyOf(sorted, kept));
         }
     }
 
@@ -534,6 +597,14 @@ final class SlotTable {
                 at = Arrays.copyOf(at, size * 2);
             }
             at[size++] = slot;
+        }
+
+        void addAll(int[] slots) {
+            if (size + slots.length > at.length) {
+                at = Arrays.copyOf(at, Math.max(size + slots.length, size * 2));
+            }
+            System.arraycopy(slots, 0, at, size, slots.length);
+            size += slots.length;
         }
     }
 
