@@ -499,6 +499,8 @@ final class SlotTable {
          * Gives each of {@code slots} to its top-ranked endpoint, ranking every endpoint. Slot by
          * slot, all endpoints in a row: their round keys sit in one array that stays in cache, the
          * rankings of one slot do not wait on each other, and nothing is allocated per endpoint.
+         * This is {@link #feistel} unrolled: its third round fixes the high half of a rank, so an
+         * endpoint whose high half is below the best so far skips the fourth.
          */
         void rankEverywhere(Slots slots) {
             ByBlock groups = new ByBlock(bits, slots);
@@ -507,15 +509,26 @@ final class SlotTable {
             for (int block = 0; block < groups.blocks; block++) {
                 int size = blockSize(block);
                 int halfBits = halfBitsOf(block);
+                int halfMask = (1 << halfBits) - 1;
+                int shift = 64 - halfBits;
                 long tweak = tweakOf(block);
                 for (int i = groups.start[block]; i < groups.start[block + 1]; i++) {
                     int offset = groups.offsets[i];
+                    int left0 = offset >>> halfBits;
+                    int right0 = offset & halfMask;
                     // The best (rank, endpoint index) so far, packed so that one comparison orders both.
                     long best = -1;
+                    int bestHigh = -1;
                     for (int e = 0, k = 0; e < n; e++, k += 4) {
-                        int rank = feistel(keys[k] ^ tweak, keys[k + 1] ^ tweak, keys[k + 2] ^ tweak,
-                                keys[k + 3] ^ tweak, halfBits, offset);
-                        best = Math.max(best, (long) rank << 32 | e);
+                        int left = left0 ^ (int) (Hashing.mix64(right0 ^ keys[k] ^ tweak) >>> shift);
+                        int right = right0 ^ (int) (Hashing.mix64(left ^ keys[k + 1] ^ tweak) >>> shift);
+                        left ^= (int) (Hashing.mix64(right ^ keys[k + 2] ^ tweak) >>> shift);
+                        if (left < bestHigh) {
+                            continue; // its rank is below the best's, whatever the fourth round gives
+                        }
+                        right ^= (int) (Hashing.mix64(left ^ keys[k + 3] ^ tweak) >>> shift);
+                        best = Math.max(best, (long) (left << halfBits | right) << 32 | e);
+                        bestHigh = (int) (best >>> 32) >>> halfBits;
                     }
                     own(groups.slots[i], (int) best, size - 1 - (int) (best >>> 32));
                 }
