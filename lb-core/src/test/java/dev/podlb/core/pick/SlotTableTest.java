@@ -250,6 +250,26 @@ class SlotTableTest {
         }
     }
 
+    /**
+     * From 256 pods down to 30 by single leaves, within one size class: the list of low slots is
+     * relisted for the smaller count (else about a third of the slots would be listed), and a join
+     * then still equals a full build.
+     */
+    @Test
+    void afterManyLeavesTheLowSlotsAreRelistedAndAJoinStillEqualsAFullBuild() {
+        List<Endpoint> pool = endpoints(257);
+        List<Endpoint> current = new ArrayList<>(pool.subList(0, 256));
+        SlotTable table = SlotTable.of(current);
+        Random random = new Random(256);
+        while (current.size() > 30) {
+            current.remove(random.nextInt(current.size()));
+            table = table.update(current);
+        }
+        assertThat(table.memoryBytes()).isLessThan((2L << 18) + 64 * 1024);
+        current.add(pool.get(256));
+        assertThat(table.update(current)).isEqualTo(SlotTable.of(current));
+    }
+
     /** A table reaching {@code target} by other single joins and leaves, from a random start. */
     private static SlotTable otherHistoryTo(List<Endpoint> target, List<Endpoint> pool, Random random) {
         List<Endpoint> current = new ArrayList<>(pool);
