@@ -205,6 +205,10 @@ public final class BenchmarkReport {
                 + " in all; a sticky one %.0f (its table of 2^22 slots is %.0f KiB at this size).",
                 perEndpoint(() -> set(10_000)), roundRobin, sticky, (sticky - roundRobin) * 10_000 / 1024));
         line("");
+        line("Heap kept alive per load balancer, its endpoints included, by picker and pod count (`LoadBalancerMemory`):");
+        line("");
+        LoadBalancerMemory.table().forEach(this::line);
+        line("");
         line(String.format(Locale.ROOT, "The affinity memory (learned session cookies) takes %.0f bytes per remembered session"
                 + " (100,000 sessions; keys are kept as 64-bit hashes, whatever the cookie's length).", perSession()));
         line("");

@@ -35,9 +35,10 @@ import java.util.List;
  * be run backwards: each endpoint lists only its top-ranked slots, enough that nearly every slot
  * hears from someone, and only the rare slot nobody listed ranks every endpoint. That is about
  * 2^b × (2 + ln N) permutation steps rather than 2^b × N, and a block's best ranks so far fit in
- * cache while it is built. A slot keeps roughly how far its owner's rank is below the block's top,
- * so a joining endpoint checks only its own top slots and the few whose owner ranks low; a leaving
- * endpoint's slots rank the endpoints that remain, and no other slot is touched.
+ * cache while it is built. The table lists the few slots whose owner ranks low (below the depth a
+ * joining endpoint lists to), so a joining endpoint checks only its own top slots and those; a
+ * leaving endpoint's slots rank the endpoints that remain, and no other slot is touched. A table
+ * holds two bytes per slot (four beyond 65,536 endpoints) and that short list.
  */
 final class SlotTable {
     private static final int BASE_BITS = 18;
@@ -55,17 +56,28 @@ final class SlotTable {
     private final char[] smallOwners;
     private final int[] largeOwners;
     /**
-     * By slot: the bit length of how far its owner's rank is below the top of the slot's block, so
-     * that a joining endpoint finds the slots whose owner it may outrank without listing them.
+     * How far below its block's top an owner must rank for its slot to be listed in
+     * {@link #lowSlots}: in block 0, and in the other blocks. Powers of two.
      */
-    private final byte[] lowness;
+    private final int baseLowDepth;
+    private final int lowDepth;
+    /**
+     * Every slot whose owner ranks at least the low depth below its block's top, in ascending
+     * order: a joining endpoint that lists its own top slots to that depth can outrank an owner
+     * elsewhere only in these. A few hundred slots at most sizes, where a mark in every slot would
+     * take a byte each.
+     */
+    private final int[] lowSlots;
 
-    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners, byte[] lowness) {
+    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners,
+            int baseLowDepth, int lowDepth, int[] lowSlots) {
         this.bits = bits;
         this.endpoints = endpoints;
         this.smallOwners = smallOwners;
         this.largeOwners = largeOwners;
-        this.lowness = lowness;
+        this.baseLowDepth = baseLowDepth;
+        this.lowDepth = lowDepth;
+        this.lowSlots = lowSlots;
     }
 
     /** A table over {@code endpoints}, given in any order; two of them may not share an address and port. */
@@ -82,7 +94,9 @@ final class SlotTable {
         Endpoint[] next = inIdentityOrder(endpoints);
         Changes changes = new Changes(this.endpoints, next);
         if (changes.removed == 0 && changes.added == 0) {
-            return changes.replaced ? new SlotTable(bits, next, smallOwners, largeOwners, lowness) : this;
+            return changes.replaced
+                    ? new SlotTable(bits, next, smallOwners, largeOwners, baseLowDepth, lowDepth, lowSlots)
+                    : this;
         }
         if (bitsFor(next.length) != bits || (next.length > CHAR_OWNERS) != (smallOwners == null)
                 || !changes.cheaperThanBuilding()) {
@@ -90,6 +104,9 @@ final class SlotTable {
         }
         Draft draft = copyFor(next, changes.newIndexOf);
         draft.rankEverywhere(draft.orphans);
+        if (draft.lowDepthTooSmall()) {
+            draft.relist();
+        }
         if (changes.added > 0) {
             draft.join(changes.joining);
         }
@@ -109,10 +126,14 @@ final class SlotTable {
     /** The bytes of the arrays this table holds (not of the endpoints), with 4-byte references. */
     long memoryBytes() {
         long ownerBytes = smallOwners != null ? Character.BYTES : Integer.BYTES;
-        return 3 * 16L + (long) slots() * (ownerBytes + Byte.BYTES) + 4L * endpoints.length;
+        return 3 * 16L + slots() * ownerBytes + 4L * endpoints.length + 4L * lowSlots.length;
     }
 
-    /** Equal tables have equal endpoints (all their fields) and equal slots. */
+    /**
+     * Equal tables have equal endpoints (all their fields) and equal slots. The list of low slots
+     * is not compared: it helps joins, its depth depends on the sizes a table went through, and
+     * it follows from the slots for any one depth.
+     */
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof SlotTable)) {
@@ -120,8 +141,7 @@ final class SlotTable {
         }
         SlotTable that = (SlotTable) o;
         return bits == that.bits && Arrays.equals(endpoints, that.endpoints)
-                && Arrays.equals(smallOwners, that.smallOwners) && Arrays.equals(largeOwners, that.largeOwners)
-                && Arrays.equals(lowness, that.lowness);
+                && Arrays.equals(smallOwners, that.smallOwners) && Arrays.equals(largeOwners, that.largeOwners);
     }
 
     @Override
@@ -224,14 +244,44 @@ final class SlotTable {
         return (int) Math.min(size, Math.ceil(size * Math.log(n) / n) + 1);
     }
 
-    private static int bitLength(int value) {
-        return 32 - Integer.numberOfLeadingZeros(value);
+    /** Each block's rankings are keyed by its number too, so that blocks rank independently. */
+    private static long tweakOf(int block) {
+        return (long) block << 16;
+    }
+
+    /** Half of the bits of a block's offsets, the width of a Feistel half. */
+    private static int halfBitsOf(int block) {
+        return (block == 0 ? BASE_BITS : BLOCK_BITS) / 2;
+    }
+
+    /**
+     * The 4-round Feistel network of {@link BlockRanking} with its block's round keys, computed
+     * without a table: where the endpoint with these keys ranks {@code offset}.
+     */
+    private static int feistel(long k0, long k1, long k2, long k3, int halfBits, int offset) {
+        int shift = 64 - halfBits;
+        int left = offset >>> halfBits;
+        int right = offset & (1 << halfBits) - 1;
+        left ^= (int) (Hashing.mix64(right ^ k0) >>> shift);
+        right ^= (int) (Hashing.mix64(left ^ k1) >>> shift);
+        left ^= (int) (Hashing.mix64(right ^ k2) >>> shift);
+        right ^= (int) (Hashing.mix64(left ^ k3) >>> shift);
+        return left << halfBits | right;
+    }
+
+    /**
+     * How deep, at least, a joining endpoint lists its top slots of a block, and so how low an
+     * owner must rank for its slot to be a low slot: a build's listing depth rounded up to a
+     * power of two, so that between 1/N^2 and 1/N of the slots are low.
+     */
+    private static int joinDepth(int size, int n) {
+        return Math.min(size, Integer.highestOneBit(listingDepth(size, n)) << 1);
     }
 
     private static SlotTable build(Endpoint[] endpoints) {
         int n = endpoints.length;
         int bits = bitsFor(n);
-        Draft draft = new Draft(bits, endpoints, n <= CHAR_OWNERS);
+        Draft draft = new Draft(bits, endpoints, n <= CHAR_OWNERS, joinDepth(blockSize(0), n), joinDepth(blockSize(1), n));
         Slots unlisted = new Slots();
         // A block's best (rank, endpoint index) so far, packed so that one comparison orders both.
         long[] best = new long[1 << BASE_BITS];
@@ -266,8 +316,9 @@ final class SlotTable {
      * are the draft's orphans, still to be ranked.
      */
     private Draft copyFor(Endpoint[] next, int[] newIndexOf) {
-        Draft draft = new Draft(bits, next, smallOwners != null);
-        System.arraycopy(lowness, 0, draft.lowness, 0, lowness.length);
+        Draft draft = new Draft(bits, next, smallOwners != null, baseLowDepth, lowDepth);
+        // Kept while their owner stays; table() drops those a joining endpoint took.
+        draft.low.addAll(lowSlots);
         if (smallOwners != null) {
             char[] to = draft.smallOwners;
             for (int slot = 0; slot < to.length; slot++) {
@@ -348,16 +399,24 @@ final class SlotTable {
         final Endpoint[] endpoints;
         final char[] smallOwners;
         final int[] largeOwners;
-        final byte[] lowness;
         final Slots orphans = new Slots();
+        /**
+         * Every slot whose owner ranks at least the low depth below its block's top, and perhaps
+         * some no longer so, or twice: {@link #table()} sorts them out.
+         */
+        final Slots low = new Slots();
+        private int baseLowDepth;
+        private int lowDepth;
         private Ranking[] rankings;
+        private long[] roundKeys;
 
-        Draft(int bits, Endpoint[] endpoints, boolean small) {
+        Draft(int bits, Endpoint[] endpoints, boolean small, int baseLowDepth, int lowDepth) {
             this.bits = bits;
             this.endpoints = endpoints;
             this.smallOwners = small ? new char[1 << bits] : null;
             this.largeOwners = small ? null : new int[1 << bits];
-            this.lowness = new byte[1 << bits];
+            this.baseLowDepth = baseLowDepth;
+            this.lowDepth = lowDepth;
         }
 
         /** The endpoints' rankings, derived on first use. */
@@ -371,6 +430,17 @@ final class SlotTable {
             return rankings;
         }
 
+        /** The endpoints' round keys, four by endpoint in a row, derived on first use. */
+        long[] roundKeys() {
+            if (roundKeys == null) {
+                roundKeys = new long[4 * endpoints.length];
+                for (int e = 0; e < endpoints.length; e++) {
+                    Ranking.keysOf(endpoints[e].identityHash(), roundKeys, 4 * e);
+                }
+            }
+            return roundKeys;
+        }
+
         int owner(int slot) {
             return smallOwners != null ? smallOwners[slot] : largeOwners[slot];
         }
@@ -382,57 +452,98 @@ final class SlotTable {
             } else {
                 largeOwners[slot] = endpoint;
             }
-            lowness[slot] = (byte) bitLength(deficit);
+            if (deficit >= lowDepthOf(slot)) {
+                low.add(slot);
+            }
         }
 
-        /** Gives each of {@code slots} to its top-ranked endpoint, ranking every endpoint. */
-        void rankEverywhere(Slots slots) {
-            ByBlock groups = new ByBlock(bits, slots);
-            long[] best = new long[slots.size];
-            Arrays.fill(best, -1);
-            Ranking[] rankings = rankings();
-            // One endpoint at a time, so that its rankings stay in cache.
-            for (int e = 0; e < endpoints.length; e++) {
-                for (int block = 0; block < groups.blocks; block++) {
-                    int from = groups.start[block];
-                    int to = groups.start[block + 1];
-                    if (from == to) {
-                        continue;
-                    }
-                    BlockRanking ranking = rankings[e].of(block, to - from);
-                    for (int i = from; i < to; i++) {
-                        best[i] = Math.max(best[i], (long) ranking.rankOf(groups.offsets[i]) << 32 | e);
-                    }
-                }
-            }
-            for (int block = 0; block < groups.blocks; block++) {
-                for (int i = groups.start[block]; i < groups.start[block + 1]; i++) {
-                    own(groups.slots[i], (int) best[i], blockSize(block) - 1 - (int) (best[i] >>> 32));
+        /** The low depth that applies to the slot: block 0's slots are those a 2^18 table has. */
+        private int lowDepthOf(int slot) {
+            return (slot & (1 << (bits - BASE_BITS)) - 1) == 0 ? baseLowDepth : lowDepth;
+        }
+
+        /** How far below its block's top the slot's owner ranks it. */
+        private int deficitOf(int slot) {
+            int block = blockOf(bits, slot);
+            long[] keys = roundKeys();
+            int k = 4 * owner(slot);
+            long tweak = tweakOf(block);
+            int rank = feistel(keys[k] ^ tweak, keys[k + 1] ^ tweak, keys[k + 2] ^ tweak, keys[k + 3] ^ tweak,
+                    halfBitsOf(block), offsetOf(bits, slot));
+            return blockSize(block) - 1 - rank;
+        }
+
+        /**
+         * Whether the low depth is so far below what the present endpoint count needs (after many
+         * left) that the list of low slots grows long: then {@link #relist()} deepens it.
+         */
+        boolean lowDepthTooSmall() {
+            int n = endpoints.length;
+            return baseLowDepth < joinDepth(blockSize(0), n) / 2 || lowDepth < joinDepth(blockSize(1), n) / 2;
+        }
+
+        /** Lists the low slots anew, at the depth that suits the present endpoint count: ranks every slot's owner. */
+        void relist() {
+            int n = endpoints.length;
+            baseLowDepth = joinDepth(blockSize(0), n);
+            lowDepth = joinDepth(blockSize(1), n);
+            low.size = 0;
+            for (int slot = 0; slot < 1 << bits; slot++) {
+                if (deficitOf(slot) >= lowDepthOf(slot)) {
+                    low.add(slot);
                 }
             }
         }
 
         /**
-         * Lets each joining endpoint take the slots it ranks above their owner: its top-listed
-         * slots, and the slots whose owner may rank below the listing. Joining endpoints only
-         * raise owners' ranks, so the low slots found before the first join hold every low slot
-         * of the later ones.
+         * Gives each of {@code slots} to its top-ranked endpoint, ranking every endpoint. Slot by
+         * slot, all endpoints in a row: their round keys sit in one array that stays in cache, the
+         * rankings of one slot do not wait on each other, and nothing is allocated per endpoint.
+         * This is {@link #feistel} unrolled: its third round fixes the high half of a rank, so an
+         * endpoint whose high half is below the best so far skips the fourth.
+         */
+        void rankEverywhere(Slots slots) {
+            ByBlock groups = new ByBlock(bits, slots);
+            long[] keys = roundKeys();
+            int n = endpoints.length;
+            for (int block = 0; block < groups.blocks; block++) {
+                int size = blockSize(block);
+                int halfBits = halfBitsOf(block);
+                int halfMask = (1 << halfBits) - 1;
+                int shift = 64 - halfBits;
+                long tweak = tweakOf(block);
+                for (int i = groups.start[block]; i < groups.start[block + 1]; i++) {
+                    int offset = groups.offsets[i];
+                    int left0 = offset >>> halfBits;
+                    int right0 = offset & halfMask;
+                    // The best (rank, endpoint index) so far, packed so that one comparison orders both.
+                    long best = -1;
+                    int bestHigh = -1;
+                    for (int e = 0, k = 0; e < n; e++, k += 4) {
+                        int left = left0 ^ (int) (Hashing.mix64(right0 ^ keys[k] ^ tweak) >>> shift);
+                        int right = right0 ^ (int) (Hashing.mix64(left ^ keys[k + 1] ^ tweak) >>> shift);
+                        left ^= (int) (Hashing.mix64(right ^ keys[k + 2] ^ tweak) >>> shift);
+                        if (left < bestHigh) {
+                            continue; // its rank is below the best's, whatever the fourth round gives
+                        }
+                        right ^= (int) (Hashing.mix64(left ^ keys[k + 3] ^ tweak) >>> shift);
+                        best = Math.max(best, (long) (left << halfBits | right) << 32 | e);
+                        bestHigh = (int) (best >>> 32) >>> halfBits;
+                    }
+                    own(groups.slots[i], (int) best, size - 1 - (int) (best >>> 32));
+                }
+            }
+        }
+
+        /**
+         * Lets each joining endpoint take the slots it ranks above their owner: its top slots to
+         * the low depth, and the low slots, whose owner ranks below that depth. Joining endpoints
+         * only raise owners' ranks, so the low slots before the first join hold every low slot of
+         * the later ones.
          */
         void join(boolean[] joining) {
             int n = endpoints.length;
-            int baseDepth = joinDepth(blockSize(0), n);
-            int depth = joinDepth(blockSize(1), n);
-            int baseMask = (1 << (bits - BASE_BITS)) - 1;
-            // An owner ranked at least 2^k below its block's top has a lowness of at least k + 1.
-            int baseLow = bitLength(baseDepth);
-            int low = bitLength(depth);
-            Slots lowSlots = new Slots();
-            for (int slot = 0; slot < lowness.length; slot++) {
-                if (lowness[slot] >= ((slot & baseMask) == 0 ? baseLow : low)) {
-                    lowSlots.add(slot);
-                }
-            }
-            ByBlock lowByBlock = new ByBlock(bits, lowSlots);
+            ByBlock lowByBlock = new ByBlock(bits, low);
             for (int p = 0; p < n; p++) {
                 if (!joining[p]) {
                     continue;
@@ -440,7 +551,7 @@ final class SlotTable {
                 Ranking joiner = new Ranking(endpoints[p].identityHash());
                 for (int block = 0; block < lowByBlock.blocks; block++) {
                     int size = blockSize(block);
-                    int listed = block == 0 ? baseDepth : depth;
+                    int listed = block == 0 ? baseLowDepth : lowDepth;
                     int from = lowByBlock.start[block];
                     int to = lowByBlock.start[block + 1];
                     BlockRanking ranking = joiner.of(block, listed + to - from);
@@ -458,29 +569,34 @@ final class SlotTable {
             }
         }
 
-        /**
-         * How many top slots of a block a joining endpoint lists: a build's listing depth rounded
-         * up to a power of two, so that the slots whose owner ranks below it are those of a
-         * lowness at least its bit length, no more.
-         */
-        private static int joinDepth(int size, int n) {
-            return Math.min(size, Integer.highestOneBit(listingDepth(size, n)) << 1);
-        }
-
         /** Gives the slot to endpoint {@code p}, which ranks it {@code rank}, if that beats its owner. */
         private void challenge(int slot, int block, int offset, int p, int rank) {
             int owner = owner(slot);
             if (owner == p) {
                 return;
             }
-            int ownerRank = rankings()[owner].of(block, 1).rankOf(offset);
+            long[] keys = roundKeys();
+            long tweak = tweakOf(block);
+            int ownerRank = feistel(keys[4 * owner] ^ tweak, keys[4 * owner + 1] ^ tweak,
+                    keys[4 * owner + 2] ^ tweak, keys[4 * owner + 3] ^ tweak, halfBitsOf(block), offset);
             if (rank > ownerRank || rank == ownerRank && p > owner) {
                 own(slot, p, blockSize(block) - 1 - rank);
             }
         }
 
+        /** Freezes the draft, its low slots sorted, each once, and only those still low. */
         SlotTable table() {
-            return new SlotTable(bits, endpoints, smallOwners, largeOwners, lowness);
+            int[] sorted = Arrays.copyOf(low.at, low.size);
+            Arrays.sort(sorted);
+            int kept = 0;
+            for (int i = 0; i < sorted.length; i++) {
+                int slot = sorted[i];
+                if ((kept == 0 || sorted[kept - 1] != slot) && deficitOf(slot) >= lowDepthOf(slot)) {
+                    sorted[kept++] = slot;
+                }
+            }
+            return new SlotTable(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth,
+                    Arrays.copyOf(sorted, kept));
         }
     }
 
@@ -494,6 +610,14 @@ final class SlotTable {
                 at = Arrays.copyOf(at, size * 2);
             }
             at[size++] = slot;
+        }
+
+        void addAll(int[] slots) {
+            if (size + slots.length > at.length) {
+                at = Arrays.copyOf(at, Math.max(size + slots.length, size * 2));
+            }
+            System.arraycopy(slots, 0, at, size, slots.length);
+            size += slots.length;
         }
     }
 
@@ -536,10 +660,15 @@ final class SlotTable {
         private final long[] keys = new long[4];
 
         Ranking(long identityHash) {
+            keysOf(identityHash, keys, 0);
+        }
+
+        /** Writes the endpoint's four round keys into {@code into} from {@code at}. */
+        static void keysOf(long identityHash, long[] into, int at) {
             long state = identityHash;
-            for (int i = 0; i < keys.length; i++) {
+            for (int i = 0; i < 4; i++) {
                 state += 0x9E3779B97F4A7C15L;
-                keys[i] = Hashing.mix64(state);
+                into[at + i] = Hashing.mix64(state);
             }
         }
 
@@ -561,12 +690,12 @@ final class SlotTable {
         private final short[] tables;
 
         BlockRanking(long[] keys, int block, int expectedUses) {
-            long tweak = (long) block << 16;
+            long tweak = tweakOf(block);
             k0 = keys[0] ^ tweak;
             k1 = keys[1] ^ tweak;
             k2 = keys[2] ^ tweak;
             k3 = keys[3] ^ tweak;
-            halfBits = (block == 0 ? BASE_BITS : BLOCK_BITS) / 2;
+            halfBits = halfBitsOf(block);
             halfMask = (1 << halfBits) - 1;
             shift = 64 - halfBits;
             if (expectedUses > 2 << halfBits) {
@@ -595,13 +724,9 @@ final class SlotTable {
                 right ^= tables[1 << halfBits | left];
                 left ^= tables[2 << halfBits | right];
                 right ^= tables[3 << halfBits | left];
-            } else {
-                left ^= f(k0, right);
-                right ^= f(k1, left);
-                left ^= f(k2, right);
-                right ^= f(k3, left);
+                return left << halfBits | right;
             }
-            return left << halfBits | right;
+            return feistel(k0, k1, k2, k3, halfBits, offset);
         }
 
         /** The offset this endpoint ranks at {@code rank}: {@link #rankOf} run backwards. */
