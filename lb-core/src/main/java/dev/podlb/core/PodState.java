@@ -169,10 +169,20 @@ final class PodState implements EndpointStats {
         if (previous == 0 || durationNanos >= previous) {
             latencyNanos = Math.max(1, durationNanos);
         } else {
-            double keep = Math.exp(-Math.max(0, nowNanos - latencyStampNanos) / DECAY_NANOS);
+            double keep = decay(Math.max(0, nowNanos - latencyStampNanos) / DECAY_NANOS);
             latencyNanos = Math.max(1, (long) (previous * keep + durationNanos * (1 - keep)));
         }
         latencyStampNanos = nowNanos;
+    }
+
+    /**
+     * e<sup>-x</sup> for x ≥ 0. Attempts end a few milliseconds apart or less on a busy pod, where
+     * x is below 2<sup>-10</sup> and four terms of the series are e<sup>-x</sup> to within
+     * x<sup>4</sup>/24 (under 10<sup>-13</sup>): the same average as {@link Math#exp} at a
+     * fraction of its cost on every attempt's end.
+     */
+    static double decay(double x) {
+        return x < 0x1p-10 ? 1 - x * (1 - x * (0.5 - x * (1.0 / 6))) : Math.exp(-x);
     }
 
     @Override
