@@ -18,7 +18,8 @@ import okhttp3.EventListener;
  * not missed.
  *
  * <p>{@link #canceled} runs on the thread that cancels (the application's, or okio's watchdog for
- * the call timeout); the rest on the thread that runs the call.
+ * the call timeout), or on the thread that runs the call for a cancellation from before this
+ * listened; the rest, {@link Lazy} included, on the thread that runs the call.
  */
 final class CallControl extends EventListener {
     private final Call call;
