@@ -327,10 +327,11 @@ public final class BenchmarkReport {
         line("ns to tell a load balancer how a call went (`report`), beside an `AtomicInteger` increment of the pod in"
                 + " turn (same rotation over 10 pods) and one shared counter, and beside the first release's report,"
                 + " a resilience4j circuit breaker's `onSuccess`; `attempt` is the interceptor's `start` and `end`"
-                + " (requests in flight, two clock reads, the latency average). `ReportBenchmark`.");
+                + " (requests in flight, two clock reads, the latency average), beside a per-pod `AtomicLong` incremented"
+                + " and decremented (the pair an attempt is held to). `ReportBenchmark`.");
         line("");
-        line("| threads | report | pod counter | ratio | shared counter | first release | attempt |");
-        line("|---|---|---|---|---|---|---|");
+        line("| threads | report | pod counter | ratio | shared counter | first release | attempt | pod counter pair | ratio |");
+        line("|---|---|---|---|---|---|---|---|---|");
         for (int threads : new int[] {1, 2}) {
             Map<String, Double> score = new LinkedHashMap<>();
             for (RunResult r : new Runner(jmh(ReportBenchmark.class.getName()).threads(threads).build()).run()) {
@@ -341,10 +342,15 @@ public final class BenchmarkReport {
                 losses.add(String.format(Locale.ROOT, "report path, %d thread(s): %.1f ns, %.2f× the pod-counter baseline,"
                         + " above its goal of 2×", threads, score.get("report"), ratio));
             }
-            line(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.2f× | %.1f | %.1f | %.0f |", threads, score.get("report"),
-                    score.get("baselinePodCounter"), score.get("report") / score.get("baselinePodCounter"),
+            double attemptRatio = score.get("attempt") / score.get("baselinePodCounterPair");
+            if (threads == 1 && score.get("attempt") > 40 || threads > 1 && attemptRatio > 2) {
+                losses.add(String.format(Locale.ROOT, "attempt start and end, %d thread(s): %.0f ns, %.2f× a per-pod AtomicLong"
+                        + " pair (goals: 40 ns at 1 thread, 2× the pair at 2)", threads, score.get("attempt"), attemptRatio));
+            }
+            line(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.2f× | %.1f | %.1f | %.0f | %.1f | %.2f× |", threads,
+                    score.get("report"), score.get("baselinePodCounter"), score.get("report") / score.get("baselinePodCounter"),
                     score.get("baselineAtomicIncrement"), score.get("firstReleaseResilience4jOnSuccess"),
-                    score.get("attempt")));
+                    score.get("attempt"), score.get("baselinePodCounterPair"), attemptRatio));
         }
         line("");
     }
@@ -443,25 +449,44 @@ public final class BenchmarkReport {
         line("## 4. End to end");
         line("");
         line("GETs through OkHttp with podlb's interceptor against plain OkHttp, to the same local server on 127.0.0.2,"
-                + " 2 threads, `EndToEndBenchmark`:");
+                + " `EndToEndBenchmark`, each podlb row beside plain OkHttp's of the same run (goals: at least 0.97× its"
+                + " requests per second, at most 5 µs added at the median):");
         line("");
-        Collection<RunResult> results = new Runner(jmh(EndToEndBenchmark.class.getName()).build()).run();
-        Map<String, String> rows = new LinkedHashMap<>();
-        Map<String, Double> throughput = new LinkedHashMap<>();
-        for (RunResult r : results) {
-            String name = r.getPrimaryResult().getLabel();
-            if (r.getParams().getMode() == org.openjdk.jmh.annotations.Mode.Throughput) {
-                throughput.put(name, r.getPrimaryResult().getScore() * 1e6);
-            } else {
-                org.openjdk.jmh.util.Statistics stats = r.getPrimaryResult().getStatistics();
-                rows.put(name, String.format(Locale.ROOT, "%.1f | %.1f", stats.getPercentile(50), stats.getPercentile(99)));
+        line("| threads | picker | client | requests/s | ratio | median µs | added µs | p99 µs |");
+        line("|---|---|---|---|---|---|---|---|");
+        for (int threads : new int[] {1, 2}) {
+            for (String picker : new String[] {"roundRobin", "leastRequestLatencyAware"}) {
+                Collection<RunResult> results = new Runner(jmh(EndToEndBenchmark.class.getName()).threads(threads)
+                        .param("picker", picker).build()).run();
+                Map<String, Double> throughput = new LinkedHashMap<>();
+                Map<String, double[]> latency = new LinkedHashMap<>();
+                for (RunResult r : results) {
+                    String name = r.getPrimaryResult().getLabel();
+                    if (r.getParams().getMode() == org.openjdk.jmh.annotations.Mode.Throughput) {
+                        throughput.put(name, r.getPrimaryResult().getScore() * 1e6);
+                    } else {
+                        org.openjdk.jmh.util.Statistics stats = r.getPrimaryResult().getStatistics();
+                        latency.put(name, new double[] {stats.getPercentile(50), stats.getPercentile(99)});
+                    }
+                }
+                double plainRps = throughput.getOrDefault("plainOkHttp", Double.NaN);
+                double plainMedian = latency.getOrDefault("plainOkHttp", new double[] {Double.NaN, Double.NaN})[0];
+                for (String client : new String[] {"plainOkHttp", "podlbOkHttp"}) {
+                    double rps = throughput.getOrDefault(client, Double.NaN);
+                    double[] l = latency.getOrDefault(client, new double[] {Double.NaN, Double.NaN});
+                    line(String.format(Locale.ROOT, "| %d | %s | %s | %.0f | %.2f× | %.1f | %+.1f | %.1f |", threads, picker, client,
+                            rps, rps / plainRps, l[0], l[0] - plainMedian, l[1]));
+                    if (client.equals("podlbOkHttp") && (rps / plainRps < 0.97 || l[0] - plainMedian > 5)) {
+                        losses.add(String.format(Locale.ROOT, "end to end, %d thread(s), %s: %.2f× plain OkHttp's requests"
+                                + " per second, %+.1f µs at the median (goals: 0.97×, +5 µs)", threads, picker, rps / plainRps,
+                                l[0] - plainMedian));
+                    }
+                }
             }
         }
-        line("| client | requests/s | ratio | median µs | p99 µs |");
-        line("|---|---|---|---|---|");
-        double plain = throughput.getOrDefault("plainOkHttp", Double.NaN);
-        throughput.forEach((name, rps) -> line(String.format(Locale.ROOT, "| %s | %.0f | %.2f× | %s |", name, rps, rps / plain,
-                rows.getOrDefault(name, "— | —"))));
+        line("");
+        line("Bytes per call beyond plain OkHttp's: `java -cp benchmarks/target/benchmarks.jar"
+                + " dev.podlb.benchmarks.CallAllocation` (the caller's thread only; see section 4d).");
         line("");
     }
 

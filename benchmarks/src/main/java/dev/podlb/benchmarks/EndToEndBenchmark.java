@@ -1,6 +1,8 @@
 package dev.podlb.benchmarks;
 
 import dev.podlb.testing.NoDelayServerSocketFactory;
+import dev.podlb.core.pick.Pickers;
+import dev.podlb.okhttp.BalancedService;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,6 +23,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -31,7 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A GET through OkHttp with podlb's interceptor against the same call through plain OkHttp, to the
  * same local server on 127.0.0.2, in the same run: what podlb adds to a real call. Both clients
- * keep the same number of idle connections, so the comparison is of the interceptor alone.
+ * keep the same number of idle connections, so the comparison is of the interceptor alone. The
+ * service's picker is round-robin or least-request with latency awareness, the two whose attempt
+ * paths differ most (the latter reads each pod's latency average, which every attempt's end feeds).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode({Mode.Throughput, Mode.SampleTime})
@@ -41,6 +46,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @Threads(2)
 public class EndToEndBenchmark {
+    @Param({"roundRobin", "leastRequestLatencyAware"})
+    public String picker;
+
     private MockWebServer pod;
     private LoadBalancingInterceptor interceptor;
     private OkHttpClient plain;
@@ -64,7 +72,9 @@ public class EndToEndBenchmark {
         ConnectionPool pool = new ConnectionPool(64, 5, TimeUnit.MINUTES);
         plain = new OkHttpClient.Builder().connectionPool(pool).build();
         interceptor = LoadBalancingInterceptor.builder()
-                .service("backend", "static:///127.0.0.2:" + pod.getPort())
+                .service(BalancedService.builder("backend").target("static:///127.0.0.2:" + pod.getPort())
+                        .picker(picker.equals("roundRobin") ? Pickers.roundRobin() : Pickers.leastRequest().latencyAware(true))
+                        .build())
                 .connectionsPerPod(64, Duration.ofMinutes(5))
                 .build();
         balanced = new OkHttpClient.Builder().addInterceptor(interceptor).build();

@@ -9,6 +9,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -29,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * with two threads both report on the same pods. The baselines: {@code baselinePodCounter}
  * increments an {@code AtomicInteger} of the pod in turn, so that it pays the same rotation as a
  * report (the comparison the report path is held to); {@code baselineAtomicIncrement} increments
- * one shared counter. {@code attempt} is the interceptor's path: {@code start} (requests in
+ * one shared counter; {@code baselinePodCounterPair} increments and decrements an {@code AtomicLong}
+ * of the pod in turn (the comparison an attempt is held to). {@code attempt} is the interceptor's path: {@code start} (requests in
  * flight, the start time) and {@code end} (latency, outcome).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -44,6 +46,7 @@ public class ReportBenchmark {
     public static class Shared {
         final AtomicInteger counter = new AtomicInteger();
         final AtomicInteger[] podCounters = new AtomicInteger[10];
+        final AtomicLong[] podPairs = new AtomicLong[10];
         LoadBalancer lb;
         Endpoint[] pods;
         final CircuitBreaker breaker = CircuitBreaker.of("first-release", CircuitBreakerConfig.custom()
@@ -56,6 +59,7 @@ public class ReportBenchmark {
             pods = list.toArray(new Endpoint[0]);
             for (int i = 0; i < podCounters.length; i++) {
                 podCounters[i] = new AtomicInteger();
+                podPairs[i] = new AtomicLong();
             }
             lb = Peers.podlbBalancer(list, false);
         }
@@ -92,6 +96,14 @@ public class ReportBenchmark {
     @Benchmark
     public int baselinePodCounter(Shared shared, Turn turn) {
         return shared.podCounters[turn.advance(shared.podCounters.length)].incrementAndGet();
+    }
+
+    /** The least an attempt's start and end could do: one per-pod {@code AtomicLong} up as it starts, down as it ends. */
+    @Benchmark
+    public long baselinePodCounterPair(Shared shared, Turn turn) {
+        AtomicLong inFlight = shared.podPairs[turn.advance(shared.podPairs.length)];
+        inFlight.incrementAndGet();
+        return inFlight.decrementAndGet();
     }
 
     @Benchmark

@@ -33,6 +33,8 @@ final class PodState implements EndpointStats {
     private static final VarHandle IN_FLIGHT;
     private static final VarHandle FAILURES;
     private static final VarHandle DECISION_QUEUED;
+    private static final VarHandle LATENCY;
+    private static final VarHandle LATENCY_STAMP;
 
     static {
         try {
@@ -40,6 +42,8 @@ final class PodState implements EndpointStats {
             IN_FLIGHT = lookup.findVarHandle(PodState.class, "inFlight", int.class);
             FAILURES = lookup.findVarHandle(PodState.class, "consecutiveFailures", int.class);
             DECISION_QUEUED = lookup.findVarHandle(PodState.class, "decisionQueued", boolean.class);
+            LATENCY = lookup.findVarHandle(PodState.class, "latencyNanos", long.class);
+            LATENCY_STAMP = lookup.findVarHandle(PodState.class, "latencyStampNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -166,13 +170,27 @@ final class PodState implements EndpointStats {
      */
     private void recordLatency(long durationNanos, long nowNanos) {
         long previous = latencyNanos;
+        long average;
         if (previous == 0 || durationNanos >= previous) {
-            latencyNanos = Math.max(1, durationNanos);
+            average = Math.max(1, durationNanos);
         } else {
-            double keep = Math.exp(-Math.max(0, nowNanos - latencyStampNanos) / DECAY_NANOS);
-            latencyNanos = Math.max(1, (long) (previous * keep + durationNanos * (1 - keep)));
+            double keep = decay(Math.max(0, nowNanos - latencyStampNanos) / DECAY_NANOS);
+            average = Math.max(1, (long) (previous * keep + durationNanos * (1 - keep)));
         }
-        latencyStampNanos = nowNanos;
+        // Release stores, not volatile ones: a picker's read sees each value whole and soon, as with a
+        // volatile store, without the full fence a volatile store costs every attempt's end.
+        LATENCY.setRelease(this, average);
+        LATENCY_STAMP.setRelease(this, nowNanos);
+    }
+
+    /**
+     * e<sup>-x</sup> for x ≥ 0. Attempts end a few milliseconds apart or less on a busy pod, where
+     * x is below 2<sup>-10</sup> and four terms of the series are e<sup>-x</sup> to within
+     * x<sup>4</sup>/24 (under 10<sup>-13</sup>): the same average as {@link Math#exp} at a
+     * fraction of its cost on every attempt's end.
+     */
+    static double decay(double x) {
+        return x < 0x1p-10 ? 1 - x * (1 - x * (0.5 - x * (1.0 / 6))) : Math.exp(-x);
     }
 
     @Override

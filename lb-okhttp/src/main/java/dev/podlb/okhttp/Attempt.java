@@ -2,8 +2,9 @@ package dev.podlb.okhttp;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.health.Outcome;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Request;
 
 /**
@@ -16,6 +17,16 @@ import okhttp3.Request;
  * it ends once, and ending it again does nothing.
  */
 final class Attempt {
+    private static final VarHandle ENDED;
+
+    static {
+        try {
+            ENDED = MethodHandles.lookup().findVarHandle(Attempt.class, "ended", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Balanced balanced;
     private final Request request;
     private final Endpoint picked;
@@ -23,7 +34,8 @@ final class Attempt {
     private final CallListener listener;
     private final long startNanos;
     private final dev.podlb.core.Attempt onPod;
-    private final AtomicBoolean ended = new AtomicBoolean();
+    @SuppressWarnings("unused") // through ENDED: a field, not an AtomicBoolean beside the attempt, on every call
+    private volatile boolean ended;
 
     private Attempt(Balanced balanced, Request request, Endpoint picked, int number, CallListener listener) {
         this.balanced = balanced;
@@ -31,7 +43,7 @@ final class Attempt {
         this.picked = picked;
         this.number = number;
         this.listener = listener;
-        this.startNanos = System.nanoTime();
+        this.startNanos = listener == CompositeCallListener.NONE ? 0 : System.nanoTime(); // for the listener alone
         this.onPod = balanced.lb().start(picked);
     }
 
@@ -55,7 +67,7 @@ final class Attempt {
      */
     Endpoint end(InetSocketAddress answeredBy, Outcome outcome) {
         Endpoint pod = chargedFor(answeredBy);
-        if (!ended.compareAndSet(false, true)) {
+        if (!ENDED.compareAndSet(this, false, true)) {
             return pod;
         }
         if (pod == picked) {
@@ -64,7 +76,9 @@ final class Attempt {
             onPod.cancel(); // the picked pod served nothing: its count in flight ends, its health is untouched
             balanced.lb().report(pod, outcome);
         }
-        listener.outcome(balanced.name(), request, pod, outcome, System.nanoTime() - startNanos);
+        if (listener != CompositeCallListener.NONE) {
+            listener.outcome(balanced.name(), request, pod, outcome, System.nanoTime() - startNanos);
+        }
         return pod;
     }
 
@@ -75,7 +89,7 @@ final class Attempt {
 
     /** Whether the attempt has ended. */
     boolean ended() {
-        return ended.get();
+        return ended;
     }
 
     /**
@@ -83,7 +97,7 @@ final class Attempt {
      * its response was dropped unread.
      */
     void endUncharged() {
-        if (ended.compareAndSet(false, true)) {
+        if (ENDED.compareAndSet(this, false, true)) {
             onPod.cancel();
         }
     }

@@ -67,7 +67,8 @@ final class AttemptPolicy {
 
     /** Whether a pod's response with {@code status} to attempt {@code attempt} goes to another pod. */
     boolean retriesStatus(int status, int attempt) {
-        return repeatable && attempt < maxAttempts && retryStatuses.contains(status);
+        // Most services retry on no status: then no status is boxed to be looked up, on every call.
+        return repeatable && attempt < maxAttempts && !retryStatuses.isEmpty() && retryStatuses.contains(status);
     }
 
     /** Whether attempt {@code attempt}, failed with {@code failure}, goes to another pod. */

@@ -34,15 +34,19 @@ final class CallRecord {
 
     /** The call returns {@code response} to its caller. */
     Response returned(Response response, boolean fromCache) {
-        listener.callEnded(service, request, CallOutcome.response(response.code(), fromCache, attempts, budgetExhausted,
-                System.nanoTime() - startNanos));
+        if (listener != CompositeCallListener.NONE) {
+            listener.callEnded(service, request, CallOutcome.response(response.code(), fromCache, attempts,
+                    budgetExhausted, System.nanoTime() - startNanos));
+        }
         return response;
     }
 
     /** The call fails with {@code failure}; returns it, for the caller to throw. */
     <E extends IOException> E failed(CallOutcome.Kind kind, E failure) {
-        listener.callEnded(service, request, CallOutcome.failure(kind, failure, attempts, budgetExhausted,
-                System.nanoTime() - startNanos));
+        if (listener != CompositeCallListener.NONE) {
+            listener.callEnded(service, request, CallOutcome.failure(kind, failure, attempts, budgetExhausted,
+                    System.nanoTime() - startNanos));
+        }
         return failure;
     }
 }

@@ -14,10 +14,23 @@ import org.slf4j.LoggerFactory;
 final class CompositeCallListener implements CallListener {
     private static final Logger log = LoggerFactory.getLogger(CompositeCallListener.class);
 
+    /** No listener at all: the interceptor then skips what only a listener would read (a call's outcome, its durations). */
+    static final CallListener NONE = new CallListener() {
+        @Override
+        public String toString() {
+            return "no listener";
+        }
+    };
+
     private final List<CallListener> listeners;
 
-    CompositeCallListener(List<CallListener> listeners) {
+    private CompositeCallListener(List<CallListener> listeners) {
         this.listeners = List.copyOf(listeners);
+    }
+
+    /** The listeners, each called in turn; {@link #NONE} when there are none. */
+    static CallListener of(List<CallListener> listeners) {
+        return listeners.isEmpty() ? NONE : new CompositeCallListener(listeners);
     }
 
     private void each(Consumer<CallListener> event) {

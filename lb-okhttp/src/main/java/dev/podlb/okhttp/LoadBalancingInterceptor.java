@@ -64,7 +64,8 @@ import okhttp3.Response;
 public final class LoadBalancingInterceptor implements Interceptor, AutoCloseable {
     private final ServiceRouting routing;
     private final PodConnections connections;
-    private final CallListener listener;
+    /** The application's listeners alone, for the events of calls, which the connections ignore. */
+    private final CallListener calls;
     private final AttemptCalls attemptCalls = new AttemptCalls();
     private final HedgedAttempts hedged;
 
@@ -72,12 +73,13 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         this.connections = new PodConnections(b.idlePerPod, b.keepAlive);
         List<CallListener> listeners = new ArrayList<>(b.listeners);
         listeners.add(connections);
-        this.listener = new CompositeCallListener(listeners);
-        this.hedged = new HedgedAttempts(attemptCalls, connections, listener);
+        CallListener everyListener = CompositeCallListener.of(listeners); // the load balancers' events reach the connections too
+        this.calls = CompositeCallListener.of(b.listeners);
+        this.hedged = new HedgedAttempts(attemptCalls, connections, calls);
         Map<String, Balanced> services = new LinkedHashMap<>();
         try {
             for (BalancedService service : b.services.values()) {
-                LoadBalancer lb = service.openLoadBalancer(b.discovery, listener);
+                LoadBalancer lb = service.openLoadBalancer(b.discovery, everyListener);
                 if (service.givenLoadBalancer != null) {
                     connections.follow(service.name, lb::endpoints);
                 }
@@ -136,7 +138,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         try {
             balanced = routing.serviceFor(request);
         } catch (NoRouteException e) {
-            throw new CallRecord(request.url().host(), request, listener).failed(CallOutcome.Kind.NO_ROUTE, e);
+            throw new CallRecord(request.url().host(), request, calls).failed(CallOutcome.Kind.NO_ROUTE, e);
         }
         return balanced == null ? chain.proceed(request) : balance(chain, request, balanced);
     }
@@ -148,18 +150,18 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
      */
     private Response balance(Chain chain, Request request, Balanced balanced) throws IOException {
         BalancedService service = balanced.service();
-        CallRecord call = new CallRecord(service.name, request, listener);
+        CallRecord call = new CallRecord(service.name, request, calls);
         PickRequest pick = PickRequests.of(service, request, chain.getCookieJar());
         Request outgoing = PickRequests.outgoing(service, request);
         AttemptPolicy policy = AttemptPolicy.of(service, request, pick);
         Call okCall = chain.call();
-        CallControl control = CallControl.watch(okCall, call.startNanos());
+        CallControl.Lazy control = CallControl.watch(okCall, call.startNanos());
         balanced.retries().deposit();
         if (policy.hedges(balanced) && pick.pin() == null) {
-            return hedged.run(request, balanced, pick, policy, control, okCall, call);
+            return hedged.run(request, balanced, pick, policy, control.get(), okCall, call);
         }
         WireEvents firstWire = WireEvents.listenTo(okCall, service.name, request.url().host(), connections);
-        Set<InetSocketAddress> tried = new HashSet<>();
+        Set<InetSocketAddress> tried = Set.of(); // a set of its own from the first retry on
         IOException failure = null;
         Endpoint again = null;
         boolean resent = false;
@@ -170,13 +172,13 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 again = null;
             } else {
                 if (n > 1) {
-                    pause(okCall, control, service.backoff, n - 1, failure, call);
+                    pause(okCall, control.get(), service.backoff, n - 1, failure, call);
                 }
                 pod = pick(balanced, pick, tried, failure, call);
             }
-            Call attemptCall = n == 1 ? okCall : control.newAttemptCall();
+            Call attemptCall = n == 1 ? okCall : control.get().newAttemptCall();
             WireEvents wire = n == 1 ? firstWire : WireEvents.listenTo(attemptCall, service.name, request.url().host(), connections);
-            Attempt attempt = Attempt.start(balanced, request, pod, n, listener);
+            Attempt attempt = Attempt.start(balanced, request, pod, n, calls);
             call.attempted();
             Response response;
             boolean bodyDone = false;
@@ -218,8 +220,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 if (!policy.retriesFailure(e, wire, n) || !retry(balanced, request, charged, outcome, n, call)) {
                     throw call.failed(CallOutcome.Kind.FAILED, e);
                 }
-                tried.add(pod.socketAddress());
-                tried.add(charged.socketAddress());
+                tried = triedAlso(tried, pod, charged);
                 failure = e;
                 continue;
             }
@@ -252,9 +253,16 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 throw e;
             }
             response.close(); // frees the connection before the next attempt
-            tried.add(pod.socketAddress());
-            tried.add(charged.socketAddress());
+            tried = triedAlso(tried, pod, charged);
         }
+    }
+
+    /** The pods a call tried, with {@code picked} and {@code charged} added: a set of the call's own. */
+    private static Set<InetSocketAddress> triedAlso(Set<InetSocketAddress> tried, Endpoint picked, Endpoint charged) {
+        Set<InetSocketAddress> mutable = tried instanceof HashSet<InetSocketAddress> set ? set : new HashSet<>(tried);
+        mutable.add(picked.socketAddress());
+        mutable.add(charged.socketAddress());
+        return mutable;
     }
 
     /** The picker's choice, avoiding the pods this call already tried. */
@@ -275,10 +283,10 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
     private boolean retry(Balanced balanced, Request request, Endpoint pod, Outcome outcome, int attempt, CallRecord call) {
         if (!balanced.retries().withdraw()) {
             call.budgetExhausted();
-            listener.retryBudgetExhausted(balanced.name(), request, pod, outcome);
+            calls.retryBudgetExhausted(balanced.name(), request, pod, outcome);
             return false;
         }
-        listener.retrying(balanced.name(), request, pod, outcome, attempt + 1);
+        calls.retrying(balanced.name(), request, pod, outcome, attempt + 1);
         return true;
     }
 

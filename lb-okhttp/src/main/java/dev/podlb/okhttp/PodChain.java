@@ -34,7 +34,10 @@ final class PodChain {
         }
         Proxy proxy = chain.getProxy();
         if (!Proxy.NO_PROXY.equals(proxy)) {
-            routed = routed.withProxy(null).withProxySelector(new PodProxySelector(host, proxy, chain.getProxySelector()));
+            if (proxy != null) {
+                routed = routed.withProxy(null); // a fixed proxy would win over the selector
+            }
+            routed = routed.withProxySelector(new PodProxySelector(host, proxy, chain.getProxySelector()));
         }
         Duration perTry = balanced.service().perTryTimeout;
         if (perTry != null) {

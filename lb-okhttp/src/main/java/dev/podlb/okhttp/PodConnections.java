@@ -129,11 +129,20 @@ final class PodConnections implements CallListener {
         pools.clear();
     }
 
-    /** Where {@code connection} goes: the pod's address and port, as the socket reaches them. */
+    /**
+     * Where {@code connection} goes: the pod's address and port, as the socket reaches them. That
+     * is most often the route's own address, which is then returned rather than a new one; the
+     * socket differs from it when the pod's port is not the URL's ({@link PodPortSocketFactory}).
+     */
     static InetSocketAddress remote(Connection connection) {
         Socket socket = connection.socket();
         InetAddress address = socket.getInetAddress();
-        return address == null ? null : new InetSocketAddress(address, socket.getPort());
+        if (address == null) {
+            return null;
+        }
+        InetSocketAddress route = connection.route().socketAddress();
+        return socket.getPort() == route.getPort() && address.equals(route.getAddress())
+                ? route : new InetSocketAddress(address, socket.getPort());
     }
 
     private record PodKey(String service, InetSocketAddress pod) {}

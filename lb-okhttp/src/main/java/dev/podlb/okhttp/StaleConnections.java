@@ -29,11 +29,22 @@ import okhttp3.Protocol;
 final class StaleConnections {
     static final long CHECK_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final Map<Connection, Long> idleSince = new WeakHashMap<>();
+    /** Marks a connection taken since it was last released: it is not known to be idle. */
+    private static final long TAKEN = Long.MIN_VALUE;
+
+    /**
+     * When each connection was last released, or {@link #TAKEN}. An entry stays for as long as its
+     * connection lives and is overwritten in place, so a call's release and take allocate nothing.
+     */
+    private final Map<Connection, IdleSince> idleSince = new WeakHashMap<>();
+
+    private static final class IdleSince {
+        long nanos = TAKEN;
+    }
 
     /** A call let go of {@code connection}: it is idle from now on, unless another call holds it too. */
     synchronized void released(Connection connection) {
-        idleSince.put(connection, System.nanoTime());
+        idleSince.computeIfAbsent(connection, c -> new IdleSince()).nanos = System.nanoTime();
     }
 
     /**
@@ -41,12 +52,17 @@ final class StaleConnections {
      * closed it; returns whether it did.
      */
     boolean checkStale(Connection connection) {
-        Long since;
+        long since;
         synchronized (this) {
-            since = idleSince.remove(connection);
+            IdleSince idle = idleSince.get(connection);
+            if (idle == null) {
+                return false;
+            }
+            since = idle.nanos;
+            idle.nanos = TAKEN;
         }
         Protocol protocol = connection.protocol();
-        if (since == null || System.nanoTime() - since < CHECK_AFTER_NANOS
+        if (since == TAKEN || System.nanoTime() - since < CHECK_AFTER_NANOS
                 || protocol != Protocol.HTTP_1_1 && protocol != Protocol.HTTP_1_0) {
             return false;
         }
