@@ -28,6 +28,7 @@ import org.springframework.util.unit.DataSize;
  *                   failure-rate: { percent: 50, window: 100, minimum-calls: 20 } }
  *       retry: { max-attempts: 3, on-status: [503], buffer-responses-up-to: 64KB, per-try-timeout: 500ms,
  *                budget: { ratio: 0.2, min-retries-per-second: 10, ttl: 10s }, backoff: { base: 25ms, max: 250ms } }
+ *       hedging: { after: 50ms }             # or { percentile: 95, initial-delay: 50ms }; off when absent
  *       topology: { zone: eu-west-1a, node: ip-10-0-1-7, spill-over: true, spill-over-threshold: 1.0,
  *                   prefer-same-zone: false, zones-by-address: { eu-west-1a: [10.1.0.0/16], eu-west-1b: [10.2.0.0/16] } }
  *   routes:
@@ -128,6 +129,8 @@ public class PodlbProperties {
 
         private final Topology topology = new Topology();
 
+        private final Hedging hedging = new Hedging();
+
         public String getTarget() {
             return target;
         }
@@ -190,6 +193,50 @@ public class PodlbProperties {
 
         public Topology getTopology() {
             return topology;
+        }
+
+        public Hedging getHedging() {
+            return hedging;
+        }
+    }
+
+    /**
+     * Hedged requests: an idempotent call whose first attempt goes unanswered this long sends a
+     * second attempt to another pod, and the first response wins. Off unless after, or percentile
+     * with initial-delay, is set; never both.
+     */
+    public static class Hedging {
+        /** A fixed delay before the second attempt, 1ms to 1m, such as 50ms. */
+        private Duration after;
+
+        /** The percentile of the service's recent answers (its last 1,000) that sets the delay, 50 or more and below 100, such as 95. */
+        private Double percentile;
+
+        /** With percentile: the delay until 100 answers are known, 1ms to 1m, such as 50ms. */
+        private Duration initialDelay;
+
+        public Duration getAfter() {
+            return after;
+        }
+
+        public void setAfter(Duration after) {
+            this.after = after;
+        }
+
+        public Double getPercentile() {
+            return percentile;
+        }
+
+        public void setPercentile(Double percentile) {
+            this.percentile = percentile;
+        }
+
+        public Duration getInitialDelay() {
+            return initialDelay;
+        }
+
+        public void setInitialDelay(Duration initialDelay) {
+            this.initialDelay = initialDelay;
         }
     }
 

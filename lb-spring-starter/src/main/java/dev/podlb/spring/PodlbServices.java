@@ -10,6 +10,7 @@ import dev.podlb.core.topology.TopologyPolicy;
 import dev.podlb.okhttp.Backoff;
 import dev.podlb.okhttp.BalancedService;
 import dev.podlb.okhttp.CallListener;
+import dev.podlb.okhttp.Hedging;
 import dev.podlb.okhttp.LoadBalancingInterceptor;
 import dev.podlb.okhttp.RetryBudget;
 import dev.podlb.okhttp.PathRoutes;
@@ -116,6 +117,10 @@ public final class PodlbServices implements AutoCloseable {
         }
         builder.retryBudget(retryBudget(prefix + ".retry.budget", retry.getBudget()));
         builder.backoff(backoff(prefix + ".retry.backoff", retry.getBackoff()));
+        Hedging hedging = hedging(prefix + ".hedging", service.getHedging());
+        if (hedging != null) {
+            builder.hedging(hedging);
+        }
         TopologyPolicy topology = ServiceTopology.policy(prefix + ".topology", service.getTopology());
         builder.customize(lb -> lb.topology(topology).whenPinUnavailable(whenPinUnavailable));
         builder.maxAttempts(retry.getMaxAttempts());
@@ -132,6 +137,37 @@ public final class PodlbServices implements AutoCloseable {
                 () -> RetryBudget.builder().minRetriesPerSecond(budget.getMinRetriesPerSecond()).build());
         return check(prefix + ".ttl", budget.getTtl(), () -> RetryBudget.builder().ratio(budget.getRatio())
                 .minRetriesPerSecond(budget.getMinRetriesPerSecond()).ttl(budget.getTtl()).build());
+    }
+
+    /**
+     * The hedging of {@code prefix} ({@code podlb.services.<name>.hedging}), or null when off:
+     * after alone, or percentile with initial-delay.
+     */
+    private static Hedging hedging(String prefix, PodlbProperties.Hedging hedging) {
+        Duration after = hedging.getAfter();
+        Double percentile = hedging.getPercentile();
+        Duration initialDelay = hedging.getInitialDelay();
+        if (after != null && percentile != null) {
+            throw new PodlbConfigurationException(prefix + ".percentile", percentile, prefix + ".after is set too; expected"
+                    + " one of them: after (a fixed delay) or percentile with initial-delay", null);
+        }
+        if (percentile == null && initialDelay != null) {
+            throw new PodlbConfigurationException(prefix + ".initial-delay", initialDelay, "it applies to hedging.percentile"
+                    + " only, which is not set; expected hedging.percentile, or hedging.after alone", null);
+        }
+        if (after != null) {
+            return check(prefix + ".after", after, () -> Hedging.after(after));
+        }
+        if (percentile == null) {
+            return null;
+        }
+        if (initialDelay == null) {
+            throw new PodlbConfigurationException(prefix + ".initial-delay", null, "hedging.percentile needs it; expected the"
+                    + " delay used until the percentile is known, such as 50ms", null);
+        }
+        // Checked alone first, so that a bad percentile is named as such, not as the delay.
+        check(prefix + ".percentile", percentile, () -> Hedging.atPercentile(percentile, Duration.ofMillis(50)));
+        return check(prefix + ".initial-delay", initialDelay, () -> Hedging.atPercentile(percentile, initialDelay));
     }
 
     /** The backoff of {@code prefix} ({@code podlb.services.<name>.retry.backoff}); a base of 0 retries at once. */

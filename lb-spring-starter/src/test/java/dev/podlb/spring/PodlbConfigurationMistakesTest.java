@@ -83,6 +83,33 @@ class PodlbConfigurationMistakesTest {
     }
 
     @Test
+    void hedgingValuesAreRefusedNamingTheirProperty() {
+        assertRefused("podlb.services.backend.hedging.after", "PT0S", "expected 1 ms to 1 minute, such as 50ms",
+                "podlb.services.backend.hedging.after=0ms");
+        assertRefused("podlb.services.backend.hedging.after", "soon", "expected a duration such as 500ms, 30s or 5m",
+                "podlb.services.backend.hedging.after=soon");
+        assertRefused("podlb.services.backend.hedging.percentile", "100.0", "expected 50 or more and below 100, such as 95",
+                "podlb.services.backend.hedging.percentile=100", "podlb.services.backend.hedging.initial-delay=50ms");
+        assertRefused("podlb.services.backend.hedging.initial-delay", "PT2M", "expected 1 ms to 1 minute, such as 50ms",
+                "podlb.services.backend.hedging.percentile=95", "podlb.services.backend.hedging.initial-delay=2m");
+        assertRefused("podlb.services.backend.hedging.initial-delay", "null", "expected the delay used until the percentile"
+                + " is known, such as 50ms", "podlb.services.backend.hedging.percentile=95");
+        assertRefused("podlb.services.backend.hedging.initial-delay", "PT0.05S", "it applies to hedging.percentile only,"
+                + " which is not set; expected hedging.percentile, or hedging.after alone",
+                "podlb.services.backend.hedging.initial-delay=50ms");
+        assertRefused("podlb.services.backend.hedging.aftr", "50ms", "(did you mean 'after'?)",
+                "podlb.services.backend.hedging.aftr=50ms");
+    }
+
+    @Test
+    void hedgingAfterAFixedDelayAndAtAPercentileTogetherAreRefused() {
+        assertRefused("podlb.services.backend.hedging.percentile", "95.0", "podlb.services.backend.hedging.after is set"
+                + " too; expected one of them: after (a fixed delay) or percentile with initial-delay",
+                "podlb.services.backend.hedging.after=50ms", "podlb.services.backend.hedging.percentile=95",
+                "podlb.services.backend.hedging.initial-delay=50ms");
+    }
+
+    @Test
     void settingsThatContradictEachOtherAreRefusedNamingBoth() {
         assertRefused("podlb.services.backend.picker", "round-robin", "picker round-robin ignores the sticky key that"
                 + " podlb.services.backend.sticky.header sets; expected picker: sticky",
