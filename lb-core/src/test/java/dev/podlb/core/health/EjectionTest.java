@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
-import dev.podlb.core.LoadBalancerListener;
 import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.time.ManualScheduler;
 import java.time.Duration;
@@ -32,31 +31,7 @@ class EjectionTest {
             lb.close();
         }
         return LoadBalancer.builder("backend").resolver(pods).ejection(policy).scheduler(time)
-                .listener(new LoadBalancerListener() {
-                    @Override
-                    public void ejected(String service, Endpoint endpoint, Duration duration) {
-                        events.add("ejected " + name(endpoint) + " for " + duration);
-                    }
-
-                    @Override
-                    public void readmitted(String service, Endpoint endpoint) {
-                        events.add("readmitted " + name(endpoint));
-                    }
-
-                    @Override
-                    public void recovered(String service, Endpoint endpoint) {
-                        events.add("recovered " + name(endpoint));
-                    }
-
-                    @Override
-                    public void panicChanged(String service, boolean panic) {
-                        events.add(panic ? "panic" : "panic over");
-                    }
-                }).build();
-    }
-
-    private static String name(Endpoint endpoint) {
-        return endpoint.podName().orElse(endpoint.authority());
+                .listener(new HealthEvents(events, true)).build();
     }
 
     @AfterEach

@@ -6,7 +6,6 @@ import dev.podlb.core.Attempt;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.LoadBalancerBuilder;
-import dev.podlb.core.LoadBalancerListener;
 import dev.podlb.core.QueuedExecutor;
 import dev.podlb.core.Readiness;
 import dev.podlb.core.discovery.StaticResolver;
@@ -36,31 +35,12 @@ class ReadmissionTrialTest {
 
     private LoadBalancer build(Executor executor) {
         LoadBalancerBuilder builder = LoadBalancer.builder("backend").resolver(pods).scheduler(time)
-                .listener(new LoadBalancerListener() {
-                    @Override
-                    public void ejected(String service, Endpoint endpoint, Duration duration) {
-                        events.add("ejected " + name(endpoint) + " for " + duration);
-                    }
-
-                    @Override
-                    public void readmitted(String service, Endpoint endpoint) {
-                        events.add("readmitted " + name(endpoint));
-                    }
-
-                    @Override
-                    public void recovered(String service, Endpoint endpoint) {
-                        events.add("recovered " + name(endpoint));
-                    }
-                });
+                .listener(new HealthEvents(events, false));
         lb = (executor == null ? builder : builder.executor(executor)).build();
         return lb;
     }
 
     /** The pod's name; its address when the event's endpoint no longer carries what discovery said of it. */
-    private static String name(Endpoint endpoint) {
-        return endpoint.podName().orElse(endpoint.authority());
-    }
-
     @AfterEach
     void close() {
         if (lb != null) {
