@@ -43,6 +43,8 @@ public final class BenchmarkReport {
     private static final String COMMAND = "mvn -q -pl benchmarks -am package -DskipTests && "
             + "java -cp benchmarks/target/benchmarks.jar dev.podlb.benchmarks.BenchmarkReport";
     private static final int[] SIZES = {10, 100, 1000};
+    /** Stands in the header for the run's duration until the run is over. */
+    private static final String DURATION = "{duration}";
 
     private final boolean quick;
     private final StringBuilder out = new StringBuilder();
@@ -76,7 +78,8 @@ public final class BenchmarkReport {
         }
         report.goals();
         report.losses();
-        Files.writeString(file, report.out.toString());
+        Files.writeString(file, report.out.toString().replace(DURATION, String.format(Locale.ROOT, "%.0f",
+                (System.nanoTime() - started) / 60e9)));
         System.out.println("wrote " + file.toAbsolutePath() + String.format(Locale.ROOT, " in %.0f s; sections: %s",
                 (System.nanoTime() - started) / 1e9, String.join(", ", report.timings)));
         // The propagation table's mock API server (KubernetesApi) is never stopped: its threads would keep the JVM alive.
@@ -136,7 +139,7 @@ public final class BenchmarkReport {
         line("");
         line("Written by `" + COMMAND + "`" + (quick ? " --quick (short runs: for trying the harness, not for quoting)" : "")
                 + (only == null ? "" : " --only " + String.join(",", only) + " (these sections only)")
-                + " on " + LocalDate.now() + ".");
+                + " on " + LocalDate.now() + ", in " + DURATION + " minutes.");
         line("");
         line("Machine: " + rt.availableProcessors() + " cores, " + System.getProperty("os.name") + " "
                 + System.getProperty("os.arch") + ", " + (rt.maxMemory() >> 20) + " MiB max heap. JDK: "
@@ -714,12 +717,13 @@ public final class BenchmarkReport {
         line("`EndToEndBenchmark` at 2 threads, each client in its own JVM recorded by JMH's Flight Recorder profiler"
                 + " (`-prof jfr`) over " + seconds + " s of measurement after the warm-up, with the JDK's `profile` settings"
                 + " sampling Java code every millisecond; each recording read with `jdk.jfr.consumer.RecordingFile`."
-                + " Only the benchmark's own threads count (the in-process server's are left out); a CPU sample"
+                + " Only the benchmark's own threads count (the in-process server's are left out). A CPU sample"
                 + " (`jdk.ExecutionSample`) or an allocation sample (`jdk.ObjectAllocationSample`, weighted by the bytes it"
-                + " stands for) is charged to its innermost frame outside the JDK, so a `HashMap.get` that podlb calls is"
-                + " podlb's and one OkHttp calls is OkHttp's. Most of a call's CPU is OkHttp's and okio's own (encoding,"
-                + " its interceptor chain) and the socket's; plain OkHttp's rows show what podlb's share is measured against"
-                + " (it has none).");
+                + " stands for) is podlb's when, going out from its innermost frame, a podlb frame comes before OkHttp's"
+                + " `RealInterceptorChain.proceed`: what podlb does itself and what it asks OkHttp or the JDK for (a chain"
+                + " copy, a map lookup), not the call's own work further down the chain, which plain OkHttp does too. It"
+                + " is charged to that innermost podlb frame. Most of a call's CPU is OkHttp's and okio's own (encoding,"
+                + " its interceptor chain) and the socket's; plain OkHttp's row is the control (nothing of podlb's).");
         line("");
         line("| picker | client | CPU samples | in podlb's code | top podlb frames (share of CPU samples) | bytes sampled |"
                 + " charged to podlb | top podlb allocation sites (share of bytes) |");

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
@@ -19,10 +18,12 @@ import jdk.jfr.consumer.RecordingFile;
  * What a Flight Recorder recording of a JMH run says about podlb's share of the benchmark threads'
  * work: CPU samples ({@code jdk.ExecutionSample}) and allocation samples
  * ({@code jdk.ObjectAllocationSample}, weighted by the bytes each stands for) of the JMH worker
- * threads only (an in-process server's threads are left out). Each sample is charged to the
- * innermost frame that is not the JDK's, so a {@code HashMap.get} called by podlb counts as podlb's
- * and one called by OkHttp as OkHttp's; podlb's own code is {@code dev.podlb} outside the
- * benchmarks. Used by {@link BenchmarkReport}; a plain value read on one thread.
+ * threads only (an in-process server's threads are left out). A sample is podlb's when, going out
+ * from its innermost frame, a podlb frame ({@code dev.podlb} outside the benchmarks) comes before
+ * OkHttp's {@code RealInterceptorChain.proceed}: what podlb does itself and what it asks OkHttp
+ * or the JDK for (a chain copy, a map lookup), but not the call's own work further down the
+ * chain, which plain OkHttp does too. It is charged to that podlb frame. Used by
+ * {@link BenchmarkReport}; a plain value read on one thread.
  */
 final class CallProfile {
     private static final String PODLB = "dev.podlb.";
@@ -100,25 +101,21 @@ final class CallProfile {
         return thread != null && thread.getJavaName() != null && thread.getJavaName().contains("jmh-worker");
     }
 
-    private static final Pattern JDK = Pattern.compile("^(java|javax|jdk|sun|com\\.sun|kotlin)\\..*");
+    private static final String CHAIN = "okhttp3.internal.http.RealInterceptorChain";
 
-    /** The innermost non-JDK frame if it is podlb's own ("SimpleClass.method"), else null. */
+    /** The innermost podlb frame ("SimpleClass.method") if no {@code proceed} of OkHttp's chain is inside it, else null. */
     private static String podlbFrame(RecordedStackTrace stack) {
         if (stack == null) {
             return null;
         }
         for (RecordedFrame frame : stack.getFrames()) {
-            if (!frame.isJavaFrame()) {
-                continue;
-            }
             String type = frame.getMethod().getType().getName();
-            if (JDK.matcher(type).matches()) {
-                continue;
+            if (type.startsWith(HARNESS) || type.equals(CHAIN) && frame.getMethod().getName().equals("proceed")) {
+                return null;
             }
-            if (type.startsWith(PODLB) && !type.startsWith(HARNESS)) {
+            if (type.startsWith(PODLB)) {
                 return type.substring(type.lastIndexOf('.') + 1) + "." + frame.getMethod().getName();
             }
-            return null;
         }
         return null;
     }
