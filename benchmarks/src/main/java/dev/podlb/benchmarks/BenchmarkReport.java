@@ -162,6 +162,17 @@ public final class BenchmarkReport {
         return options;
     }
 
+    /**
+     * A pick benchmark's options: 2 warm-up and 4 measured iterations of a second, not 3 and 5. A
+     * pick is nanoseconds, compiled within the first warm-up second, and these tables are ratios
+     * of 1.5× and more between libraries; their 111 forks are a third of the report's JMH runs,
+     * and this keeps the whole run within 50 minutes on 2 cores.
+     */
+    private ChainedOptionsBuilder pickJmh(String include) {
+        ChainedOptionsBuilder options = jmh(include);
+        return quick ? options : options.warmupIterations(2).measurementIterations(4);
+    }
+
     /** The bold "1 thread" / "2 threads" line that opens each thread count's table. */
     private void threadsHeading(int threads) {
         line("");
@@ -176,7 +187,7 @@ public final class BenchmarkReport {
                 + " Sticky pickers cycle through 1,024 session keys. `PeerPickBenchmark`; each library through its public API."
                 + " gRPC's ring_hash is not in this table: " + GrpcPeers.RING_HASH_UNAVAILABLE);
         for (int threads : new int[] {1, 2}) {
-            Collection<RunResult> results = new Runner(jmh(PeerPickBenchmark.class.getName()).threads(threads).build()).run();
+            Collection<RunResult> results = new Runner(pickJmh(PeerPickBenchmark.class.getName()).threads(threads).build()).run();
             Map<String, Map<Integer, Double>> scores = new LinkedHashMap<>();
             for (RunResult r : results) {
                 scores.computeIfAbsent(r.getParams().getParam("picker"), k -> new LinkedHashMap<>())
@@ -346,7 +357,7 @@ public final class BenchmarkReport {
                 + " `LoadAwarePickBenchmark`; least-request's target is within 3× of round-robin.");
         for (int threads : new int[] {1, 2}) {
             Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
-            for (RunResult r : new Runner(jmh(LoadAwarePickBenchmark.class.getName()).threads(threads).build()).run()) {
+            for (RunResult r : new Runner(pickJmh(LoadAwarePickBenchmark.class.getName()).threads(threads).build()).run()) {
                 scores.computeIfAbsent(r.getParams().getParam("picker"), k -> new LinkedHashMap<>())
                         .put(r.getParams().getParam("endpoints"), r.getPrimaryResult().getScore());
             }
@@ -379,7 +390,7 @@ public final class BenchmarkReport {
                 + " picks that stayed in a. `ZonePickBenchmark`.");
         line("");
         Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
-        for (RunResult r : new Runner(jmh(ZonePickBenchmark.class.getName()).threads(1).build()).run()) {
+        for (RunResult r : new Runner(pickJmh(ZonePickBenchmark.class.getName()).threads(1).build()).run()) {
             scores.computeIfAbsent(r.getParams().getParam("routing"), k -> new LinkedHashMap<>())
                     .put(r.getParams().getParam("endpoints"), r.getPrimaryResult().getScore());
         }
@@ -794,7 +805,7 @@ public final class BenchmarkReport {
         line("");
         Map<String, Map<Integer, Double>> scores = new LinkedHashMap<>();
         Map<String, Double> errors = new LinkedHashMap<>();
-        for (RunResult r : new Runner(jmh(GrpcPickBenchmark.class.getName()).threads(1).build()).run()) {
+        for (RunResult r : new Runner(pickJmh(GrpcPickBenchmark.class.getName()).threads(1).build()).run()) {
             scores.computeIfAbsent(r.getParams().getParam("picker"), k -> new LinkedHashMap<>())
                     .put(Integer.parseInt(r.getParams().getParam("endpoints")), r.getPrimaryResult().getScore());
             errors.put(r.getParams().getParam("picker") + "-" + r.getParams().getParam("endpoints"),
