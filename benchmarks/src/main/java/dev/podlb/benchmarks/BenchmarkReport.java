@@ -165,7 +165,7 @@ public final class BenchmarkReport {
     /**
      * A pick benchmark's options: 2 warm-up and 4 measured iterations of a second, not 3 and 5. A
      * pick is nanoseconds, compiled within the first warm-up second, and these tables are ratios
-     * of 1.5× and more between libraries; their 111 forks are a third of the report's JMH runs,
+     * of 1.5× and more between libraries; their 111 forks are two thirds of the report's JMH runs,
      * and this keeps the whole run within 50 minutes on 2 cores.
      */
     private ChainedOptionsBuilder pickJmh(String include) {
