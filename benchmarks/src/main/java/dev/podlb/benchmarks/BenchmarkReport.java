@@ -818,8 +818,9 @@ public final class BenchmarkReport {
             StringBuilder row = new StringBuilder("| " + picker + " |");
             for (int size : new int[] {10, 100}) {
                 double score = bySize.get(size);
-                row.append(String.format(Locale.ROOT, " %.1f ± %.1f (%.2f×) |", score, errors.get(picker + "-" + size),
-                        score / grpc.get(size)));
+                double error = errors.get(picker + "-" + size); // NaN when too few iterations (--quick) give no interval
+                row.append(String.format(Locale.ROOT, Double.isNaN(error) ? " %.1f (%.2f×) |" : " %.1f ± %.3$.1f (%2$.2f×) |",
+                        score, score / grpc.get(size), error));
                 if (picker.equals("podlbPolicyRoundRobin") && score > grpc.get(size)) {
                     losses.add(String.format(Locale.ROOT, "gRPC pick cost, %d endpoints: gRPC's round_robin %.1f ns against"
                             + " the podlb policy's round-robin %.1f ns", size, grpc.get(size), score));
