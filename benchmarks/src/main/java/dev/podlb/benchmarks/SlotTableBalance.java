@@ -13,16 +13,17 @@ import java.util.Map;
  * The sticky slot table's balance read from every slot, not from sampled keys (a million keys over
  * 5,000 pods is 200 a pod, whose sampling noise alone puts the busiest pod 25% above the mean),
  * and its size, for {@link BenchmarkReport}. {@code SlotTable} is lb-core's implementation, not its
- * API, so it is reached by a private lookup, as {@link SlotTableBenchmark} does.
+ * API, so it is reached by a private lookup; the handles are package-private so that
+ * {@link SlotTableBenchmark}, which looks up the same methods, can share them.
  */
 final class SlotTableBalance {
     /** One table: its slot count, its bytes, and how many slots its busiest pod owns over the mean. */
     record Result(int pods, int slots, long bytes, double busiestOverMean) {}
 
-    private static final MethodHandle OF;
-    private static final MethodHandle OWNER_OF;
-    private static final MethodHandle SLOTS;
-    private static final MethodHandle MEMORY_BYTES;
+    static final MethodHandle OF;
+    static final MethodHandle OWNER_OF;
+    static final MethodHandle SLOTS;
+    static final MethodHandle MEMORY_BYTES;
 
     static {
         try {
