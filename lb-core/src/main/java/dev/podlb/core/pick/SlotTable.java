@@ -65,7 +65,9 @@ final class SlotTable {
      * Every slot whose owner ranks at least the low depth below its block's top, in ascending
      * order: a joining endpoint that lists its own top slots to that depth can outrank an owner
      * elsewhere only in these. A few hundred slots at most sizes, where a mark in every slot would
-     * take a byte each.
+     * take a byte each; {@code null} when they would be more than a sixteenth of the slots (a
+     * handful of endpoints, where every owner ranks low): a join then builds the table anew,
+     * which at that size costs little more than the join.
      */
     private final int[] lowSlots;
 
@@ -99,7 +101,7 @@ final class SlotTable {
                     : this;
         }
         if (bitsFor(next.length) != bits || (next.length > CHAR_OWNERS) != (smallOwners == null)
-                || !changes.cheaperThanBuilding()) {
+                || !changes.cheaperThanBuilding() || changes.added > 0 && lowSlots == null) {
             return build(next);
         }
         Draft draft = copyFor(next, changes.newIndexOf);
@@ -126,7 +128,11 @@ final class SlotTable {
     /** The bytes of the arrays this table holds (not of the endpoints), with 4-byte references. */
     long memoryBytes() {
         long ownerBytes = smallOwners != null ? Character.BYTES : Integer.BYTES;
-        return 3 * 16L + slots() * ownerBytes + 4L * endpoints.length + 4L * lowSlots.length;
+        return 3 * 16L + slots() * ownerBytes + 4L * endpoints.length + 4L * lowSlotCount();
+    }
+
+    private int lowSlotCount() {
+        return lowSlots != null ? lowSlots.length : 0;
     }
 
     /**
@@ -333,7 +339,11 @@ final class SlotTable {
     private Draft copyFor(Endpoint[] next, int[] newIndexOf) {
         Draft draft = new Draft(bits, next, smallOwners != null, baseLowDepth, lowDepth);
         // Kept while their owner stays; table() drops those a joining endpoint took.
-        draft.low.addAll(lowSlots);
+        if (lowSlots != null) {
+            draft.low.addAll(lowSlots);
+        } else {
+            draft.lowKnown = false;
+        }
         if (smallOwners != null) {
             char[] to = draft.smallOwners;
             for (int slot = 0; slot < to.length; slot++) {
@@ -412,6 +422,8 @@ final class SlotTable {
          * some no longer so, or twice: {@link #table()} sorts them out.
          */
         final Slots low = new Slots();
+        /** Whether {@link #low} holds every low slot: not when derived from a table that lists none. */
+        boolean lowKnown = true;
         private int baseLowDepth;
         private int lowDepth;
         private Ranking[] rankings;
@@ -495,6 +507,7 @@ final class SlotTable {
             baseLowDepth = joinDepth(blockSize(0), n);
             lowDepth = joinDepth(blockSize(1), n);
             low.size = 0;
+            lowKnown = true;
             for (int slot = 0; slot < 1 << bits; slot++) {
                 if (deficitOf(slot) >= lowDepthOf(slot)) {
                     low.add(slot);
@@ -591,8 +604,14 @@ final class SlotTable {
             }
         }
 
-        /** Freezes the draft, its low slots sorted, each once, and only those still low. */
+        /**
+         * Freezes the draft, its low slots sorted, each once, and only those still low; none when
+         * they are not known or more than a sixteenth of the slots.
+         */
         SlotTable table() {
+            if (!lowKnown || low.size > (1 << bits) >>> 4) {
+                return new SlotTable(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth, null);
+            }
             int[] sorted = Arrays.copyOf(low.at, low.size);
             Arrays.sort(sorted);
             int kept = 0;
@@ -603,7 +622,7 @@ final class SlotTable {
                 }
             }
             return new SlotTable(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth,
-                    Arrays.copyOf(sorted, kept));
+                    kept > (1 << bits) >>> 4 ? null : Arrays.copyOf(sorted, kept));
         }
     }
 

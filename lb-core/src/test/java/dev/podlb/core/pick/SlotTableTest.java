@@ -335,6 +335,19 @@ class SlotTableTest {
     }
 
     /**
+     * With a handful of pods nearly every owner ranks low; the table then lists no low slots
+     * (a join builds it anew) rather than up to one int per slot, four times the owners' bytes.
+     */
+    @ParameterizedTest(name = "{0} pods")
+    @ValueSource(ints = {1, 2, 3, 4, 10})
+    void withAHandfulOfPodsATableHoldsLittleMoreThanItsOwners(int n) {
+        SlotTable table = table(n);
+        assertThat(table.memoryBytes()).isLessThanOrEqualTo((2L << 18) + (4L << 18) / 16 + 4L * n + 48);
+        List<Endpoint> more = endpoints(n + 1);
+        assertThat(table.update(more)).isEqualTo(SlotTable.of(more));
+    }
+
+    /**
      * A batch of leaves is derived from the table while it makes fewer rankings than a build (each
      * leave about as many as the table has slots, a build about 2 + ln N times that), rather than
      * built anew past half of that; the result equals a full build.
