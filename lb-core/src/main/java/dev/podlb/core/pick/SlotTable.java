@@ -66,8 +66,8 @@ final class SlotTable {
      * order: a joining endpoint that lists its own top slots to that depth can outrank an owner
      * elsewhere only in these. A few hundred slots at most sizes, where a mark in every slot would
      * take a byte each; {@code null} when they would be more than a sixteenth of the slots (a
-     * handful of endpoints, where every owner ranks low): a join then builds the table anew,
-     * which at that size costs little more than the join.
+     * handful of endpoints, where nearly every owner ranks low): a join then builds the table
+     * anew, which at that size takes milliseconds.
      */
     private final int[] lowSlots;
 
