@@ -58,12 +58,16 @@ public final class LargeRollout {
 
     /** One client run's figures. */
     record Result(String picker, Duration coalesce, int writes, double rolloutSeconds, double clientCpuSeconds,
-                  double podlbCpuSeconds, double medianLagMillis, double maxLagMillis, int unseen) {
+                  double podlbCpuSeconds, double medianLagMillis, double maxLagMillis, int unseen, int applies,
+                  double medianHeldMillis, double maxHeldMillis) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "%s, coalesce %d ms: %d writes in %.1f s; client CPU %.2f s (podlb threads"
-                            + " %.2f s); lag median %.1f ms, max %.1f ms; %d writes never seen", picker, coalesce.toMillis(),
-                    writes, rolloutSeconds, clientCpuSeconds, podlbCpuSeconds, medianLagMillis, maxLagMillis, unseen);
+                            + " %.2f s); lag median %.1f ms, max %.1f ms; %d writes never seen; %d sets applied, each held"
+                            + " by the load balancer (from the first set it took after the last apply to the apply)"
+                            + " median %.1f ms, max %.1f ms", picker, coalesce.toMillis(), writes, rolloutSeconds,
+                    clientCpuSeconds, podlbCpuSeconds, medianLagMillis, maxLagMillis, unseen, applies,
+                    medianHeldMillis, maxHeldMillis);
         }
     }
 
@@ -97,7 +101,7 @@ public final class LargeRollout {
                 lb.awaitReady(Duration.ofSeconds(30));
                 waitFor(() -> lb.endpoints().readyCount() == slices * PER_SLICE, Duration.ofSeconds(30), "all pods ready");
                 long cpuBefore = processCpuNanos();
-                long podlbBefore = podlbThreadsCpuNanos();
+                PodlbThreadsCpu podlbCpu = new PodlbThreadsCpu();
                 long start = System.nanoTime();
                 to.println("go");
                 List<Write> writes = new ArrayList<>();
@@ -110,7 +114,7 @@ public final class LargeRollout {
                 waitFor(() -> rolledOver(lb.endpoints(), slices), Duration.ofSeconds(60), "the last write reaching the set");
                 long end = System.nanoTime();
                 long cpu = processCpuNanos() - cpuBefore;
-                long podlb = podlbThreadsCpuNanos() - podlbBefore;
+                long podlb = podlbCpu.stop();
                 List<Double> lags = new ArrayList<>();
                 int unseen = 0;
                 for (Write write : writes) {
@@ -124,7 +128,9 @@ public final class LargeRollout {
                 to.println("quit");
                 client.close();
                 return new Result(picker, coalesce, writes.size(), (end - start) / 1e9, cpu / 1e9, podlb / 1e9,
-                        Propagation.median(lags), lags.stream().mapToDouble(Double::doubleValue).max().orElse(0), unseen);
+                        Propagation.median(lags), lags.stream().mapToDouble(Double::doubleValue).max().orElse(0), unseen,
+                        history.held.size(), Propagation.median(new ArrayList<>(history.held)),
+                        history.held.stream().mapToDouble(Double::doubleValue).max().orElse(0));
             }
         } finally {
             server.destroy();
@@ -209,17 +215,37 @@ public final class LargeRollout {
         }
     }
 
-    /** Each change between consecutive applied sets, with the time it was applied. */
+    /**
+     * Each change between consecutive applied sets, with the time it was applied; and for each
+     * applied set, how long the load balancer held it: from the first set it took from discovery
+     * after its last apply (the {@code resolved} event, which runs on its serial context) to this
+     * apply. That is the batching window plus the rebuild; the rest of a write's lag is the
+     * informer's and the queueing behind a rebuild.
+     */
     private static final class SetHistory implements LoadBalancerListener {
         private record Change(String kind, long nanos) {}
 
         private final ConcurrentLinkedQueue<Object[]> log = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Double> held = new ConcurrentLinkedQueue<>();
         private EndpointSet previous;
         private Map<String, List<Change>> byAddress;
+        /** When the first set since the last apply was taken, or 0; the serial context only. */
+        private long firstTakenNanos;
+
+        @Override
+        public void resolved(String service, boolean changed) {
+            if (changed && firstTakenNanos == 0) {
+                firstTakenNanos = System.nanoTime();
+            }
+        }
 
         @Override
         public void endpointsChanged(String service, EndpointSet set) {
             long now = System.nanoTime();
+            if (firstTakenNanos != 0 && previous != null) {
+                held.add((now - firstTakenNanos) / 1e6);
+            }
+            firstTakenNanos = 0;
             EndpointSet before = previous;
             previous = set;
             if (before == null) {
@@ -264,17 +290,61 @@ public final class LargeRollout {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    /** CPU time of podlb's own threads (state updates, DNS, checks), beside the informer's and the JVM's. */
-    private static long podlbThreadsCpuNanos() {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long total = 0;
-        for (long id : threads.getAllThreadIds()) {
-            java.lang.management.ThreadInfo info = threads.getThreadInfo(id);
-            if (info != null && info.getThreadName().startsWith("podlb-")) {
-                total += Math.max(0, threads.getThreadCpuTime(id));
+    /**
+     * CPU time of podlb's own threads (state updates, DNS, checks), beside the informer's and the
+     * JVM's. podlb's threads end after a second idle and new ones start, so a look at the end
+     * misses those that ended: every 10 ms this reads each podlb thread's CPU time by thread id,
+     * and sums each thread's last reading less its reading at the start (0 for threads born
+     * later). A thread's last 10 ms before it ends may be missed; it ends after a second idle.
+     */
+    private static final class PodlbThreadsCpu {
+        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        private final Map<Long, Long> atStart = new HashMap<>();
+        private final Map<Long, Long> last = new HashMap<>();
+        private final Thread sampler;
+        private volatile boolean stopped;
+
+        PodlbThreadsCpu() {
+            sample(atStart);
+            sampler = new Thread(() -> {
+                while (!stopped) {
+                    synchronized (last) {
+                        sample(last);
+                    }
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "rollout-cpu-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        private void sample(Map<Long, Long> into) {
+            for (long id : threads.getAllThreadIds()) {
+                java.lang.management.ThreadInfo info = threads.getThreadInfo(id);
+                long cpu = threads.getThreadCpuTime(id);
+                if (info != null && info.getThreadName().startsWith("podlb-") && cpu >= 0) {
+                    into.put(id, cpu);
+                }
             }
         }
-        return total;
+
+        /** Stops sampling; the nanoseconds podlb's threads ran since this was made. */
+        long stop() throws InterruptedException {
+            stopped = true;
+            sampler.join();
+            synchronized (last) {
+                sample(last);
+                long total = 0;
+                for (Map.Entry<Long, Long> e : last.entrySet()) {
+                    total += e.getValue() - atStart.getOrDefault(e.getKey(), 0L);
+                }
+                return total;
+            }
+        }
     }
 
     private static String expect(BufferedReader from, String prefix) throws IOException {

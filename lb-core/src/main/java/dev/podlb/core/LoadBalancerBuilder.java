@@ -123,9 +123,12 @@ public final class LoadBalancerBuilder {
      * Discovery changes that arrive within {@code window} of the last one applied are applied
      * together, as one rebuild, at the end of the window; a change after a quiet window is applied
      * at once. A rolling restart of a large service sends thousands of changes: this bounds the
-     * rebuilds to one per window. When a rebuild costs more than half the window (a sticky table
-     * over thousands of pods), the window stretches to twice its cost, so that rebuilds never keep a
-     * thread busy. Default 50 ms; zero applies each change as it comes.
+     * rebuilds to one per window. When rebuilds cost much (a sticky table over thousands of pods
+     * built anew), changes also wait while the rebuilds so far owe more than four windows of CPU
+     * that idle time has not paid back, so that under churn rebuilds keep a thread busy at most
+     * half the time (plus those four windows), while a cheap update after a quiet stretch waits
+     * only the window.
+     * Default 50 ms; zero applies each change as it comes.
      */
     public LoadBalancerBuilder coalesceUpdates(Duration window) {
         this.coalesce = window;

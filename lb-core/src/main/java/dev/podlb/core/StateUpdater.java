@@ -63,11 +63,16 @@ final class StateUpdater {
     /** The set the current snapshot was built from; {@code null} before the first. */
     private EndpointSet applied;
     private long appliedAtNanos;
+    /** When the last apply that changed the set ended, on the scheduler's clock. */
+    private long appliedEndNanos;
     /**
-     * What the last apply cost on the scheduler's clock (real time, but for a test's manual clock,
-     * on which it costs nothing): the batching window stretches to twice it.
+     * What applies cost on the scheduler's clock (real time, but for a test's manual clock, on
+     * which they cost nothing) and idle time has not yet paid back, as of {@link #appliedEndNanos}:
+     * each apply adds its cost, and each nanosecond without an apply pays one back. A set waits
+     * while more than {@link #burstNanos()} is owed, so applies keep a thread busy at most half of
+     * any stretch of time, plus that burst.
      */
-    private long applyCostNanos;
+    private long owedNanos;
     private Scheduler.Cancellable pendingApply;
     private boolean hintsIgnoredLogged;
 
@@ -154,10 +159,7 @@ final class StateUpdater {
         if (pendingApply != null) {
             return; // the waiting apply will take this newest set
         }
-        // A set whose rebuild costs more than the window (a sticky table over thousands of pods) waits
-        // twice its cost: under churn, rebuilds then take at most half of a thread.
-        long window = coalesceNanos == 0 ? 0 : Math.max(coalesceNanos, 2 * applyCostNanos);
-        long wait = applied == null ? 0 : window - (scheduler.nanoTime() - appliedAtNanos);
+        long wait = applied == null ? 0 : waitBeforeApply(scheduler.nanoTime());
         if (wait <= 0) {
             apply();
         } else {
@@ -166,6 +168,28 @@ final class StateUpdater {
                 apply();
             }));
         }
+    }
+
+    /**
+     * How long a set arriving now waits: to the end of the window that began with the last apply,
+     * and then while idle time has not paid back all but a burst of what applies cost. Costly
+     * rebuilds under churn (a sticky table over thousands of pods built anew) then take at most
+     * half of a thread, and larger batches; a cheap update (a sticky table's one pod leaving)
+     * after an idle stretch, or one costly rebuild now and then, waits only the window. The old
+     * rule, a window of twice the last apply's cost, held every set after a rebuild that cost
+     * more than half the window, which batched more changes into the next rebuild, which cost more.
+     */
+    private long waitBeforeApply(long now) {
+        if (coalesceNanos == 0) {
+            return 0;
+        }
+        long owed = owedNanos - Math.max(0, now - appliedEndNanos);
+        return Math.max(coalesceNanos - (now - appliedAtNanos), owed - burstNanos());
+    }
+
+    /** What applies may owe and still not hold a set: four windows, 200 ms by default. */
+    private long burstNanos() {
+        return 4 * coalesceNanos;
     }
 
     private void apply() {
@@ -185,7 +209,9 @@ final class StateUpdater {
         health.applied(set);
         health.readmitReadyAgain();
         Boolean panic = rebuild();
-        applyCostNanos = scheduler.nanoTime() - started;
+        long ended = scheduler.nanoTime();
+        owedNanos = Math.max(0, owedNanos - Math.max(0, started - appliedEndNanos)) + (ended - started);
+        appliedEndNanos = ended;
         firstSet.complete(null);
         announce(l -> l.endpointsChanged(service, set));
         announcePanic(panic);

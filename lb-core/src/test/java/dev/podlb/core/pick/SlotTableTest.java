@@ -335,6 +335,39 @@ class SlotTableTest {
     }
 
     /**
+     * With a handful of pods nearly every owner ranks low; the table then lists no low slots
+     * (a join builds it anew) rather than up to one int per slot, four times the owners' bytes.
+     */
+    @ParameterizedTest(name = "{0} pods")
+    @ValueSource(ints = {1, 2, 3, 4, 10})
+    void withAHandfulOfPodsATableHoldsLittleMoreThanItsOwners(int n) {
+        SlotTable table = table(n);
+        assertThat(table.memoryBytes()).isLessThanOrEqualTo((2L << 18) + (4L << 18) / 16 + 4L * n + 48);
+        List<Endpoint> more = endpoints(n + 1);
+        assertThat(table.update(more)).isEqualTo(SlotTable.of(more));
+    }
+
+    /**
+     * A batch of leaves is derived from the table while it makes fewer rankings than a build (each
+     * leave about as many as the table has slots, a build about 2 + ln N times that), rather than
+     * built anew past half of that; the result equals a full build.
+     */
+    @Test
+    void aBatchOfLeavesIsDerivedInPlaceWhileItRanksLessThanABuildAndEqualsAFullBuild() {
+        assertThat(SlotTable.cheaperThanBuilding(1000, 8, 0)).as("8 of 1,000 leave").isTrue();
+        assertThat(SlotTable.cheaperThanBuilding(1000, 9, 0)).as("9 of 1,000 leave").isFalse();
+        assertThat(SlotTable.cheaperThanBuilding(5000, 10, 0)).as("10 of 5,000 leave").isTrue();
+        assertThat(SlotTable.cheaperThanBuilding(5000, 8, 8)).as("8 of 5,000 replaced").isTrue();
+        List<Endpoint> all = endpoints(1000);
+        List<Endpoint> fewer = new ArrayList<>(all);
+        Random random = new Random(8);
+        for (int i = 0; i < 8; i++) {
+            fewer.remove(random.nextInt(fewer.size()));
+        }
+        assertThat(SlotTable.of(all).update(fewer)).isEqualTo(SlotTable.of(fewer));
+    }
+
+    /**
      * Two bytes per slot for its owner; the slots a join must check beyond its own top-ranked ones
      * (those whose owner ranks low) are listed, a few hundred, rather than marked in every slot.
      */
