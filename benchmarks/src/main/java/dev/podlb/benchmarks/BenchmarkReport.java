@@ -519,8 +519,8 @@ public final class BenchmarkReport {
         line("");
         line("Every pod of the service replaced once, as a Deployment's rollout does it (new pod ready, old one"
                 + " terminating, then removed: three EndpointSlice writes per pod, as fast as the mock API server takes"
-                + " them), watched by one client whose load balancer batches changes within 50 ms (and within twice its"
-                + " last rebuild's cost). The API server runs in a child JVM, so the CPU is the client's alone; podlb"
+                + " them), watched by one client whose load balancer batches changes within 50 ms (held longer only"
+                + " while its rebuilds have taken more than half of the time since, beyond a burst of four windows). The API server runs in a child JVM, so the CPU is the client's alone; podlb"
                 + " threads' share is counted separately (the rest is fabric8's informer, JSON and the JVM). Lag: from"
                 + " each write to the first set the load balancer applied that shows it. `LargeRollout`.");
         line("");
