@@ -4,6 +4,7 @@ import dev.podlb.core.discovery.Resolver;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.internal.Durations;
 import dev.podlb.core.pick.EndpointStats;
+import dev.podlb.core.pick.LiveFigure;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.PickerInstance;
 import dev.podlb.core.time.Scheduler;
@@ -59,6 +60,8 @@ public final class LoadBalancer implements AutoCloseable {
     private final TopologyPolicy topology;
     private final Scheduler scheduler;
     private final OutlierDetector health;
+    /** The clock an attempt reads as it starts and ends, to keep its pod's latency; {@code null} when no latency is kept. */
+    private final Scheduler attemptClock;
     private final StateUpdater updates;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -72,6 +75,10 @@ public final class LoadBalancer implements AutoCloseable {
         this.scheduler = builder.scheduler;
         this.updates = new StateUpdater(builder, resolver, pickers, pinning, closed);
         this.health = updates.health();
+        this.attemptClock = builder.liveFigures.contains(LiveFigure.LATENCY) ? scheduler : null;
+        if (builder.liveFigures.contains(LiveFigure.TOTAL_IN_FLIGHT)) {
+            health.keepTotalInFlight(); // before the first set: every attempt on a tracked pod counts
+        }
         updates.start();
     }
 
@@ -111,10 +118,12 @@ public final class LoadBalancer implements AutoCloseable {
 
     /**
      * Starts an attempt on {@code endpoint}, as its request leaves: it counts among the pod's
-     * requests in flight until {@link Attempt#end} tells how it went. No lock is taken.
+     * requests in flight until {@link Attempt#end} tells how it went. No lock is taken. The clock is
+     * read as it starts and ends only when this load balancer keeps latency (its picker reads it, or
+     * {@link LoadBalancerBuilder#recordLatency()}).
      */
     public Attempt start(Endpoint endpoint) {
-        return new Attempt(endpoint, health.pod(endpoint), health, scheduler);
+        return new Attempt(endpoint, health.pod(endpoint), health, attemptClock);
     }
 
     /**
@@ -130,7 +139,10 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    /** The live load figures of the endpoint at this address and port, or {@code null} when it is not in the set. */
+    /**
+     * The live load figures of the endpoint at this address and port, or {@code null} when it is not
+     * in the set. Its latency is 0 unless this load balancer keeps latency ({@link EndpointStats}).
+     */
     public EndpointStats stats(Endpoint endpoint) {
         return health.pod(endpoint);
     }

@@ -67,8 +67,13 @@ final class OutlierDetector {
     private final Map<InetSocketAddress, PodState> pods = new ConcurrentHashMap<>();
     /** The pods of the set last applied, by endpoint object: what picks return, found without hashing. */
     private volatile PodIndex index = PodIndex.EMPTY;
-    /** Requests in flight over every tracked pod; striped, so that attempts on different pods do not contend. */
-    private final LongAdder inFlight = new LongAdder();
+    /**
+     * Requests in flight over every tracked pod, when a picker reads it ({@link #keepTotalInFlight});
+     * striped, so that attempts on different pods do not contend. {@code null} otherwise: every
+     * attempt would pay for a figure no one reads, and {@link #inFlight()} sums the pods' instead.
+     * Written once, before the first set is applied.
+     */
+    private LongAdder inFlight;
     // Serial context only.
     private final Set<PodState> ejected = new LinkedHashSet<>();
     /** Ejected pods discovery has reported ready again since the last applied set; serial context. */
@@ -153,9 +158,29 @@ final class OutlierDetector {
         report(pod, outcome, pod.generation);
     }
 
-    /** Requests in flight over every pod now; any thread. */
+    /**
+     * Keeps the requests in flight over every pod as attempts start and end, for a picker that reads
+     * the total on its picks. Call on the building thread, before the first set is applied.
+     */
+    void keepTotalInFlight() {
+        if (!pods.isEmpty()) {
+            throw new IllegalStateException("the total in flight is kept from before the first set; "
+                    + pods.size() + " pods are tracked already");
+        }
+        inFlight = new LongAdder();
+    }
+
+    /** Requests in flight over every tracked pod now: one read when kept, else a pass over the pods. Any thread. */
     public long inFlight() {
-        return inFlight.sum();
+        LongAdder total = inFlight;
+        if (total != null) {
+            return total.sum();
+        }
+        long sum = 0;
+        for (PodState pod : pods.values()) {
+            sum += pod.inFlight();
+        }
+        return sum;
     }
 
     /** Whether the pod at this address is ejected now; any thread. */
