@@ -36,20 +36,20 @@ public final class Attempt {
     private final Endpoint endpoint;
     /** {@code null} when the pod left the set before the attempt started: nothing then tracks it. */
     private final PodState pod;
+    /** Holds the latency clock too: a field less in an object made for every attempt. */
     private final OutlierDetector detector;
-    /** {@code null} when the load balancer keeps no latency: the attempt then reads no clock. */
-    private final Scheduler clock;
+    /** 0 when the load balancer keeps no latency: the attempt then reads no clock. */
     private final long startNanos;
     /** The pod's ejection generation as the attempt started: an attempt from before a readmission does not decide its trial. */
     private final int generation;
     @SuppressWarnings("unused") // through ENDED
     private volatile boolean ended;
 
-    Attempt(Endpoint endpoint, PodState pod, OutlierDetector detector, Scheduler clock) {
+    Attempt(Endpoint endpoint, PodState pod, OutlierDetector detector) {
         this.endpoint = endpoint;
         this.pod = pod;
         this.detector = detector;
-        this.clock = clock;
+        Scheduler clock = detector.latencyClock();
         this.startNanos = clock != null && pod != null ? clock.nanoTime() : 0;
         if (pod != null) {
             pod.startAttempt();
@@ -69,6 +69,7 @@ public final class Attempt {
     /** Ends the attempt with how it went, for the pod's health and live figures. */
     public void end(Outcome outcome) {
         if (finish()) {
+            Scheduler clock = detector.latencyClock();
             if (clock != null) {
                 long now = clock.nanoTime();
                 pod.endAttempt(now - startNanos, now);

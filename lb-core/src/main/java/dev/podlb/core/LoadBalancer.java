@@ -4,7 +4,6 @@ import dev.podlb.core.discovery.Resolver;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.internal.Durations;
 import dev.podlb.core.pick.EndpointStats;
-import dev.podlb.core.pick.LiveFigure;
 import dev.podlb.core.pick.PickRequest;
 import dev.podlb.core.pick.PickerInstance;
 import dev.podlb.core.time.Scheduler;
@@ -60,8 +59,6 @@ public final class LoadBalancer implements AutoCloseable {
     private final TopologyPolicy topology;
     private final Scheduler scheduler;
     private final OutlierDetector health;
-    /** The clock an attempt reads as it starts and ends, to keep its pod's latency; {@code null} when no latency is kept. */
-    private final Scheduler attemptClock;
     private final StateUpdater updates;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -75,10 +72,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.scheduler = builder.scheduler;
         this.updates = new StateUpdater(builder, resolver, pickers, pinning, closed);
         this.health = updates.health();
-        this.attemptClock = builder.liveFigures.contains(LiveFigure.LATENCY) ? scheduler : null;
-        if (builder.liveFigures.contains(LiveFigure.TOTAL_IN_FLIGHT)) {
-            health.keepTotalInFlight(); // before the first set: every attempt on a tracked pod counts
-        }
+        health.keep(builder.liveFigures);
         updates.start();
     }
 
@@ -123,7 +117,7 @@ public final class LoadBalancer implements AutoCloseable {
      * {@link LoadBalancerBuilder#recordLatency()}).
      */
     public Attempt start(Endpoint endpoint) {
-        return new Attempt(endpoint, health.pod(endpoint), health, attemptClock);
+        return new Attempt(endpoint, health.pod(endpoint), health);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.podlb.core.health.FailureClassifier;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.internal.InetAddresses;
 import dev.podlb.core.internal.SerialContext;
+import dev.podlb.core.pick.LiveFigure;
 import dev.podlb.core.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -68,12 +69,18 @@ final class OutlierDetector {
     /** The pods of the set last applied, by endpoint object: what picks return, found without hashing. */
     private volatile PodIndex index = PodIndex.EMPTY;
     /**
-     * Requests in flight over every tracked pod, when a picker reads it ({@link #keepTotalInFlight});
-     * striped, so that attempts on different pods do not contend. {@code null} otherwise: every
-     * attempt would pay for a figure no one reads, and {@link #inFlight()} sums the pods' instead.
-     * Written once, before the first set is applied.
+     * Requests in flight over every tracked pod, when it is read ({@link #keep}); striped, so that
+     * attempts on different pods do not contend. {@code null} otherwise: every attempt would pay for
+     * a figure no one reads, and {@link #inFlight()} sums the pods' instead. Written once, before the
+     * first set is applied.
      */
     private LongAdder inFlight;
+    /**
+     * The clock an attempt reads as it starts and ends, for its pod's latency average, when latency
+     * is read ({@link #keep}); {@code null} otherwise, and attempts read no clock. Written once,
+     * before the first set is applied.
+     */
+    private Scheduler latencyClock;
     // Serial context only.
     private final Set<PodState> ejected = new LinkedHashSet<>();
     /** Ejected pods discovery has reported ready again since the last applied set; serial context. */
@@ -159,15 +166,22 @@ final class OutlierDetector {
     }
 
     /**
-     * Keeps the requests in flight over every pod as attempts start and end, for a picker that reads
-     * the total on its picks. Call on the building thread, before the first set is applied.
+     * Keeps, beside what is always kept, the live figures that something reads: the picker, or the
+     * application ({@link LiveFigure}). Call on the building thread, before the first set is applied,
+     * so that every attempt of every pod is counted alike.
      */
-    void keepTotalInFlight() {
+    void keep(Set<LiveFigure> figures) {
         if (!pods.isEmpty()) {
-            throw new IllegalStateException("the total in flight is kept from before the first set; "
+            throw new IllegalStateException("what live figures are kept is settled before the first set; "
                     + pods.size() + " pods are tracked already");
         }
-        inFlight = new LongAdder();
+        latencyClock = figures.contains(LiveFigure.LATENCY) ? scheduler : null;
+        inFlight = figures.contains(LiveFigure.TOTAL_IN_FLIGHT) ? new LongAdder() : null;
+    }
+
+    /** The clock attempts read for their pod's latency, or {@code null} when no latency is kept. Any thread. */
+    Scheduler latencyClock() {
+        return latencyClock;
     }
 
     /** Requests in flight over every tracked pod now: one read when kept, else a pass over the pods. Any thread. */
