@@ -7,7 +7,8 @@ import dev.podlb.core.LoadBalancerBuilder;
  * every attempt: a picker policy declares the ones its pickers read ({@link PickerPolicy#reads()}),
  * and an application that reads latency itself asks for it
  * ({@link LoadBalancerBuilder#recordLatency()}). Requests in flight per endpoint and failures in a
- * row are always kept: outlier ejection and operators use them.
+ * row are always kept: least-request, outlier ejection and operators use them. What is kept is
+ * settled when the load balancer is built.
  */
 public enum LiveFigure {
     /**
