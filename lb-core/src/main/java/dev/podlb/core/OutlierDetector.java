@@ -168,7 +168,8 @@ final class OutlierDetector {
     /**
      * Keeps, beside what is always kept, the live figures that something reads: the picker, or the
      * application ({@link LiveFigure}). Call on the building thread, before the first set is applied,
-     * so that every attempt of every pod is counted alike.
+     * so that every attempt of every pod is counted alike: the load balancer's constructor does, and
+     * its final fields publish what this wrote to the threads that start attempts.
      */
     void keep(Set<LiveFigure> figures) {
         if (!pods.isEmpty()) {

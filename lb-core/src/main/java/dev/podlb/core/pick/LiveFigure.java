@@ -9,6 +9,13 @@ import dev.podlb.core.LoadBalancerBuilder;
  * ({@link LoadBalancerBuilder#recordLatency()}). Requests in flight per endpoint and failures in a
  * row are always kept: least-request, outlier ejection and operators use them. What is kept is
  * settled when the load balancer is built.
+ *
+ * <pre>{@code
+ * LoadBalancer lb = LoadBalancer.builder("backend").target("static:///10.0.0.1:8080")
+ *         .picker(Pickers.roundRobin())     // reads no live figure: attempts read no clock
+ *         .recordLatency()                  // but the application reads lb.stats(pod).latencyNanos()
+ *         .build();
+ * }</pre>
  */
 public enum LiveFigure {
     /**

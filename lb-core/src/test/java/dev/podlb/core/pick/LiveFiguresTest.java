@@ -2,6 +2,7 @@ package dev.podlb.core.pick;
 
 import static dev.podlb.core.pick.Fixtures.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.podlb.core.Attempt;
 import dev.podlb.core.Endpoint;
@@ -152,6 +153,29 @@ class LiveFiguresTest {
         assertThat(Pickers.sticky(0.25).reads()).containsExactly(LiveFigure.TOTAL_IN_FLIGHT);
         assertThat(PickerPolicy.of(pickable -> request -> pickable.endpoints().get(0)).reads())
                 .containsExactlyInAnyOrder(LiveFigure.values());
+    }
+
+    @Test
+    void aPolicyThatDeclaresNullIsRefusedNamingIt() {
+        PickerPolicy declaresNull = new PickerPolicy() {
+            @Override
+            public PickerInstance newInstance(PickerContext context) {
+                return pickable -> request -> pickable.endpoints().get(0);
+            }
+
+            @Override
+            public Set<LiveFigure> reads() {
+                return null;
+            }
+
+            @Override
+            public String toString() {
+                return "mine";
+            }
+        };
+        assertThatThrownBy(() -> build(declaresNull)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("load balancer for service backend: picker mine declared null as the live figures it reads;"
+                        + " expected a set, empty when it reads none");
     }
 
     /** Manual time that counts its reads. */
