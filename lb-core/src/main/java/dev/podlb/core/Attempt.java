@@ -7,9 +7,10 @@ import java.lang.invoke.VarHandle;
 
 /**
  * One attempt of a call on one pod, from the moment its request leaves to its outcome: while it
- * runs it counts among the pod's requests in flight, and when it ends its duration and outcome
- * reach the pod's live figures and health. End it exactly once, from any thread; later calls are
- * ignored.
+ * runs it counts among the pod's requests in flight, and when it ends its outcome reaches the
+ * pod's live figures and health, and its duration the pod's latency average when the load
+ * balancer keeps one ({@link dev.podlb.core.pick.LiveFigure#LATENCY}). End it exactly once, from
+ * any thread; later calls are ignored.
  *
  * <pre>{@code
  * Attempt attempt = lb.start(pod);
@@ -35,23 +36,26 @@ public final class Attempt {
     private final Endpoint endpoint;
     /** {@code null} when the pod left the set before the attempt started: nothing then tracks it. */
     private final PodState pod;
+    /** Holds the latency clock too: a field less in an object made for every attempt. */
     private final OutlierDetector detector;
-    private final Scheduler clock;
+    /** 0 when the load balancer keeps no latency: the attempt then reads no clock. */
     private final long startNanos;
     /** The pod's ejection generation as the attempt started: an attempt from before a readmission does not decide its trial. */
     private final int generation;
     @SuppressWarnings("unused") // through ENDED
     private volatile boolean ended;
 
-    Attempt(Endpoint endpoint, PodState pod, OutlierDetector detector, Scheduler clock) {
+    Attempt(Endpoint endpoint, PodState pod, OutlierDetector detector) {
         this.endpoint = endpoint;
         this.pod = pod;
         this.detector = detector;
-        this.clock = clock;
-        this.startNanos = clock.nanoTime();
+        Scheduler clock = detector.latencyClock();
+        this.startNanos = clock != null && pod != null ? clock.nanoTime() : 0;
         if (pod != null) {
-            this.generation = pod.generation();
             pod.startAttempt();
+            // Read after the count's write, not before: the pod's line is then this core's already,
+            // where other threads' attempts on the pod would otherwise make it move twice.
+            this.generation = pod.generation();
         } else {
             this.generation = 0;
         }
@@ -65,8 +69,13 @@ public final class Attempt {
     /** Ends the attempt with how it went, for the pod's health and live figures. */
     public void end(Outcome outcome) {
         if (finish()) {
-            long now = clock.nanoTime();
-            pod.endAttempt(now - startNanos, now);
+            Scheduler clock = detector.latencyClock();
+            if (clock != null) {
+                long now = clock.nanoTime();
+                pod.endAttempt(now - startNanos, now);
+            } else {
+                pod.endAttempt();
+            }
             detector.report(pod, outcome, generation);
         }
     }
@@ -77,7 +86,7 @@ public final class Attempt {
      */
     public void cancel() {
         if (finish()) {
-            pod.cancelAttempt();
+            pod.endAttempt();
         }
     }
 

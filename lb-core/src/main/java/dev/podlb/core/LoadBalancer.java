@@ -72,6 +72,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.scheduler = builder.scheduler;
         this.updates = new StateUpdater(builder, resolver, pickers, pinning, closed);
         this.health = updates.health();
+        health.keep(builder.liveFigures);
         updates.start();
     }
 
@@ -111,10 +112,12 @@ public final class LoadBalancer implements AutoCloseable {
 
     /**
      * Starts an attempt on {@code endpoint}, as its request leaves: it counts among the pod's
-     * requests in flight until {@link Attempt#end} tells how it went. No lock is taken.
+     * requests in flight until {@link Attempt#end} tells how it went. No lock is taken. The clock is
+     * read as it starts and ends only when this load balancer keeps latency (its picker reads it, or
+     * {@link LoadBalancerBuilder#recordLatency()}).
      */
     public Attempt start(Endpoint endpoint) {
-        return new Attempt(endpoint, health.pod(endpoint), health, scheduler);
+        return new Attempt(endpoint, health.pod(endpoint), health);
     }
 
     /**
@@ -130,7 +133,10 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    /** The live load figures of the endpoint at this address and port, or {@code null} when it is not in the set. */
+    /**
+     * The live load figures of the endpoint at this address and port, or {@code null} when it is not
+     * in the set. Its latency is 0 unless this load balancer keeps latency ({@link EndpointStats}).
+     */
     public EndpointStats stats(Endpoint endpoint) {
         return health.pod(endpoint);
     }

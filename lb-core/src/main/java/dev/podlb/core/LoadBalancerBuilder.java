@@ -4,6 +4,8 @@ import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.Resolver;
 import dev.podlb.core.discovery.Target;
 import dev.podlb.core.health.EjectionPolicy;
+import dev.podlb.core.pick.EndpointStats;
+import dev.podlb.core.pick.LiveFigure;
 import dev.podlb.core.pick.PickerContext;
 import dev.podlb.core.pick.PickerInstance;
 import dev.podlb.core.pick.PickerPolicy;
@@ -12,7 +14,9 @@ import dev.podlb.core.pick.WhenPinUnavailable;
 import dev.podlb.core.time.Scheduler;
 import dev.podlb.core.topology.TopologyPolicy;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
@@ -41,6 +45,9 @@ public final class LoadBalancerBuilder {
     Executor executor;
     Duration coalesce = DEFAULT_COALESCE;
     LoadBalancerListener listener = new LoadBalancerListener() {};
+    boolean recordLatency;
+    /** What the load balancer keeps beside what it always keeps: what its picker reads, and latency when asked; set by {@link #build()}. */
+    Set<LiveFigure> liveFigures;
 
     /** How long discovery changes are gathered into one rebuild by default. */
     public static final Duration DEFAULT_COALESCE = Duration.ofMillis(50);
@@ -135,6 +142,17 @@ public final class LoadBalancerBuilder {
         return this;
     }
 
+    /**
+     * Keeps each endpoint's latency average ({@link EndpointStats#latencyNanos()}) even when the
+     * picker does not read it, for an application that reads {@link LoadBalancer#stats} itself.
+     * It costs two clock reads per attempt, so by default it is kept only for a picker that reads
+     * it (latency-aware least-request, pickers of the application's): see {@link LiveFigure}.
+     */
+    public LoadBalancerBuilder recordLatency() {
+        this.recordLatency = true;
+        return this;
+    }
+
     /** Hears of endpoint changes, ejections and panic, for logs and metrics. */
     public LoadBalancerBuilder listener(LoadBalancerListener listener) {
         this.listener = listener;
@@ -161,6 +179,16 @@ public final class LoadBalancerBuilder {
         if (coalesce == null || coalesce.isNegative()) {
             throw new IllegalArgumentException("load balancer for service " + service + ": coalesceUpdates is "
                     + coalesce + "; expected zero or a positive duration such as 50ms");
+        }
+        Set<LiveFigure> reads = picker.reads();
+        if (reads == null) {
+            throw new IllegalArgumentException("load balancer for service " + service + ": picker " + picker
+                    + " declared null as the live figures it reads; expected a set, empty when it reads none");
+        }
+        liveFigures = EnumSet.noneOf(LiveFigure.class);
+        liveFigures.addAll(reads);
+        if (recordLatency) {
+            liveFigures.add(LiveFigure.LATENCY);
         }
         PickerInstance instance = picker.newInstance(PickerContext.of(service, scheduler));
         if (instance == null) {

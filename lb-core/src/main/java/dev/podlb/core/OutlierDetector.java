@@ -5,6 +5,7 @@ import dev.podlb.core.health.FailureClassifier;
 import dev.podlb.core.health.Outcome;
 import dev.podlb.core.internal.InetAddresses;
 import dev.podlb.core.internal.SerialContext;
+import dev.podlb.core.pick.LiveFigure;
 import dev.podlb.core.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -67,8 +68,19 @@ final class OutlierDetector {
     private final Map<InetSocketAddress, PodState> pods = new ConcurrentHashMap<>();
     /** The pods of the set last applied, by endpoint object: what picks return, found without hashing. */
     private volatile PodIndex index = PodIndex.EMPTY;
-    /** Requests in flight over every tracked pod; striped, so that attempts on different pods do not contend. */
-    private final LongAdder inFlight = new LongAdder();
+    /**
+     * Requests in flight over every tracked pod, when it is read ({@link #keep}); striped, so that
+     * attempts on different pods do not contend. {@code null} otherwise: every attempt would pay for
+     * a figure no one reads, and {@link #inFlight()} sums the pods' instead. Written once, before the
+     * first set is applied.
+     */
+    private LongAdder inFlight;
+    /**
+     * The clock an attempt reads as it starts and ends, for its pod's latency average, when latency
+     * is read ({@link #keep}); {@code null} otherwise, and attempts read no clock. Written once,
+     * before the first set is applied.
+     */
+    private Scheduler latencyClock;
     // Serial context only.
     private final Set<PodState> ejected = new LinkedHashSet<>();
     /** Ejected pods discovery has reported ready again since the last applied set; serial context. */
@@ -153,9 +165,37 @@ final class OutlierDetector {
         report(pod, outcome, pod.generation);
     }
 
-    /** Requests in flight over every pod now; any thread. */
+    /**
+     * Keeps, beside what is always kept, the live figures that something reads: the picker, or the
+     * application ({@link LiveFigure}). Call on the building thread, before the first set is applied,
+     * so that every attempt of every pod is counted alike: the load balancer's constructor does, and
+     * its final fields publish what this wrote to the threads that start attempts.
+     */
+    void keep(Set<LiveFigure> figures) {
+        if (!pods.isEmpty()) {
+            throw new IllegalStateException("what live figures are kept is settled before the first set; "
+                    + pods.size() + " pods are tracked already");
+        }
+        latencyClock = figures.contains(LiveFigure.LATENCY) ? scheduler : null;
+        inFlight = figures.contains(LiveFigure.TOTAL_IN_FLIGHT) ? new LongAdder() : null;
+    }
+
+    /** The clock attempts read for their pod's latency, or {@code null} when no latency is kept. Any thread. */
+    Scheduler latencyClock() {
+        return latencyClock;
+    }
+
+    /** Requests in flight over every tracked pod now: one read when kept, else a pass over the pods. Any thread. */
     public long inFlight() {
-        return inFlight.sum();
+        LongAdder total = inFlight;
+        if (total != null) {
+            return total.sum();
+        }
+        long sum = 0;
+        for (PodState pod : pods.values()) {
+            sum += pod.inFlight();
+        }
+        return sum;
     }
 
     /** Whether the pod at this address is ejected now; any thread. */

@@ -75,7 +75,10 @@ final class PodState implements EndpointStats {
     Scheduler.Cancellable readmission;
     boolean capNoticed;
 
-    /** Requests in flight over every pod of the load balancer, beside this pod's own count. */
+    /**
+     * Requests in flight over every pod of the load balancer, beside this pod's own count;
+     * {@code null} when no picker reads the total.
+     */
     private final LongAdder allInFlight;
 
     PodState(InetSocketAddress address, CircuitBreaker failureRate, LongAdder allInFlight) {
@@ -144,20 +147,26 @@ final class PodState implements EndpointStats {
     /** An attempt starts on this pod. Any thread. */
     public void startAttempt() {
         IN_FLIGHT.getAndAdd(this, 1);
-        allInFlight.increment();
+        if (allInFlight != null) {
+            allInFlight.increment();
+        }
     }
 
-    /** An attempt on this pod ended after {@code durationNanos}. Any thread. */
+    /** An attempt on this pod ended after {@code durationNanos}, for a load balancer that keeps latency. Any thread. */
     public void endAttempt(long durationNanos, long nowNanos) {
-        IN_FLIGHT.getAndAdd(this, -1);
-        allInFlight.decrement();
+        endAttempt();
         recordLatency(durationNanos, nowNanos);
     }
 
-    /** An attempt on this pod was abandoned by the application: it says nothing of the pod. Any thread. */
-    public void cancelAttempt() {
+    /**
+     * An attempt on this pod ended, or was abandoned by the application (which says nothing of the
+     * pod): it is no longer in flight. Any thread.
+     */
+    public void endAttempt() {
         IN_FLIGHT.getAndAdd(this, -1);
-        allInFlight.decrement();
+        if (allInFlight != null) {
+            allInFlight.decrement();
+        }
     }
 
     /**

@@ -109,7 +109,8 @@ class OutcomeTest {
     void aCallCountsInFlightFromItsStreamsStartToItsCloseNotToItsHeaders() throws Exception {
         pods = new GrpcPods("127.0.0.2");
         pods.delay("127.0.0.2", 400);
-        PodlbPolicy policy = policy(PodlbPolicy.builder());
+        // A picker that reads latency: a load balancer keeps a pod's latency only then.
+        PodlbPolicy policy = policy(PodlbPolicy.builder().picker(Pickers.leastRequest().latencyAware(true)));
         channel = channel(policy, "127.0.0.2");
         channel.getState(true); // leaves idle: the policy and its load balancer start
         await().atMost(Duration.ofSeconds(10)).until(() -> !policy.loadBalancers().isEmpty());

@@ -4,6 +4,7 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Least-request by the power of two choices, as Envoy's and gRPC's {@code least_request}: each
@@ -131,6 +132,12 @@ public final class LeastRequest implements PickerPolicy {
     @Override
     public PickerInstance newInstance(PickerContext context) {
         return new Instance(this, slowStart == null ? null : new WarmUp(slowStart, context.scheduler()));
+    }
+
+    /** Latency when {@link #latencyAware(boolean) latency-aware}; requests in flight per endpoint alone otherwise. */
+    @Override
+    public Set<LiveFigure> reads() {
+        return latencyAware ? Set.of(LiveFigure.LATENCY) : Set.of();
     }
 
     @Override

@@ -46,7 +46,11 @@ public interface PickableEndpoints {
     /** The live load figures of a pickable endpoint; the same object for as long as the pod stays in the set. */
     EndpointStats stats(Endpoint endpoint);
 
-    /** Requests in flight now over every endpoint of the load balancer, live (a bounded-load picker's mean). */
+    /**
+     * Requests in flight now over every endpoint of the load balancer, live (a bounded-load
+     * picker's mean): one read when the policy declares {@link LiveFigure#TOTAL_IN_FLIGHT}, else
+     * summed over the endpoints on each call.
+     */
     long inFlight();
 
     /** An exception for this service, carrying its counts, with {@code message} first. */

@@ -1,5 +1,7 @@
 package dev.podlb.core.pick;
 
+import java.util.Set;
+
 /**
  * How a service's requests choose a pod: what an application configures. A policy holds no state
  * of its own and may serve any number of load balancers; each load balancer makes its own
@@ -21,6 +23,18 @@ package dev.podlb.core.pick;
 public interface PickerPolicy {
     /** The instance for one load balancer; called once per load balancer, when it is built. */
     PickerInstance newInstance(PickerContext context);
+
+    /**
+     * The live figures this policy's pickers read, beside requests in flight per endpoint and
+     * failures in a row, which are always kept: a load balancer keeps the others only when they are
+     * read, since each costs every attempt ({@link LiveFigure}). By default every one, so that a
+     * picker of the application's sees them all; a policy that reads fewer says so, and its calls
+     * cost less. A picker that reads a figure its policy did not declare sees it as {@link LiveFigure}
+     * says of a figure not kept (latency 0, the total in flight summed when asked).
+     */
+    default Set<LiveFigure> reads() {
+        return Set.of(LiveFigure.values());
+    }
 
     /** A policy whose load balancers all use {@code instance}, which must therefore keep no state. */
     static PickerPolicy of(PickerInstance instance) {

@@ -1,6 +1,7 @@
 package dev.podlb.core.pick;
 
 import dev.podlb.core.Endpoint;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -34,6 +35,12 @@ final class RoundRobin implements PickerPolicy {
     @Override
     public PickerInstance newInstance(PickerContext context) {
         return new Instance(slowStart == null ? null : new WarmUp(slowStart, context.scheduler()));
+    }
+
+    /** None: a rotation reads no load. */
+    @Override
+    public Set<LiveFigure> reads() {
+        return Set.of();
     }
 
     @Override

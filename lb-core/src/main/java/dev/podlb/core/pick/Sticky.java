@@ -5,6 +5,7 @@ import dev.podlb.core.internal.Hashing;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Sticky sessions: a request's key maps to one endpoint through a {@link SlotTable}, a pure
@@ -35,6 +36,12 @@ final class Sticky implements PickerPolicy {
     @Override
     public PickerInstance newInstance(PickerContext context) {
         return new Instance(memory, epsilon);
+    }
+
+    /** The total in flight, with bounded load: the bound is a share of it. */
+    @Override
+    public Set<LiveFigure> reads() {
+        return epsilon >= 0 ? Set.of(LiveFigure.TOTAL_IN_FLIGHT) : Set.of();
     }
 
     @Override
