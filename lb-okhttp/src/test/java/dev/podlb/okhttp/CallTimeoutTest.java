@@ -71,7 +71,9 @@ class CallTimeoutTest {
         // covers that hand-off), and this test counts the policy's failures exactly.
         OkHttpClient client = client(service().ejection(EjectionPolicy.builder().consecutiveFailures(3)
                 .baseEjectionTime(Duration.ofMinutes(5)).build()).customize(lb -> lb.executor(Runnable::run)),
-                Duration.ofMillis(500));
+                // Long enough that no call to the answering pod runs out of it on a loaded machine (at a load
+                // of 20 on 2 cores, a fourth call ran out of 500 ms): only the hanging pod's calls may time out.
+                Duration.ofSeconds(2));
         LoadBalancer lb = interceptor.loadBalancer(HOST);
         Endpoint hanging = lb.endpoints().endpoints().stream()
                 .filter(e -> e.address().getHostAddress().equals(HANGING)).findFirst().orElseThrow();
