@@ -41,6 +41,11 @@ final class PodProxySelector extends ProxySelector {
         }
     }
 
+    /** Whether this bypasses the proxy for {@code host} alone and otherwise uses these very {@code proxy} and {@code selector}. */
+    boolean sameAs(String host, Proxy proxy, ProxySelector selector) {
+        return clientSelector == selector && Objects.equals(clientProxy, proxy) && this.host.equals(host);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof PodProxySelector other && other.host.equals(host) && Objects.equals(other.clientProxy, clientProxy)
