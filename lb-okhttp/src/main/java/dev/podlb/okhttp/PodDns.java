@@ -41,7 +41,7 @@ final class PodDns implements Dns {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PodDns other && other.host.equals(host) && other.pod.equals(pod) && other.port == port
+        return o == this || o instanceof PodDns other && other.host.equals(host) && other.pod.equals(pod) && other.port == port
                 && other.others.equals(others);
     }
 

@@ -48,7 +48,7 @@ final class PodProxySelector extends ProxySelector {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PodProxySelector other && other.host.equals(host) && Objects.equals(other.clientProxy, clientProxy)
+        return o == this || o instanceof PodProxySelector other && other.host.equals(host) && Objects.equals(other.clientProxy, clientProxy)
                 && other.clientSelector.equals(clientSelector);
     }
 
