@@ -31,11 +31,26 @@ final class AttemptPolicy {
         this.retryStatuses = retryStatuses;
     }
 
+    /**
+     * Every policy a service's calls can have, made once with the service rather than once per
+     * call: unpinned then pinned, each repeatable, then rewritable only, then neither.
+     */
+    static AttemptPolicy[] every(int maxAttempts, Set<Integer> retryStatuses) {
+        AttemptPolicy[] policies = new AttemptPolicy[6];
+        for (int pinned = 0; pinned < 2; pinned++) {
+            int max = pinned == 1 ? 1 : maxAttempts;
+            policies[3 * pinned] = new AttemptPolicy(true, true, max, retryStatuses);
+            policies[3 * pinned + 1] = new AttemptPolicy(false, true, max, retryStatuses);
+            policies[3 * pinned + 2] = new AttemptPolicy(false, false, max, retryStatuses);
+        }
+        return policies;
+    }
+
     /** A pinned request has one attempt: no other pod will do. */
     static AttemptPolicy of(BalancedService service, Request request, PickRequest pick) {
         boolean rewritable = bodyRewritable(request.body());
         boolean repeatable = IDEMPOTENT.contains(request.method()) && rewritable;
-        return new AttemptPolicy(repeatable, rewritable, pick.pin() != null ? 1 : service.maxAttempts, service.retryStatuses);
+        return service.attemptPolicies[(pick.pin() != null ? 3 : 0) + (repeatable ? 0 : rewritable ? 1 : 2)];
     }
 
     /** A body can be written again when there is none, it is empty, or it is not one-shot. */

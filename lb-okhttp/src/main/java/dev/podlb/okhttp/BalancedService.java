@@ -54,6 +54,8 @@ public final class BalancedService {
     final Scheduler scheduler;
     final EjectionPolicy ejection;
     final Consumer<LoadBalancerBuilder> customizer;
+    /** {@link AttemptPolicy#every}: a call picks one of these. */
+    final AttemptPolicy[] attemptPolicies;
 
     private BalancedService(Builder b) {
         this.host = b.host;
@@ -76,6 +78,7 @@ public final class BalancedService {
         this.scheduler = b.scheduler;
         this.ejection = b.ejection;
         this.customizer = b.customizer;
+        this.attemptPolicies = AttemptPolicy.every(maxAttempts, retryStatuses);
     }
 
     public static Builder builder(String host) {

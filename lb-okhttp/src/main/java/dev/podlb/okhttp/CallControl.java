@@ -13,13 +13,12 @@ import okhttp3.EventListener;
  * own (or the attempts, when hedged) and wakes a backoff at once; and its deadline bounds each such attempt's own call timeout.
  *
  * <p>Most calls make one attempt on the application's call and never wait: this starts listening
- * to the call only when a retry or a hedge first needs it ({@link #newAttemptCall}, {@link #pause}),
- * and reads the call's cancellation right after it starts, so that a cancellation from before is
- * not missed.
+ * to the call only when a retry, a wait or a hedge first needs it ({@link #watch}), and reads the
+ * call's cancellation right after it starts, so that a cancellation from before is not missed.
  *
  * <p>{@link #canceled} runs on the thread that cancels (the application's, or okio's watchdog for
  * the call timeout), or on the thread that runs the call for a cancellation from before this
- * listened; the rest, {@link Lazy} included, on the thread that runs the call.
+ * listened; the rest on the thread that runs the call.
  */
 final class CallControl extends EventListener {
     private final Call call;
@@ -34,36 +33,17 @@ final class CallControl extends EventListener {
     }
 
     /**
-     * What {@code call}'s attempts after its first need of it, whose interceptor started at
-     * {@code startNanos} ({@link System#nanoTime()}). Thread that runs the call.
+     * Watches {@code call}, whose interceptor started at {@code startNanos} ({@link System#nanoTime()}),
+     * from its first attempt after its first, or its first wait or hedge, on. Thread that runs the call.
      */
-    static final class Lazy {
-        private final Call call;
-        private final long startNanos;
-        private CallControl control;
-
-        Lazy(Call call, long startNanos) {
-            this.call = call;
-            this.startNanos = startNanos;
+    static CallControl watch(Call call, long startNanos) {
+        long timeout = call.timeout().timeoutNanos();
+        CallControl control = new CallControl(call, timeout > 0 ? startNanos + timeout : Long.MAX_VALUE);
+        call.addEventListener(control);
+        if (call.isCanceled()) {
+            control.canceled(call); // before it listened
         }
-
-        /** The call's control, listening to the call from the first time it is asked for. */
-        CallControl get() {
-            if (control == null) {
-                long timeout = call.timeout().timeoutNanos();
-                control = new CallControl(call, timeout > 0 ? startNanos + timeout : Long.MAX_VALUE);
-                call.addEventListener(control);
-                if (call.isCanceled()) {
-                    control.canceled(call); // before it listened
-                }
-            }
-            return control;
-        }
-    }
-
-    /** Watches {@code call} from the first attempt after its first, or the first wait, on. */
-    static Lazy watch(Call call, long startNanos) {
-        return new Lazy(call, startNanos);
+        return control;
     }
 
     /**

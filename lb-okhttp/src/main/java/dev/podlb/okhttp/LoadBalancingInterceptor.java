@@ -138,7 +138,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         try {
             balanced = routing.serviceFor(request);
         } catch (NoRouteException e) {
-            throw new CallRecord(request.url().host(), request, calls).failed(CallOutcome.Kind.NO_ROUTE, e);
+            throw CallRecord.of(request.url().host(), request, calls, System.nanoTime()).failed(CallOutcome.Kind.NO_ROUTE, e);
         }
         return balanced == null ? chain.proceed(request) : balance(chain, request, balanced);
     }
@@ -150,15 +150,16 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
      */
     private Response balance(Chain chain, Request request, Balanced balanced) throws IOException {
         BalancedService service = balanced.service();
-        CallRecord call = new CallRecord(service.name, request, calls);
+        long startNanos = System.nanoTime();
+        CallRecord call = CallRecord.of(service.name, request, calls, startNanos);
         PickRequest pick = PickRequests.of(service, request, chain.getCookieJar());
         Request outgoing = PickRequests.outgoing(service, request);
         AttemptPolicy policy = AttemptPolicy.of(service, request, pick);
         Call okCall = chain.call();
-        CallControl.Lazy control = CallControl.watch(okCall, call.startNanos());
+        CallControl control = null; // most calls make one attempt and never wait: watched from the first retry on
         balanced.retries().deposit();
         if (policy.hedges(balanced) && pick.pin() == null) {
-            return hedged.run(request, balanced, pick, policy, control.get(), okCall, call);
+            return hedged.run(request, balanced, pick, policy, CallControl.watch(okCall, startNanos), okCall, call);
         }
         WireEvents firstWire = WireEvents.listenTo(okCall, service.name, request.url().host(), connections);
         Set<InetSocketAddress> tried = Set.of(); // a set of its own from the first retry on
@@ -167,16 +168,19 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         boolean resent = false;
         for (int n = 1; ; n++) {
             Endpoint pod;
+            if (n > 1 && control == null) {
+                control = CallControl.watch(okCall, startNanos);
+            }
             if (again != null) {
                 pod = again; // a stale connection's request, at once to the same pod
                 again = null;
             } else {
                 if (n > 1) {
-                    pause(okCall, control.get(), service.backoff, n - 1, failure, call);
+                    pause(okCall, control, service.backoff, n - 1, failure, call);
                 }
                 pod = pick(balanced, pick, tried, failure, call);
             }
-            Call attemptCall = n == 1 ? okCall : control.get().newAttemptCall();
+            Call attemptCall = n == 1 ? okCall : control.newAttemptCall();
             WireEvents wire = n == 1 ? firstWire : WireEvents.listenTo(attemptCall, service.name, request.url().host(), connections);
             Attempt attempt = Attempt.start(balanced, request, pod, n, calls);
             call.attempted();

@@ -1,6 +1,8 @@
 package dev.podlb.okhttp;
 
 import dev.podlb.core.pick.PickRequest;
+import kotlin.jvm.JvmClassMappingKt;
+import kotlin.reflect.KClass;
 import okhttp3.CookieJar;
 import okhttp3.Request;
 
@@ -10,10 +12,16 @@ import okhttp3.Request;
  * cookie jar's cookies).
  */
 final class PickRequests {
+    /**
+     * The tag's class as OkHttp keeps tags, by Kotlin class: {@link Request#tag(Class)} would wrap
+     * the Java class in a new Kotlin one on every call.
+     */
+    private static final KClass<PickRequest> TAG = JvmClassMappingKt.getKotlinClass(PickRequest.class);
+
     private PickRequests() {}
 
     static PickRequest of(BalancedService service, Request request, CookieJar cookies) {
-        PickRequest tagged = request.tag(PickRequest.class);
+        PickRequest tagged = request.tag(TAG);
         if (tagged != null) {
             return tagged;
         }

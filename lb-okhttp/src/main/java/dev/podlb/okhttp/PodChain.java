@@ -24,8 +24,8 @@ final class PodChain {
                     boolean repeatable) {
         String host = request.url().host();
         int urlPort = request.url().port();
-        Chain routed = chain.withDns(new PodDns(host, pod.address(), pod.port(), chain.getDns()))
-                .withConnectionPool(connections.poolFor(balanced.name(), pod));
+        PodRouting routing = connections.routingFor(balanced.name(), pod);
+        Chain routed = chain.withDns(routing.dns(host, pod, chain.getDns())).withConnectionPool(routing.pool);
         if (!repeatable) {
             routed = routed.withRetryOnConnectionFailure(false);
         }
@@ -37,14 +37,24 @@ final class PodChain {
             if (proxy != null) {
                 routed = routed.withProxy(null); // a fixed proxy would win over the selector
             }
-            routed = routed.withProxySelector(new PodProxySelector(host, proxy, chain.getProxySelector()));
+            routed = routed.withProxySelector(routing.proxySelector(host, proxy, chain.getProxySelector()));
         }
         Duration perTry = balanced.service().perTryTimeout;
         if (perTry != null) {
+            // Each change copies the chain: only the timeouts the per-try limit shortens are set.
             int limit = (int) perTry.toMillis();
-            routed = routed.withConnectTimeout(shorter(chain.connectTimeoutMillis(), limit), TimeUnit.MILLISECONDS)
-                    .withReadTimeout(shorter(chain.readTimeoutMillis(), limit), TimeUnit.MILLISECONDS)
-                    .withWriteTimeout(shorter(chain.writeTimeoutMillis(), limit), TimeUnit.MILLISECONDS);
+            int connect = shorter(chain.connectTimeoutMillis(), limit);
+            int read = shorter(chain.readTimeoutMillis(), limit);
+            int write = shorter(chain.writeTimeoutMillis(), limit);
+            if (connect != chain.connectTimeoutMillis()) {
+                routed = routed.withConnectTimeout(connect, TimeUnit.MILLISECONDS);
+            }
+            if (read != chain.readTimeoutMillis()) {
+                routed = routed.withReadTimeout(read, TimeUnit.MILLISECONDS);
+            }
+            if (write != chain.writeTimeoutMillis()) {
+                routed = routed.withWriteTimeout(write, TimeUnit.MILLISECONDS);
+            }
         }
         return routed;
     }

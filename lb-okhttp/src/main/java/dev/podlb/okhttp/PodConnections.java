@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import okhttp3.Connection;
 import okhttp3.ConnectionPool;
 import org.slf4j.Logger;
@@ -20,17 +21,18 @@ import org.slf4j.LoggerFactory;
  * of pods (round-robin over 200 pods keeps a connection to each) and a pod that leaves its set
  * takes only its own connections with it.
  *
- * <p>{@link #poolFor} and {@link #released} run on the threads that run calls;
+ * <p>{@link #routingFor} and {@link #released} run on the threads that run calls;
  * {@link #endpointsChanged} on the load balancer's (or, for a load balancer the application gave,
- * in {@link #poolFor}). The pools are in a concurrent map, and a pool
- * created for a pod that left meanwhile is closed when its connection is released.
+ * in {@link #routingFor}). The pools are in concurrent maps, a map of pods per service, so that a
+ * call finds its pod's without a key made for it; a pool created for a pod that left meanwhile is
+ * closed when its connection is released.
  */
 final class PodConnections implements CallListener {
     private static final Logger log = LoggerFactory.getLogger(PodConnections.class);
 
     private final int maxIdlePerPod;
     private final Duration keepAlive;
-    private final Map<PodKey, ConnectionPool> pools = new ConcurrentHashMap<>();
+    private final Map<String, Map<InetSocketAddress, PodRouting>> pods = new ConcurrentHashMap<>();
     private final Map<String, EndpointSet> sets = new ConcurrentHashMap<>();
     private final Map<String, Supplier<EndpointSet>> unheard = new ConcurrentHashMap<>();
     private final StaleConnections stale = new StaleConnections();
@@ -54,18 +56,19 @@ final class PodConnections implements CallListener {
         return stale;
     }
 
-    /** The pool of {@code pod}'s connections for {@code service}. */
-    ConnectionPool poolFor(String service, Endpoint pod) {
-        PodKey key = new PodKey(service, pod.socketAddress());
-        ConnectionPool pool = pools.get(key);
-        if (pool != null) {
-            return pool;
+    /** The pool of {@code pod}'s connections for {@code service}, and what routes attempts to it. */
+    PodRouting routingFor(String service, Endpoint pod) {
+        Map<InetSocketAddress, PodRouting> ofService = pods.get(service);
+        PodRouting routing = ofService != null ? ofService.get(pod.socketAddress()) : null;
+        if (routing != null) {
+            return routing;
         }
         Supplier<EndpointSet> current = unheard.get(service);
         if (current != null) {
             endpointsChanged(service, current.get()); // the pods that left take their pools with them
         }
-        return pools.computeIfAbsent(key, k -> new ConnectionPool(maxIdlePerPod, keepAlive.toNanos(), TimeUnit.NANOSECONDS));
+        return pods.computeIfAbsent(service, s -> new ConcurrentHashMap<>()).computeIfAbsent(pod.socketAddress(),
+                a -> new PodRouting(new ConnectionPool(maxIdlePerPod, keepAlive.toNanos(), TimeUnit.NANOSECONDS)));
     }
 
     /**
@@ -76,29 +79,35 @@ final class PodConnections implements CallListener {
         Supplier<EndpointSet> current = unheard.get(service);
         EndpointSet set = current != null ? current.get() : sets.get(service);
         if (pod != null && set != null && set.find(pod) == null) {
-            closeIdle(new PodKey(service, pod));
+            closeLeft(service, pod);
         }
     }
 
     @Override
     public void endpointsChanged(String service, EndpointSet set) {
         sets.put(service, set);
-        for (PodKey key : pools.keySet()) {
-            if (key.service.equals(service) && set.find(key.pod) == null) {
-                closeIdle(key);
-                log.debug("{}: {} left; its idle connections closed", service, key.pod);
+        Map<InetSocketAddress, PodRouting> ofService = pods.get(service);
+        if (ofService == null) {
+            return;
+        }
+        for (InetSocketAddress pod : ofService.keySet()) {
+            if (set.find(pod) == null) {
+                closeLeft(service, pod);
+                log.debug("{}: {} left; its idle connections closed", service, pod);
             }
         }
     }
 
-    private void closeIdle(PodKey key) {
-        ConnectionPool pool = pools.get(key);
-        if (pool == null) {
+    /** Closes the idle connections of a pod that left, and forgets its pool once it holds none. */
+    private void closeLeft(String service, InetSocketAddress pod) {
+        Map<InetSocketAddress, PodRouting> ofService = pods.get(service);
+        PodRouting routing = ofService != null ? ofService.get(pod) : null;
+        if (routing == null) {
             return;
         }
-        pool.evictAll();
-        if (pool.connectionCount() == 0) {
-            pools.remove(key, pool);
+        routing.pool.evictAll();
+        if (routing.pool.connectionCount() == 0) {
+            ofService.remove(pod, routing);
         }
     }
 
@@ -107,26 +116,31 @@ final class PodConnections implements CallListener {
      * closed by the pod, and those idle as long are likely closed too.
      */
     void closeIdle(String service, Endpoint pod) {
-        ConnectionPool pool = pools.get(new PodKey(service, pod.socketAddress()));
-        if (pool != null) {
-            pool.evictAll();
+        Map<InetSocketAddress, PodRouting> ofService = pods.get(service);
+        PodRouting routing = ofService != null ? ofService.get(pod.socketAddress()) : null;
+        if (routing != null) {
+            routing.pool.evictAll();
         }
     }
 
     /** Connections open to pods, idle or in use. */
     int connectionCount() {
-        return pools.values().stream().mapToInt(ConnectionPool::connectionCount).sum();
+        return pools().mapToInt(ConnectionPool::connectionCount).sum();
     }
 
     /** Connections open to pods that no call uses now. */
     int idleConnectionCount() {
-        return pools.values().stream().mapToInt(ConnectionPool::idleConnectionCount).sum();
+        return pools().mapToInt(ConnectionPool::idleConnectionCount).sum();
     }
 
     /** Closes every idle connection; those in use close when their calls end. */
     void closeAll() {
-        pools.values().forEach(ConnectionPool::evictAll);
-        pools.clear();
+        pools().forEach(ConnectionPool::evictAll);
+        pods.clear();
+    }
+
+    private Stream<ConnectionPool> pools() {
+        return pods.values().stream().flatMap(ofService -> ofService.values().stream()).map(routing -> routing.pool);
     }
 
     /**
@@ -144,6 +158,4 @@ final class PodConnections implements CallListener {
         return socket.getPort() == route.getPort() && address.equals(route.getAddress())
                 ? route : new InetSocketAddress(address, socket.getPort());
     }
-
-    private record PodKey(String service, InetSocketAddress pod) {}
 }

@@ -34,9 +34,14 @@ final class PodDns implements Dns {
         return List.of(InetAddress.getByAddress(hostname, pod.getAddress()));
     }
 
+    /** Whether this resolves {@code host} to its pod and other names with {@code others}, the same instance. */
+    boolean sameAs(String host, Dns others) {
+        return this.others == others && this.host.equals(host);
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof PodDns other && other.host.equals(host) && other.pod.equals(pod) && other.port == port
+        return o == this || o instanceof PodDns other && other.host.equals(host) && other.pod.equals(pod) && other.port == port
                 && other.others.equals(others);
     }
 

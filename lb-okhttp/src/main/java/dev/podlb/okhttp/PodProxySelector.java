@@ -41,9 +41,14 @@ final class PodProxySelector extends ProxySelector {
         }
     }
 
+    /** Whether this bypasses the proxy for {@code host} alone and otherwise uses these very {@code proxy} and {@code selector}. */
+    boolean sameAs(String host, Proxy proxy, ProxySelector selector) {
+        return clientSelector == selector && Objects.equals(clientProxy, proxy) && this.host.equals(host);
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof PodProxySelector other && other.host.equals(host) && Objects.equals(other.clientProxy, clientProxy)
+        return o == this || o instanceof PodProxySelector other && other.host.equals(host) && Objects.equals(other.clientProxy, clientProxy)
                 && other.clientSelector.equals(clientSelector);
     }
 
