@@ -661,7 +661,7 @@ public final class BenchmarkReport {
         line("");
         line("`CallAllocation`: bytes allocated on the calling thread per call (a synchronous OkHttp call encodes, sends and"
                 + " reads on it; the in-process server's allocations, which JMH's `-prof gc` adds to every call, are not"
-                + " counted), the two clients alternating call by call, median call and 10th percentile. okio pools its"
+                + " counted), the two clients alternating call by call: the median call, and the median of the calls that took no new okio segment. okio pools its"
                 + " 8 KiB segments per bucket of threads shared with the server's threads, so one client or the other may"
                 + " allocate one 8,192-byte segment per call by luck of the pool (whichever client it hits changes from run"
                 + " to run), so the goal below takes the nearest multiple of 8,192 bytes out of the difference of the median"
