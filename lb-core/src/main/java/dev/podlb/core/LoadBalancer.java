@@ -72,7 +72,6 @@ public final class LoadBalancer implements AutoCloseable {
         this.scheduler = builder.scheduler;
         this.updates = new StateUpdater(builder, resolver, pickers, pinning, closed);
         this.health = updates.health();
-        health.keep(builder.liveFigures);
         updates.start();
     }
 

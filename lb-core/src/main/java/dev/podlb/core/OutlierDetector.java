@@ -69,25 +69,32 @@ final class OutlierDetector {
     /** The pods of the set last applied, by endpoint object: what picks return, found without hashing. */
     private volatile PodIndex index = PodIndex.EMPTY;
     /**
-     * Requests in flight over every tracked pod, when it is read ({@link #keep}); striped, so that
-     * attempts on different pods do not contend. {@code null} otherwise: every attempt would pay for
-     * a figure no one reads, and {@link #inFlight()} sums the pods' instead. Written once, before the
-     * first set is applied.
+     * Requests in flight over every tracked pod, when something reads it
+     * ({@link LiveFigure#TOTAL_IN_FLIGHT}); striped, so that attempts on different pods do not
+     * contend. {@code null} otherwise: every attempt would pay for a figure no one reads, and
+     * {@link #inFlight()} sums the pods' instead.
      */
-    private LongAdder inFlight;
+    private final LongAdder inFlight;
     /**
-     * The clock an attempt reads as it starts and ends, for its pod's latency average, when latency
-     * is read ({@link #keep}); {@code null} otherwise, and attempts read no clock. Written once,
-     * before the first set is applied.
+     * The clock an attempt reads as it starts and ends, for its pod's latency average, when
+     * something reads latency ({@link LiveFigure#LATENCY}); {@code null} otherwise, and attempts
+     * read no clock.
      */
-    private Scheduler latencyClock;
+    private final Scheduler latencyClock;
     // Serial context only.
     private final Set<PodState> ejected = new LinkedHashSet<>();
     /** Ejected pods discovery has reported ready again since the last applied set; serial context. */
     private final Set<PodState> readyAgain = new LinkedHashSet<>();
     private boolean closed;
 
-    OutlierDetector(String service, EjectionPolicy policy, Scheduler scheduler, SerialContext context, Events events) {
+    /**
+     * @param kept the live figures kept beside what is always kept: those the picker or the
+     *             application reads ({@link LiveFigure})
+     */
+    OutlierDetector(String service, EjectionPolicy policy, Scheduler scheduler, SerialContext context, Events events,
+                    Set<LiveFigure> kept) {
+        this.latencyClock = kept.contains(LiveFigure.LATENCY) ? scheduler : null;
+        this.inFlight = kept.contains(LiveFigure.TOTAL_IN_FLIGHT) ? new LongAdder() : null;
         this.service = service;
         this.policy = policy;
         this.classifier = policy.failureClassifier();
@@ -163,21 +170,6 @@ final class OutlierDetector {
     /** Records how a call to {@code pod} ended, for a caller that started no attempt: it counts as started now. */
     public void report(PodState pod, Outcome outcome) {
         report(pod, outcome, pod.generation);
-    }
-
-    /**
-     * Keeps, beside what is always kept, the live figures that something reads: the picker, or the
-     * application ({@link LiveFigure}). Call on the building thread, before the first set is applied,
-     * so that every attempt of every pod is counted alike: the load balancer's constructor does, and
-     * its final fields publish what this wrote to the threads that start attempts.
-     */
-    void keep(Set<LiveFigure> figures) {
-        if (!pods.isEmpty()) {
-            throw new IllegalStateException("what live figures are kept is settled before the first set; "
-                    + pods.size() + " pods are tracked already");
-        }
-        latencyClock = figures.contains(LiveFigure.LATENCY) ? scheduler : null;
-        inFlight = figures.contains(LiveFigure.TOTAL_IN_FLIGHT) ? new LongAdder() : null;
     }
 
     /** The clock attempts read for their pod's latency, or {@code null} when no latency is kept. Any thread. */

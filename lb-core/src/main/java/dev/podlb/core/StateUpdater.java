@@ -90,7 +90,8 @@ final class StateUpdater {
         this.listener = settings.listener;
         this.context = new SerialContext("load balancer " + service,
                 settings.executor != null ? settings.executor : scheduler.executor());
-        this.health = new OutlierDetector(service, settings.ejection, scheduler, context, new HealthEvents());
+        this.health = new OutlierDetector(service, settings.ejection, scheduler, context, new HealthEvents(),
+                settings.liveFigures);
         PickerPolicy policy = settings.picker;
         this.builder = new SnapshotBuilder(service, resolver::describe, settings.ejection, topology, pinning, pickers,
                 () -> policy.newInstance(PickerContext.of(service, scheduler)), health::pod, health::inFlight,
