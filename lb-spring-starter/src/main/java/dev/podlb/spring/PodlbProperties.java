@@ -23,6 +23,7 @@ import org.springframework.util.unit.DataSize;
  *       slow-start: { window: 30s, aggression: 1.0, min-percent: 10 }
  *       pin-header: X-Pod
  *       when-pin-unavailable: fail           # fail | use-any
+ *       record-latency: false                # true: stats(pod) has latency with any picker
  *       ejection: { consecutive-failures: 5, base-ejection-time: 30s, max-ejection-time: 300s,
  *                   max-ejection-percent: 10, panic-threshold-percent: 50,
  *                   failure-rate: { percent: 50, window: 100, minimum-calls: 20 } }
@@ -131,6 +132,14 @@ public class PodlbProperties {
 
         private final Hedging hedging = new Hedging();
 
+        /**
+         * Whether each pod's latency average is kept (LoadBalancer.stats(pod).latencyNanos()) even
+         * when the picker does not read it, for an application that reads it itself. It costs two
+         * clock reads per attempt; off, it is kept only for a picker that reads it
+         * (least-request with latency-aware), and reads 0 otherwise.
+         */
+        private boolean recordLatency;
+
         public String getTarget() {
             return target;
         }
@@ -197,6 +206,14 @@ public class PodlbProperties {
 
         public Hedging getHedging() {
             return hedging;
+        }
+
+        public boolean isRecordLatency() {
+            return recordLatency;
+        }
+
+        public void setRecordLatency(boolean recordLatency) {
+            this.recordLatency = recordLatency;
         }
     }
 

@@ -122,7 +122,13 @@ public final class PodlbServices implements AutoCloseable {
             builder.hedging(hedging);
         }
         TopologyPolicy topology = ServiceTopology.policy(prefix + ".topology", service.getTopology());
-        builder.customize(lb -> lb.topology(topology).whenPinUnavailable(whenPinUnavailable));
+        boolean recordLatency = service.isRecordLatency();
+        builder.customize(lb -> {
+            lb.topology(topology).whenPinUnavailable(whenPinUnavailable);
+            if (recordLatency) {
+                lb.recordLatency();
+            }
+        });
         builder.maxAttempts(retry.getMaxAttempts());
         return check(prefix + ".retry.max-attempts", retry.getMaxAttempts(), builder::build);
     }

@@ -2,6 +2,7 @@ package dev.podlb.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
 import dev.podlb.testing.LocalPods;
 import java.io.IOException;
@@ -79,6 +80,30 @@ class PodlbPickersFromPropertiesTest {
                 }
             });
         }
+    }
+
+    @Test
+    void roundRobinKeepsEachPodsLatencyOnlyWithRecordLatency() {
+        try (LocalPods pods = new LocalPods("127.0.0.2")) {
+            assertThat(latencyAfterOneCall(pods, "podlb.services.backend.record-latency=true")).isPositive();
+            assertThat(latencyAfterOneCall(pods, "podlb.services.backend.record-latency=false")).isZero();
+            assertThat(latencyAfterOneCall(pods)).isZero();
+        }
+    }
+
+    /** The latency figure of the one pod at 127.0.0.2 after a round-robin call to it answered. */
+    private long latencyAfterOneCall(LocalPods pods, String... properties) {
+        long[] latency = new long[1];
+        runner.withPropertyValues(target(pods, "127.0.0.2"), "podlb.services.backend.picker=round-robin")
+                .withPropertyValues(properties).run(context -> {
+                    assertThat(context).hasNotFailed();
+                    LoadBalancer lb = context.getBean(PodlbServices.class).loadBalancers().get("backend");
+                    lb.awaitReady(Duration.ofSeconds(10));
+                    OkHttpClient client = context.getBean(OkHttpClient.class);
+                    assertThat(get(client, "http://" + HOST + ":" + pods.port() + "/")).isEqualTo("127.0.0.2");
+                    latency[0] = lb.stats(Endpoint.of("127.0.0.2", pods.port())).latencyNanos();
+                });
+        return latency[0];
     }
 
     private void assertPicker(String expected, String... properties) {
