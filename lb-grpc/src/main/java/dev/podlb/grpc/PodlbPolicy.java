@@ -59,6 +59,7 @@ public final class PodlbPolicy {
     private final TopologyPolicy topology;
     private final LoadBalancerListener listener;
     private final Scheduler scheduler;
+    private final boolean recordLatency;
     /** The service-config JSON this policy was read from; {@code null} for one built in Java. */
     private final Map<String, ?> json;
     private final List<LoadBalancer> loadBalancers = new CopyOnWriteArrayList<>();
@@ -76,6 +77,7 @@ public final class PodlbPolicy {
         this.topology = b.topology;
         this.listener = b.listener;
         this.scheduler = b.scheduler;
+        this.recordLatency = b.recordLatency;
         this.json = b.json;
     }
 
@@ -155,6 +157,11 @@ public final class PodlbPolicy {
         return topology;
     }
 
+    /** Whether each pod's latency is kept whatever the picker reads ({@link Builder#recordLatency()}). */
+    public boolean recordLatency() {
+        return recordLatency;
+    }
+
     /** Builds the load balancer of one channel over the addresses its resolver feeds; called on the channel's synchronization context. */
     LoadBalancer newLoadBalancer(String serviceName, Resolver addresses, LoadBalancerListener channelListener) {
         LoadBalancerListener both = new BothListeners(channelListener, listener);
@@ -163,6 +170,9 @@ public final class PodlbPolicy {
                 .topology(topology).listener(both);
         if (scheduler != null) {
             builder.scheduler(scheduler);
+        }
+        if (recordLatency) {
+            builder.recordLatency();
         }
         LoadBalancer lb = builder.build();
         loadBalancers.add(lb);
@@ -200,6 +210,9 @@ public final class PodlbPolicy {
         parts.add("failureStatusCodes=" + failureStatusCodes);
         parts.add("ejection=" + ejection);
         parts.add("topology=" + topology);
+        if (recordLatency) {
+            parts.add("recordLatency");
+        }
         return "PodlbPolicy" + parts;
     }
 
@@ -271,6 +284,7 @@ public final class PodlbPolicy {
         private TopologyPolicy topology = TopologyPolicy.defaults();
         private LoadBalancerListener listener = new LoadBalancerListener() {};
         private Scheduler scheduler;
+        private boolean recordLatency;
         private Map<String, ?> json;
 
         private Builder() {}
@@ -360,6 +374,17 @@ public final class PodlbPolicy {
         /** Time for ejections and slow start; a {@code ManualScheduler} in tests. Default: the system's. */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Keeps each pod's latency average ({@code loadBalancers().get(0).stats(pod).latencyNanos()})
+         * whatever the picker reads, for an application that reads it itself. It costs two clock
+         * reads per call attempt; by default it is kept only for a picker that reads it
+         * (latency-aware least-request, a picker of the application's), and reads 0 otherwise.
+         */
+        public Builder recordLatency() {
+            this.recordLatency = true;
             return this;
         }
 

@@ -27,7 +27,7 @@ import java.util.TreeSet;
 final class PolicyJson {
     private static final Set<String> TOP = Set.of("service", "picker", "choices", "latencyAware", "latencyDecay",
             "failurePenalty", "slowStart", "stickyLoadBound", "stickyMetadataKey", "pinMetadataKey",
-            "whenPinUnavailable", "failureStatusCodes", "ejection", "topology");
+            "whenPinUnavailable", "failureStatusCodes", "ejection", "topology", "recordLatency");
     private static final Set<String> SLOW_START = Set.of("window", "aggression", "minPercent");
     private static final Set<String> EJECTION = Set.of("consecutiveFailures", "failureRate", "baseEjectionTime",
             "maxEjectionTime", "maxEjectionPercent", "panicThresholdPercent");
@@ -77,6 +77,10 @@ final class PolicyJson {
         Map<String, ?> topology = object(json, "topology");
         if (topology != null) {
             b.topology(topology(topology));
+        }
+        Boolean recordLatency = bool(json, "recordLatency");
+        if (recordLatency != null && recordLatency) {
+            b.recordLatency();
         }
         return b.build();
     }

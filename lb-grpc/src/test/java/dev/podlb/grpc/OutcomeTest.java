@@ -128,6 +128,30 @@ class OutcomeTest {
     }
 
     @Test
+    void aRoundRobinChannelKeepsEachPodsLatencyOnlyWithRecordLatency() throws Exception {
+        pods = new GrpcPods("127.0.0.2");
+        pods.delay("127.0.0.2", 50);
+        assertThat(latencyAfterOneCall(policy(PodlbPolicy.builder().recordLatency())))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(50));
+        assertThat(latencyAfterOneCall(policy(PodlbPolicy.builder()))).isZero();
+    }
+
+    /** The latency figure of the one pod at 127.0.0.2 once a call to it, through a channel of {@code policy}, has ended. */
+    private Duration latencyAfterOneCall(PodlbPolicy policy) throws InterruptedException {
+        ManagedChannel channel = channel(policy, "127.0.0.2");
+        try {
+            assertThat(GrpcPods.which(channel)).isEqualTo("127.0.0.2");
+            LoadBalancer lb = policy.loadBalancers().get(0);
+            Endpoint pod = endpoint(lb, "127.0.0.2");
+            // The attempt ends when its stream closes, which may come after the call has returned.
+            await().atMost(Duration.ofSeconds(5)).until(() -> lb.stats(pod).inFlight() == 0);
+            return Duration.ofNanos(lb.stats(pod).latencyNanos());
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aDeadlineCountsAgainstThePodAndACallTheClientCancelsDoesNot() throws Exception {
         pods = new GrpcPods("127.0.0.2");
         PodlbPolicy policy = policy(PodlbPolicy.builder());

@@ -58,6 +58,16 @@ class ServiceConfigTest {
     }
 
     @Test
+    void recordLatencyIsReadAndOffByDefault() {
+        assertThat(parse(json("{\"recordLatency\": true}")).recordLatency()).isTrue();
+        assertThat(parse(json("{\"recordLatency\": false}")).recordLatency()).isFalse();
+        assertThat(parse(Map.of()).recordLatency()).isFalse();
+        assertThat(PodlbPolicy.defaults().recordLatency()).isFalse();
+        assertRefused(Map.of("recordLatency", "yes"), "recordLatency is \"yes\"", "expected true or false");
+        assertRefused(Map.of("recordLatency", 1.0), "recordLatency is 1.0", "expected true or false");
+    }
+
+    @Test
     void badSettingsAreRefusedNamingTheKeyAndWhatIsExpected() {
         assertRefused(Map.of("pickr", "sticky"), "unknown key pickr", "picker");
         assertRefused(Map.of("picker", "random"), "picker is \"random\"", "round-robin, least-request, sticky");
