@@ -39,6 +39,12 @@ import java.util.List;
  * joining endpoint lists to), so a joining endpoint checks only its own top slots and those; a
  * leaving endpoint's slots rank the endpoints that remain, and no other slot is touched. A table
  * holds two bytes per slot (four beyond 65,536 endpoints) and that short list.
+ *
+ * <p>A leave at thousands of endpoints ranks about as many times as the table has slots, tens of
+ * milliseconds; {@link #lazily} puts it off: an interim table shares a settled table's slots,
+ * holds {@code null} for the endpoints that left, and ranks the present endpoints for a slot
+ * whose owner left when a key falls there, so it picks exactly as the updated table until
+ * {@link #update} settles it.
  */
 final class SlotTable {
     private static final int BASE_BITS = 18;

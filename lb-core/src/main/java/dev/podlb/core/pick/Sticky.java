@@ -24,7 +24,8 @@ import java.util.Set;
 final class Sticky implements PickerPolicy {
     static final Sticky POLICY = new Sticky(null, -1);
     /**
-     * Above this many rankings (about 4 ms of a core here), a leave is not handed on at once: an
+     * Above this many rankings (about 7 ms of a core here: a leave at 1,000 endpoints, 2^21 of them,
+     * took 14.6 ms on 2026-12-07), a leave is not handed on at once: an
      * interim table picks as the updated one would until it is settled. A leave's rankings are
      * about the table's slots, so 769 endpoints and more (2^21 slots and up) take that path.
      */
