@@ -62,7 +62,8 @@ public final class LoadBalancer implements AutoCloseable {
     private final StateUpdater updates;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    LoadBalancer(LoadBalancerBuilder builder, Resolver resolver, boolean ownsResolver, PickerInstance pickers) {
+    LoadBalancer(LoadBalancerBuilder builder, Resolver resolver, boolean ownsResolver, PickerInstance pickers,
+                 StateUpdater.NewPickerRequests requests) {
         this.service = builder.service;
         this.resolver = resolver;
         this.ownsResolver = ownsResolver;
@@ -70,7 +71,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.pinning = new Pinning(builder.whenPinUnavailable);
         this.topology = builder.topology;
         this.scheduler = builder.scheduler;
-        this.updates = new StateUpdater(builder, resolver, pickers, pinning, closed);
+        this.updates = new StateUpdater(builder, resolver, pickers, requests, pinning, closed);
         this.health = updates.health();
         updates.start();
     }

@@ -190,13 +190,14 @@ public final class LoadBalancerBuilder {
         if (recordLatency) {
             liveFigures.add(LiveFigure.LATENCY);
         }
-        PickerInstance instance = picker.newInstance(PickerContext.of(service, scheduler));
+        StateUpdater.NewPickerRequests requests = new StateUpdater.NewPickerRequests();
+        PickerInstance instance = picker.newInstance(PickerContext.of(service, scheduler, requests));
         if (instance == null) {
             throw new IllegalArgumentException("load balancer for service " + service + ": picker " + picker
                     + " made no instance; expected PickerPolicy.newInstance to return one");
         }
         if (resolver != null) {
-            return new LoadBalancer(this, resolver, false, instance);
+            return new LoadBalancer(this, resolver, false, instance, requests);
         }
         Resolver opened;
         try {
@@ -205,7 +206,7 @@ public final class LoadBalancerBuilder {
             throw new IllegalArgumentException("load balancer for service " + service + ": " + e.getMessage(), e);
         }
         try {
-            return new LoadBalancer(this, opened, true, instance);
+            return new LoadBalancer(this, opened, true, instance, requests);
         } catch (RuntimeException | Error e) {
             opened.close(); // the lease would otherwise keep the shared resolver running
             throw e;

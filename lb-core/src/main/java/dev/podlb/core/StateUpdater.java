@@ -74,14 +74,16 @@ final class StateUpdater {
      */
     private long owedNanos;
     private Scheduler.Cancellable pendingApply;
+    /** A picker instance's pending request for a new picker ({@link PickerContext#requestNewPicker}). */
+    private Scheduler.Cancellable pendingNewPicker;
     private boolean hintsIgnoredLogged;
 
     /**
      * Makes the load balancer's outlier detector and snapshot builder, wired to this updater; call
      * {@link #start} to subscribe to discovery.
      */
-    StateUpdater(LoadBalancerBuilder settings, Resolver resolver, PickerInstance pickers, Pinning pinning,
-                 AtomicBoolean closed) {
+    StateUpdater(LoadBalancerBuilder settings, Resolver resolver, PickerInstance pickers, NewPickerRequests requests,
+                 Pinning pinning, AtomicBoolean closed) {
         this.service = settings.service;
         this.resolver = resolver;
         this.topology = settings.topology;
@@ -94,9 +96,10 @@ final class StateUpdater {
                 settings.liveFigures);
         PickerPolicy policy = settings.picker;
         this.builder = new SnapshotBuilder(service, resolver::describe, settings.ejection, topology, pinning, pickers,
-                () -> policy.newInstance(PickerContext.of(service, scheduler)), health::pod, health::inFlight,
-                this::lastResolutionError);
+                () -> policy.newInstance(PickerContext.of(service, scheduler, this::requestNewPicker)), health::pod,
+                health::inFlight, this::lastResolutionError);
         this.closed = closed;
+        requests.updater = this;
         this.snapshot = Snapshot.unresolved(service, resolver.describe(), this::lastResolutionError);
     }
 
@@ -138,6 +141,10 @@ final class StateUpdater {
         }
         context.execute(() -> {
             cancelPendingApply();
+            if (pendingNewPicker != null) {
+                pendingNewPicker.cancel();
+                pendingNewPicker = null;
+            }
             health.close();
         });
     }
@@ -235,6 +242,24 @@ final class StateUpdater {
             pendingApply.cancel();
             pendingApply = null;
         }
+    }
+
+    /**
+     * A picker instance's {@link PickerContext#requestNewPicker}, made while it builds a picker,
+     * on the serial context: after the delay, on the serial context, the snapshot is rebuilt over
+     * the applied set and the pods ejected then (so every instance builds a picker), and a panic
+     * change is announced as on other rebuilds. One request is pending at a time; nothing runs
+     * after close.
+     */
+    private void requestNewPicker(Duration after) {
+        context.checkCurrentThread();
+        if (closed.get() || pendingNewPicker != null) {
+            return;
+        }
+        pendingNewPicker = scheduler.schedule(after, () -> context.execute(() -> {
+            pendingNewPicker = null;
+            announcePanic(rebuild());
+        }));
     }
 
     /**
@@ -363,6 +388,23 @@ final class StateUpdater {
             context.executeLater(task);
             if (!starting) {
                 context.drain();
+            }
+        }
+    }
+
+    /**
+     * The requests of the load balancer's main picker instance, which is made before its updater:
+     * forwarded to the updater from its construction on (an instance requests only while building
+     * a picker, which the updater runs). Set on the building thread, read on the serial context.
+     */
+    static final class NewPickerRequests implements Consumer<Duration> {
+        private volatile StateUpdater updater;
+
+        @Override
+        public void accept(Duration after) {
+            StateUpdater target = updater;
+            if (target != null) {
+                target.requestNewPicker(after);
             }
         }
     }

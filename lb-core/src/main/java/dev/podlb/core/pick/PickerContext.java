@@ -1,21 +1,43 @@
 package dev.podlb.core.pick;
 
 import dev.podlb.core.time.Scheduler;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /** What a {@link PickerPolicy} is told of the load balancer it makes an instance for. */
 public final class PickerContext {
+    private static final Consumer<Duration> IGNORED = after -> { };
+
     private final String service;
     private final Scheduler scheduler;
+    private final Consumer<Duration> newPickerRequests;
 
-    private PickerContext(String service, Scheduler scheduler) {
+    private PickerContext(String service, Scheduler scheduler, Consumer<Duration> newPickerRequests) {
         this.service = service;
         this.scheduler = scheduler;
+        this.newPickerRequests = newPickerRequests;
     }
 
-    /** The context of a load balancer for {@code service}, reading time from {@code scheduler}; also for tests of a picker. */
+    /**
+     * The context of a load balancer for {@code service}, reading time from {@code scheduler}; for
+     * tests of a picker. Its {@link #requestNewPicker} requests do nothing: such a test calls
+     * {@link PickerInstance#newPicker} itself.
+     */
     public static PickerContext of(String service, Scheduler scheduler) {
-        return new PickerContext(Objects.requireNonNull(service, "service"), Objects.requireNonNull(scheduler, "scheduler"));
+        return of(service, scheduler, IGNORED);
+    }
+
+    /**
+     * The context of a load balancer for {@code service}, reading time from {@code scheduler},
+     * whose {@link #requestNewPicker} calls hand their delay to {@code newPickerRequests}, on the
+     * thread that made them (the load balancer's serial context, in {@link PickerInstance#newPicker}).
+     * That consumer arranges for {@code newPicker} to be called again after the delay, on the
+     * thread the load balancer builds pickers on.
+     */
+    public static PickerContext of(String service, Scheduler scheduler, Consumer<Duration> newPickerRequests) {
+        return new PickerContext(Objects.requireNonNull(service, "service"), Objects.requireNonNull(scheduler, "scheduler"),
+                Objects.requireNonNull(newPickerRequests, "newPickerRequests"));
     }
 
     /** The service's name, for messages and logs. */
@@ -26,6 +48,22 @@ public final class PickerContext {
     /** The load balancer's clock, for pickers that weigh time (a new pod's warm-up). */
     public Scheduler scheduler() {
         return scheduler;
+    }
+
+    /**
+     * Asks the load balancer to call this instance's {@link PickerInstance#newPicker} again, over
+     * the endpoints pickable then, about {@code after} from now, on the thread it builds pickers
+     * on (its serial context), as it does for a new set: for an instance that published a picker
+     * standing in for costlier work (a sticky table's interim form) and does that work then. At
+     * most one request is pending; one made while another is pending is dropped (the pending one
+     * calls newPicker too). Nothing runs after the load balancer closed. Call it from
+     * {@code newPicker}. With {@link #of(String, Scheduler)}, it does nothing.
+     */
+    public void requestNewPicker(Duration after) {
+        if (after.isNegative()) {
+            throw new IllegalArgumentException("requestNewPicker(" + after + "): expected zero or a positive delay");
+        }
+        newPickerRequests.accept(after);
     }
 
     @Override

@@ -39,6 +39,12 @@ import java.util.List;
  * joining endpoint lists to), so a joining endpoint checks only its own top slots and those; a
  * leaving endpoint's slots rank the endpoints that remain, and no other slot is touched. A table
  * holds two bytes per slot (four beyond 65,536 endpoints) and that short list.
+ *
+ * <p>A leave at thousands of endpoints ranks about as many times as the table has slots, tens of
+ * milliseconds; {@link #lazily} puts it off: an interim table shares a settled table's slots,
+ * holds {@code null} for the endpoints that left, and ranks the present endpoints for a slot
+ * whose owner left when a key falls there, so it picks exactly as the updated table until
+ * {@link #update} settles it.
  */
 final class SlotTable {
     private static final int BASE_BITS = 18;
@@ -70,9 +76,22 @@ final class SlotTable {
      * anew, which at that size takes milliseconds.
      */
     private final int[] lowSlots;
+    /**
+     * An interim table's settled table, whose endpoints include every present one and some that
+     * left ({@code null} entries of {@link #endpoints}); {@code null} when this table is settled.
+     */
+    private final SlotTable base;
+    /** An interim table's present endpoints in identity order, and their round keys, four each. */
+    private final Endpoint[] present;
+    private final long[] presentKeys;
 
     private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners,
             int baseLowDepth, int lowDepth, int[] lowSlots) {
+        this(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth, lowSlots, null, null, null);
+    }
+
+    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners,
+            int baseLowDepth, int lowDepth, int[] lowSlots, SlotTable base, Endpoint[] present, long[] presentKeys) {
         this.bits = bits;
         this.endpoints = endpoints;
         this.smallOwners = smallOwners;
@@ -80,6 +99,9 @@ final class SlotTable {
         this.baseLowDepth = baseLowDepth;
         this.lowDepth = lowDepth;
         this.lowSlots = lowSlots;
+        this.base = base;
+        this.present = present;
+        this.presentKeys = presentKeys;
     }
 
     /** A table over {@code endpoints}, given in any order; two of them may not share an address and port. */
@@ -93,6 +115,9 @@ final class SlotTable {
      * but whose other fields changed replace their former selves.
      */
     SlotTable update(List<Endpoint> endpoints) {
+        if (base != null) {
+            return base.update(endpoints);
+        }
         Endpoint[] next = inIdentityOrder(endpoints);
         Changes changes = new Changes(this.endpoints, next);
         if (changes.removed == 0 && changes.added == 0) {
@@ -115,10 +140,92 @@ final class SlotTable {
         return draft.table();
     }
 
-    /** The endpoint owning the slot that this key hash falls in. Allocates nothing. */
+    /**
+     * The table {@link #of} would build over {@code endpoints} in every pick, made at once: when
+     * the endpoints that left own so many slots that handing them on would take more than
+     * {@code maxRankings} rankings, an interim table ({@link #isInterim()}) over a settled table
+     * that still holds them, made in O(N), whose picks rank the present endpoints for a slot whose
+     * owner left; else {@link #update}. Endpoints that joined are added to the settled table at
+     * once (a join ranks few slots). On an interim table, further changes stack on the same
+     * settled table; {@link #update} settles.
+     *
+     * <p>Why an interim table picks as a fresh one would: a slot's owner in the settled table
+     * ranks it highest of a superset of the present endpoints; when that owner is present it
+     * ranks highest of them too, and when it left, ranking the present endpoints for that slot is
+     * what a fresh table does. The settled table's size class must be the present set's (the slots
+     * of another class rank otherwise), so across a class this is {@link #update}.
+     */
+    SlotTable lazily(List<Endpoint> endpoints, long maxRankings) {
+        SlotTable settled = base != null ? base : this;
+        Endpoint[] next = inIdentityOrder(endpoints);
+        Changes changes = new Changes(settled.endpoints, next);
+        if (changes.removed == 0 || bitsFor(next.length) != settled.bits
+                || base == null && settled.rankingsToLeave(changes.removed) <= maxRankings) {
+            return settled.update(endpoints);
+        }
+        if (changes.added > 0) {
+            Endpoint[] union = Arrays.copyOf(settled.endpoints, settled.endpoints.length + changes.added);
+            for (int i = 0; i < settled.endpoints.length; i++) {
+                if (changes.newIndexOf[i] >= 0) {
+                    union[i] = next[changes.newIndexOf[i]];
+                }
+            }
+            int at = settled.endpoints.length;
+            for (int j = 0; j < next.length; j++) {
+                if (changes.joining[j]) {
+                    union[at++] = next[j];
+                }
+            }
+            if (bitsFor(union.length) != settled.bits || union.length > CHAR_OWNERS != (settled.smallOwners == null)) {
+                return settled.update(endpoints);
+            }
+            settled = settled.update(Arrays.asList(union));
+            changes = new Changes(settled.endpoints, next);
+        }
+        Endpoint[] view = new Endpoint[settled.endpoints.length];
+        for (int i = 0; i < view.length; i++) {
+            view[i] = changes.newIndexOf[i] >= 0 ? next[changes.newIndexOf[i]] : null;
+        }
+        long[] keys = new long[4 * next.length];
+        for (int e = 0; e < next.length; e++) {
+            Ranking.keysOf(next[e].identityHash(), keys, 4 * e);
+        }
+        return new SlotTable(bits, view, settled.smallOwners, settled.largeOwners, settled.baseLowDepth,
+                settled.lowDepth, settled.lowSlots, settled, next, keys);
+    }
+
+    /** Whether this is an interim table of {@link #lazily}, which {@link #update} settles. */
+    boolean isInterim() {
+        return base != null;
+    }
+
+    /**
+     * About how many rankings an update makes for {@code removed} of this table's endpoints
+     * leaving: their slots, a {@code removed / N} share, each rank the {@code N - removed} left.
+     */
+    long rankingsToLeave(int removed) {
+        int n = endpoints.length;
+        return (long) ((double) slots() * removed / n * (n - removed));
+    }
+
+    /**
+     * The endpoint owning the slot that this key hash falls in. Allocates nothing. On an interim
+     * table, a slot whose owner left ranks the present endpoints (N rankings).
+     */
     Endpoint ownerOf(long keyHash) {
         int slot = (int) (keyHash >>> (64 - bits));
-        return endpoints[smallOwners != null ? smallOwners[slot] : largeOwners[slot]];
+        Endpoint owner = endpoints[smallOwners != null ? smallOwners[slot] : largeOwners[slot]];
+        return owner != null ? owner : topRankedPresent(slot);
+    }
+
+    /** An interim table's slot whose owner left: the present endpoint that ranks it highest. */
+    private Endpoint topRankedPresent(int slot) {
+        int block = blockOf(bits, slot);
+        int halfBits = halfBitsOf(block);
+        int offset = offsetOf(bits, slot);
+        long best = topRanked(presentKeys, present.length, offset >>> halfBits, offset & (1 << halfBits) - 1,
+                halfBits, tweakOf(block));
+        return present[(int) best];
     }
 
     int slots() {
@@ -297,6 +404,33 @@ final class SlotTable {
      */
     private static int joinDepth(int size, int n) {
         return Math.min(size, Integer.highestOneBit(listingDepth(size, n)) << 1);
+    }
+
+    /**
+     * Of the {@code n} endpoints whose round keys are {@code keys}, four each, the one that ranks
+     * the offset with halves {@code left0} and {@code right0} highest in its block: (rank, index)
+     * packed so that one comparison orders both, a tie going to the greater index. This is
+     * {@link #feistel} unrolled: its third round fixes the high half of a rank, so an endpoint
+     * whose high half is below the best so far skips the fourth. The round keys sit in one array
+     * that stays in cache, one endpoint's ranking does not wait on another's, and nothing is
+     * allocated.
+     */
+    private static long topRanked(long[] keys, int n, int left0, int right0, int halfBits, long tweak) {
+        int shift = 64 - halfBits;
+        long best = -1;
+        int bestHigh = -1;
+        for (int e = 0, k = 0; e < n; e++, k += 4) {
+            int left = left0 ^ (int) (Hashing.mix64(right0 ^ keys[k] ^ tweak) >>> shift);
+            int right = right0 ^ (int) (Hashing.mix64(left ^ keys[k + 1] ^ tweak) >>> shift);
+            left ^= (int) (Hashing.mix64(right ^ keys[k + 2] ^ tweak) >>> shift);
+            if (left < bestHigh) {
+                continue; // its rank is below the best's, whatever the fourth round gives
+            }
+            right ^= (int) (Hashing.mix64(left ^ keys[k + 3] ^ tweak) >>> shift);
+            best = Math.max(best, (long) (left << halfBits | right) << 32 | e);
+            bestHigh = (int) (best >>> 32) >>> halfBits;
+        }
+        return best;
     }
 
     private static SlotTable build(Endpoint[] endpoints) {
@@ -516,11 +650,8 @@ final class SlotTable {
         }
 
         /**
-         * Gives each of {@code slots} to its top-ranked endpoint, ranking every endpoint. Slot by
-         * slot, all endpoints in a row: their round keys sit in one array that stays in cache, the
-         * rankings of one slot do not wait on each other, and nothing is allocated per endpoint.
-         * This is {@link #feistel} unrolled: its third round fixes the high half of a rank, so an
-         * endpoint whose high half is below the best so far skips the fourth.
+         * Gives each of {@code slots} to its top-ranked endpoint, ranking every endpoint
+         * ({@link #topRanked}), slot by slot.
          */
         void rankEverywhere(Slots slots) {
             ByBlock groups = new ByBlock(bits, slots);
@@ -530,26 +661,10 @@ final class SlotTable {
                 int size = blockSize(block);
                 int halfBits = halfBitsOf(block);
                 int halfMask = (1 << halfBits) - 1;
-                int shift = 64 - halfBits;
                 long tweak = tweakOf(block);
                 for (int i = groups.start[block]; i < groups.start[block + 1]; i++) {
                     int offset = groups.offsets[i];
-                    int left0 = offset >>> halfBits;
-                    int right0 = offset & halfMask;
-                    // The best (rank, endpoint index) so far, packed so that one comparison orders both.
-                    long best = -1;
-                    int bestHigh = -1;
-                    for (int e = 0, k = 0; e < n; e++, k += 4) {
-                        int left = left0 ^ (int) (Hashing.mix64(right0 ^ keys[k] ^ tweak) >>> shift);
-                        int right = right0 ^ (int) (Hashing.mix64(left ^ keys[k + 1] ^ tweak) >>> shift);
-                        left ^= (int) (Hashing.mix64(right ^ keys[k + 2] ^ tweak) >>> shift);
-                        if (left < bestHigh) {
-                            continue; // its rank is below the best's, whatever the fourth round gives
-                        }
-                        right ^= (int) (Hashing.mix64(left ^ keys[k + 3] ^ tweak) >>> shift);
-                        best = Math.max(best, (long) (left << halfBits | right) << 32 | e);
-                        bestHigh = (int) (best >>> 32) >>> halfBits;
-                    }
+                    long best = topRanked(keys, n, offset >>> halfBits, offset & halfMask, halfBits, tweak);
                     own(groups.slots[i], (int) best, size - 1 - (int) (best >>> 32));
                 }
             }

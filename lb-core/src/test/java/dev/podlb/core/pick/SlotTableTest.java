@@ -270,6 +270,61 @@ class SlotTableTest {
         assertThat(table.update(current)).isEqualTo(SlotTable.of(current));
     }
 
+    /**
+     * Joins and leaves stacked as interim tables over one settled table ({@code lazily} with no
+     * ranking allowed, so every leave takes the interim path), each set a fresh copy of its
+     * endpoints: every slot picks what a fresh table picks, the very objects of the present set,
+     * and settling gives the fresh table. Around 250 pods the size class changes now and then
+     * (256 is the first class's last size): then the table settles at once.
+     */
+    @ParameterizedTest
+    @CsvSource({"23, 120, 300", "2023, 250, 200"})
+    void interimTablesOverASettledOnePickAsAFreshTableOfThePresentSet(long seed, int around, int steps) {
+        Random random = new Random(seed);
+        List<Endpoint> pool = endpoints(around + 40);
+        List<Endpoint> current = new ArrayList<>(pool.subList(0, around));
+        List<Endpoint> absent = new ArrayList<>(pool.subList(around, pool.size()));
+        SlotTable table = SlotTable.of(current);
+        int interims = 0;
+        for (int step = 1; step <= steps; step++) {
+            int changes = 1 + random.nextInt(3);
+            for (int c = 0; c < changes; c++) {
+                boolean leave = absent.isEmpty() || current.size() > around - 20 && random.nextBoolean();
+                if (leave) {
+                    absent.add(current.remove(random.nextInt(current.size())));
+                } else {
+                    current.add(absent.remove(random.nextInt(absent.size())));
+                }
+            }
+            List<Endpoint> copies = new ArrayList<>();
+            for (Endpoint e : current) {
+                copies.add(Endpoint.of(e.address(), e.port()));
+            }
+            Collections.shuffle(copies, random);
+            table = table.lazily(copies, 0);
+            interims += table.isInterim() ? 1 : 0;
+            if (step % 10 == 0) {
+                SlotTable fresh = SlotTable.of(current);
+                assertThat(table.slots()).isEqualTo(fresh.slots());
+                int shift = Long.numberOfLeadingZeros(table.slots() - 1L) + 1;
+                for (long slot = 0; slot < table.slots(); slot++) {
+                    Endpoint picked = table.ownerOf(slot << shift);
+                    Endpoint expected = fresh.ownerOf(slot << shift);
+                    if (!picked.sameIdentity(expected) || picked != copies.get(copies.indexOf(expected))) {
+                        assertThat(picked).as("slot %d after %d steps, %d pods", slot, step, current.size())
+                                .isSameAs(copies.get(copies.indexOf(expected)));
+                    }
+                }
+            }
+            if (step % 50 == 0) {
+                table = table.update(copies);
+                assertThat(table.isInterim()).isFalse();
+                assertThat(table).as("settled after %d steps", step).isEqualTo(SlotTable.of(copies));
+            }
+        }
+        assertThat(interims).as("interim tables made").isGreaterThan(steps / 2);
+    }
+
     /** A table reaching {@code target} by other single joins and leaves, from a random start. */
     private static SlotTable otherHistoryTo(List<Endpoint> target, List<Endpoint> pool, Random random) {
         List<Endpoint> current = new ArrayList<>(pool);
