@@ -3,7 +3,9 @@ package dev.podlb.benchmarks;
 import dev.podlb.benchmarks.peers.Peers;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.LoadBalancer;
+import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.health.Outcome;
+import dev.podlb.core.pick.Pickers;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.List;
@@ -32,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * report (the comparison the report path is held to); {@code baselineAtomicIncrement} increments
  * one shared counter; {@code baselinePodCounterPair} increments and decrements an {@code AtomicLong}
  * of the pod in turn (the comparison an attempt is held to). {@code attempt} is the interceptor's path: {@code start} (requests in
- * flight, the start time) and {@code end} (latency, outcome).
+ * flight) and {@code end} (outcome) on a round-robin load balancer, which keeps no latency;
+ * {@code attemptWithLatency} the same where latency is kept (two clock reads, the latency average).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -48,6 +51,8 @@ public class ReportBenchmark {
         final AtomicInteger[] podCounters = new AtomicInteger[10];
         final AtomicLong[] podPairs = new AtomicLong[10];
         LoadBalancer lb;
+        /** Round-robin too, keeping each pod's latency ({@code recordLatency()}), as latency-aware least-request does. */
+        LoadBalancer lbWithLatency;
         Endpoint[] pods;
         final CircuitBreaker breaker = CircuitBreaker.of("first-release", CircuitBreakerConfig.custom()
                 .slidingWindow(5, 5, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -62,11 +67,14 @@ public class ReportBenchmark {
                 podPairs[i] = new AtomicLong();
             }
             lb = Peers.podlbBalancer(list, false);
+            lbWithLatency = LoadBalancer.builder("backend").resolver(StaticResolver.of(list)).picker(Pickers.roundRobin())
+                    .recordLatency().build();
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
             lb.close();
+            lbWithLatency.close();
         }
     }
 
@@ -114,6 +122,12 @@ public class ReportBenchmark {
     @Benchmark
     public void attempt(Shared shared, Turn turn) {
         shared.lb.start(turn.next(shared.pods)).end(OK);
+    }
+
+    /** {@link #attempt} where the load balancer keeps latency: two clock reads and the latency average more. */
+    @Benchmark
+    public void attemptWithLatency(Shared shared, Turn turn) {
+        shared.lbWithLatency.start(turn.next(shared.pods)).end(OK);
     }
 
     @Benchmark
