@@ -191,7 +191,8 @@ public final class LoadBalancerBuilder {
             liveFigures.add(LiveFigure.LATENCY);
         }
         StateUpdater.NewPickerRequests requests = new StateUpdater.NewPickerRequests();
-        PickerInstance instance = picker.newInstance(PickerContext.of(service, scheduler, requests));
+        PickerInstance instance = picker.newInstance(PickerContext.of(service, scheduler, requests,
+                executor != null ? executor : scheduler.executor()));
         if (instance == null) {
             throw new IllegalArgumentException("load balancer for service " + service + ": picker " + picker
                     + " made no instance; expected PickerPolicy.newInstance to return one");

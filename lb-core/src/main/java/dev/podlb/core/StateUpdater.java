@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -90,13 +91,13 @@ final class StateUpdater {
         this.scheduler = settings.scheduler;
         this.coalesceNanos = settings.coalesce.toNanos();
         this.listener = settings.listener;
-        this.context = new SerialContext("load balancer " + service,
-                settings.executor != null ? settings.executor : scheduler.executor());
+        Executor executor = settings.executor != null ? settings.executor : scheduler.executor();
+        this.context = new SerialContext("load balancer " + service, executor);
         this.health = new OutlierDetector(service, settings.ejection, scheduler, context, new HealthEvents(),
                 settings.liveFigures);
         PickerPolicy policy = settings.picker;
         this.builder = new SnapshotBuilder(service, resolver::describe, settings.ejection, topology, pinning, pickers,
-                () -> policy.newInstance(PickerContext.of(service, scheduler, this::requestNewPicker)), health::pod,
+                () -> policy.newInstance(PickerContext.of(service, scheduler, this::requestNewPicker, executor)), health::pod,
                 health::inFlight, this::lastResolutionError);
         this.closed = closed;
         requests.updater = this;
@@ -245,14 +246,20 @@ final class StateUpdater {
     }
 
     /**
-     * A picker instance's {@link PickerContext#requestNewPicker}, made while it builds a picker,
-     * on the serial context: after the delay, on the serial context, the snapshot is rebuilt over
-     * the applied set and the pods ejected then (so every instance builds a picker), and a panic
-     * change is announced as on other rebuilds. One request is pending at a time; nothing runs
-     * after close.
+     * A picker instance's {@link PickerContext#requestNewPicker}, made while it builds a picker on
+     * the serial context, or on another thread (a task on the executor handing back its result),
+     * which hops onto the serial context: after the delay, on the serial context, the snapshot is
+     * rebuilt over the applied set and the pods ejected then (so every instance builds a picker),
+     * and a panic change is announced as on other rebuilds. One request is pending at a time;
+     * nothing runs after close.
      */
     private void requestNewPicker(Duration after) {
-        context.checkCurrentThread();
+        if (!context.isCurrentThread()) {
+            if (!closed.get()) {
+                context.execute(() -> requestNewPicker(after));
+            }
+            return;
+        }
         if (closed.get() || pendingNewPicker != null) {
             return;
         }
@@ -394,8 +401,9 @@ final class StateUpdater {
 
     /**
      * The requests of the load balancer's main picker instance, which is made before its updater:
-     * forwarded to the updater from its construction on (an instance requests only while building
-     * a picker, which the updater runs). Set on the building thread, read on the serial context.
+     * forwarded to the updater from its construction on (an instance requests while building a
+     * picker, which the updater runs, or from a task it submitted then). Set on the building
+     * thread, read on the serial context or the executor's threads.
      */
     static final class NewPickerRequests implements Consumer<Duration> {
         private volatile StateUpdater updater;

@@ -194,6 +194,14 @@ final class SlotTable {
                 settled.lowDepth, settled.lowSlots, settled, next, keys);
     }
 
+    /**
+     * The settled table this one stands on: its base if it is interim, else itself. Immutable, as
+     * every table, so another thread may update it.
+     */
+    SlotTable settled() {
+        return base != null ? base : this;
+    }
+
     /** Whether this is an interim table of {@link #lazily}, which {@link #update} settles. */
     boolean isInterim() {
         return base != null;

@@ -8,6 +8,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sticky sessions: a request's key maps to one endpoint through a {@link SlotTable}, a pure
@@ -22,6 +26,7 @@ import java.util.Set;
  * pod; keys move only while their pod is over the bound, and come back when it is not.
  */
 final class Sticky implements PickerPolicy {
+    private static final Logger log = LoggerFactory.getLogger(Sticky.class);
     static final Sticky POLICY = new Sticky(null, -1);
     /**
      * Above this many rankings (about 7 ms of a core here: a leave at 1,000 endpoints, 2^21 of them,
@@ -80,8 +85,16 @@ final class Sticky implements PickerPolicy {
      * gets no key from the next picker on, even while a rolling restart removes pods faster than
      * a table update takes at thousands of pods. Sets arriving meanwhile stack on the same settled
      * table. A settle waits at least {@link #SETTLE_AFTER} and at least what the last settle cost,
-     * so settling takes at most about half of a thread during a storm of changes. Every method
-     * runs on the load balancer's serial context.
+     * so settling takes at most about half of a thread during a storm of changes.
+     *
+     * <p>The settle itself runs off the serial context, on {@link PickerContext#executor}: it
+     * updates the interim's settled table to the endpoints of that moment (both immutable), so sets
+     * arriving meanwhile are applied at once as interim views. Its task hands the settled table
+     * back through {@link PickerContext#requestNewPicker}, and the next {@code newPicker} re-stacks
+     * the changes since on it ({@link SlotTable#lazily} is exact over any settled table). One
+     * settle is in flight at a time. A settle that failed is logged and done on the serial context
+     * at the next {@code newPicker}. Every method runs on the load balancer's serial context; the
+     * settle task on the executor's thread touches only the volatile fields it hands back through.
      */
     private static final class Instance implements PickerInstance {
         private final PickerContext context;
@@ -97,8 +110,14 @@ final class Sticky implements PickerPolicy {
         private SlotTable last;
         /** When an interim table is to be settled, on the context's clock; meaningful while {@code last} is interim. */
         private long settleAtNanos;
-        /** What the last settle cost, on the context's clock. */
-        private long settleCostNanos;
+        /** What the last settle cost, on the context's clock; written by the settle task. */
+        private volatile long settleCostNanos;
+        /** Whether a settle task is in flight: set on the serial context, cleared by the task when done. */
+        private volatile boolean settling;
+        /** A settle task's table, until the serial context takes it up. */
+        private final AtomicReference<SlotTable> handedBack = new AtomicReference<>();
+        /** Set by a settle task that failed: the next due settle runs on the serial context. */
+        private volatile boolean settleHere;
 
         Instance(PickerContext context, AffinityMemory memory, double epsilon, long lazyLeaveRankings) {
             this.context = context;
@@ -119,22 +138,101 @@ final class Sticky implements PickerPolicy {
                 return SlotTable.of(endpoints);
             }
             long now = context.scheduler().nanoTime();
-            if (last.isInterim() && now - settleAtNanos >= 0) {
-                SlotTable settled = last.update(endpoints);
-                settleCostNanos = context.scheduler().nanoTime() - now;
-                return settled;
+            // Read before handedBack: a task in flight now hands back later and asks for a picker then.
+            boolean inFlight = settling;
+            if (!inFlight) {
+                SlotTable handed = handedBack.getAndSet(null);
+                if (handed != null) {
+                    return adopt(handed, endpoints, now);
+                }
+                if (last.isInterim() && now - settleAtNanos >= 0) {
+                    if (!settleHere) {
+                        inFlight = !settleOffContext(last.settled(), List.copyOf(endpoints));
+                    }
+                    if (!inFlight && settleHere) {
+                        settleHere = false;
+                        SlotTable settled = last.update(endpoints);
+                        settleCostNanos = context.scheduler().nanoTime() - now;
+                        return settled;
+                    }
+                    handed = inFlight ? null : handedBack.getAndSet(null);
+                    if (handed != null) {
+                        return adopt(handed, endpoints, now);
+                    }
+                }
             }
             boolean wasInterim = last.isInterim();
-            SlotTable next = last.lazily(endpoints, lazyLeaveRankings);
+            return nextLazily(last.lazily(endpoints, lazyLeaveRankings), wasInterim, now, !inFlight);
+        }
+
+        /**
+         * The table over {@code endpoints} standing on {@code settled}, a settle's table, made for
+         * the set of its start: the changes since stack anew on it, a leave among them starting a
+         * new interim ({@link SlotTable#lazily} is exact over any settled table).
+         */
+        private SlotTable adopt(SlotTable settled, List<Endpoint> endpoints, long now) {
+            last = settled;
+            return nextLazily(settled.lazily(endpoints, lazyLeaveRankings), false, now, true);
+        }
+
+        /**
+         * {@code next}, an interim table as the first of its kind unless {@code wasInterim}: asks
+         * for the picker that settles it, unless a settle in flight will ({@code request} false).
+         */
+        private SlotTable nextLazily(SlotTable next, boolean wasInterim, long now, boolean request) {
             if (next.isInterim()) {
                 if (!wasInterim) {
                     settleAtNanos = now + Math.max(SETTLE_AFTER.toNanos(), settleCostNanos);
                 }
-                // Again on every interim picker: the load balancer keeps one request, and one that
-                // came early (this call, say) must not leave the table unsettled.
-                context.requestNewPicker(Duration.ofNanos(Math.max(0, settleAtNanos - now)));
+                if (request) {
+                    // Again on every interim picker: the load balancer keeps one request, and one that
+                    // came early (this call, say) must not leave the table unsettled.
+                    context.requestNewPicker(Duration.ofNanos(Math.max(0, settleAtNanos - now)));
+                }
             }
             return next;
+        }
+
+        /**
+         * Submits {@code base.update(endpoints)} to the context's executor. Returns whether the task
+         * ended before the executor returned (a direct executor's): its table, or its failure, is
+         * there to take up now. Else the task hands the table back and asks for a new picker when
+         * done. A failure (of the executor or the task) is logged and sets {@link #settleHere}.
+         */
+        private boolean settleOffContext(SlotTable base, List<Endpoint> endpoints) {
+            settling = true;
+            // Whichever of the task's end and execute's return comes second sees true: the task then
+            // asks for a picker, or this method finds the table ready. Exactly one of them acts.
+            AtomicBoolean oneEnded = new AtomicBoolean();
+            Runnable task = () -> {
+                try {
+                    long start = context.scheduler().nanoTime();
+                    handedBack.set(base.update(endpoints));
+                    settleCostNanos = context.scheduler().nanoTime() - start;
+                } catch (RuntimeException | Error e) {
+                    settleHere = true;
+                    if (e instanceof OutOfMemoryError) {
+                        throw e;
+                    }
+                    log.error("{}: settling the sticky table over {} endpoints failed; settling it on the load"
+                            + " balancer's serial context instead", context.service(), endpoints.size(), e);
+                } finally {
+                    settling = false;
+                    if (!oneEnded.compareAndSet(false, true)) {
+                        context.requestNewPicker(Duration.ZERO);
+                    }
+                }
+            };
+            try {
+                context.executor().execute(task);
+            } catch (RuntimeException e) {
+                log.error("{}: the executor refused the sticky table's settle; settling it on the load balancer's"
+                        + " serial context instead", context.service(), e);
+                settling = false;
+                settleHere = true;
+                return true;
+            }
+            return !oneEnded.compareAndSet(false, true);
         }
 
         @Override

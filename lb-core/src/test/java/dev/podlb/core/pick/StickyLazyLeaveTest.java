@@ -7,10 +7,14 @@ import dev.podlb.core.LoadBalancer;
 import dev.podlb.core.discovery.StaticResolver;
 import dev.podlb.core.internal.Hashing;
 import dev.podlb.core.time.ManualScheduler;
+import dev.podlb.core.time.Scheduler;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -121,5 +125,205 @@ class StickyLazyLeaveTest {
         assertThat(time.pendingTasks()).isZero();
         time.advance(Duration.ofSeconds(1));
         assertThat(built).hasSize(builds);
+    }
+
+    /** The tasks a picker instance submitted to its context's executor, run when the test says. */
+    private final Queue<Runnable> submitted = new ArrayDeque<>();
+    /** The delays of the instance's requests for a new picker. */
+    private final List<Duration> requests = new ArrayList<>();
+
+    private PickerInstance drivenInstance(Scheduler scheduler) {
+        return new Sticky(null, -1, 0).newInstance(PickerContext.of("carts", scheduler, requests::add, submitted::add));
+    }
+
+    private static void assertPicksAsFresh(Picker picker, List<Endpoint> endpoints) {
+        SlotTable fresh = SlotTable.of(endpoints);
+        for (int i = 0; i < KEYS; i += 3) {
+            assertThat(picker.pick(PickRequest.sticky("user-" + i))).as("key user-%d", i)
+                    .isEqualTo(fresh.ownerOf(Hashing.ofKey("user-" + i)));
+        }
+    }
+
+    @Test
+    void theSettleRunsOnTheExecutorAndSetsArrivingMeanwhileAreTakenAtOnce() {
+        PickerInstance instance = drivenInstance(time);
+        List<Endpoint> pods = Fixtures.endpoints(50);
+        List<Endpoint> now = new ArrayList<>(pods.subList(0, 40));
+        instance.newPicker(Fixtures.pickable(now));
+        now.remove(17);
+        Picker picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(picker.toString()).contains("interim");
+        assertThat(requests).containsExactly(Sticky.SETTLE_AFTER);
+        time.advance(Sticky.SETTLE_AFTER);
+
+        picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(submitted).as("the settle, submitted, not run in newPicker").hasSize(1);
+        assertThat(picker.toString()).as("the interim picker until the settle has run").contains("interim");
+        assertPicksAsFresh(picker, now);
+        int requested = requests.size();
+
+        // A join and a leave while the settle is in flight: interim views at once, no second settle.
+        now.add(pods.get(40));
+        picker = instance.newPicker(Fixtures.pickable(now));
+        assertPicksAsFresh(picker, now);
+        now.remove(3);
+        picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(picker.toString()).contains("interim");
+        assertPicksAsFresh(picker, now);
+        assertThat(submitted).hasSize(1);
+        assertThat(requests).as("no request while the settle is in flight: its end asks").hasSize(requested);
+
+        submitted.remove().run();
+        assertThat(requests).as("the settle hands its table back").hasSize(requested + 1).last().isEqualTo(Duration.ZERO);
+        // The settled table was made for the set before the last leave: that leave stacks anew.
+        picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(picker.toString()).contains("interim");
+        assertPicksAsFresh(picker, now);
+        assertThat(requests).last().isEqualTo(Sticky.SETTLE_AFTER);
+        time.advance(Sticky.SETTLE_AFTER);
+        picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(picker.toString()).contains("interim");
+        assertThat(submitted).hasSize(1);
+        submitted.remove().run();
+        picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(picker.toString()).doesNotContain("interim");
+        assertPicksAsFresh(picker, now);
+        assertThat(submitted).isEmpty();
+    }
+
+    @Test
+    void aSettleMadeForAnOlderSetWithOnlyJoinsSinceEndsSettled() {
+        PickerInstance instance = drivenInstance(time);
+        List<Endpoint> pods = Fixtures.endpoints(50);
+        List<Endpoint> now = new ArrayList<>(pods.subList(0, 40));
+        instance.newPicker(Fixtures.pickable(now));
+        now.remove(5);
+        instance.newPicker(Fixtures.pickable(now));
+        time.advance(Sticky.SETTLE_AFTER);
+        instance.newPicker(Fixtures.pickable(now));
+        now.add(pods.get(45));
+        instance.newPicker(Fixtures.pickable(now));
+        submitted.remove().run();
+        Picker picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(picker.toString()).doesNotContain("interim");
+        assertPicksAsFresh(picker, now);
+    }
+
+    @Test
+    void anExecutorRefusingTheSettleHasItDoneOnTheSerialContext() {
+        PickerInstance instance = new Sticky(null, -1, 0).newInstance(PickerContext.of("carts", time, requests::add,
+                task -> {
+                    throw new RejectedExecutionException("shutting down");
+                }));
+        List<Endpoint> now = new ArrayList<>(Fixtures.endpoints(40));
+        instance.newPicker(Fixtures.pickable(now));
+        now.remove(9);
+        assertThat(instance.newPicker(Fixtures.pickable(now)).toString()).contains("interim");
+        time.advance(Sticky.SETTLE_AFTER);
+        Picker picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(picker.toString()).doesNotContain("interim");
+        assertPicksAsFresh(picker, now);
+    }
+
+    @Test
+    void aSettleTaskThatFailsIsDoneOnTheSerialContextAtTheNextPicker() {
+        boolean[] failing = {false};
+        Scheduler clock = new Scheduler() {
+            @Override
+            public long nanoTime() {
+                if (failing[0]) {
+                    throw new IllegalStateException("injected: the settle task's clock fails");
+                }
+                return time.nanoTime();
+            }
+
+            @Override
+            public Cancellable schedule(Duration delay, Runnable task) {
+                return time.schedule(delay, task);
+            }
+        };
+        PickerInstance instance = drivenInstance(clock);
+        List<Endpoint> now = new ArrayList<>(Fixtures.endpoints(40));
+        instance.newPicker(Fixtures.pickable(now));
+        now.remove(9);
+        instance.newPicker(Fixtures.pickable(now));
+        time.advance(Sticky.SETTLE_AFTER);
+        assertThat(instance.newPicker(Fixtures.pickable(now)).toString()).contains("interim");
+        failing[0] = true;
+        boolean thrown = false;
+        try {
+            submitted.remove().run();
+        } catch (IllegalStateException e) {
+            thrown = true;
+        }
+        failing[0] = false;
+        assertThat(thrown).as("the task's fault stays inside it").isFalse();
+        assertThat(requests).as("the failed settle asks for a picker").last().isEqualTo(Duration.ZERO);
+        Picker picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(picker.toString()).doesNotContain("interim");
+        assertPicksAsFresh(picker, now);
+        assertThat(submitted).isEmpty();
+    }
+
+    @Test
+    void aLoadBalancerHandsTheSettledTableBackFromTheExecutorsThread() {
+        Queue<Runnable> runner = new ArrayDeque<>();
+        List<Endpoint> pods = Fixtures.endpoints(40);
+        StaticResolver resolver = StaticResolver.of(pods);
+        try (LoadBalancer lb = LoadBalancer.builder("carts").resolver(resolver).picker(recording()).scheduler(time)
+                .coalesceUpdates(Duration.ZERO).executor(runner::add).build()) {
+            List<Endpoint> rest = new ArrayList<>(pods);
+            rest.remove(11);
+            resolver.update(rest);
+            runAll(runner);
+            assertThat(last().toString()).contains("interim");
+            time.advance(Sticky.SETTLE_AFTER);
+            int builds = built.size();
+            Runnable drain = runner.remove();
+            drain.run();
+            assertThat(built).as("the picker built when the settle was due").hasSize(builds + 1);
+            assertThat(last().toString()).as("kept while the settle is queued").contains("interim");
+            assertThat(runner).as("the settle, queued on the executor").hasSize(1);
+            runner.remove().run();
+            assertThat(last().toString()).contains("interim");
+            // Its request hopped onto the serial context, which asked the scheduler for a picker at once.
+            runAll(runner);
+            time.advance(Duration.ZERO);
+            runAll(runner);
+            assertThat(built).hasSize(builds + 2);
+            assertThat(last().toString()).doesNotContain("interim");
+            SlotTable fresh = SlotTable.of(rest);
+            for (int i = 0; i < KEYS; i += 7) {
+                assertThat(lb.pick(PickRequest.sticky("user-" + i))).isEqualTo(fresh.ownerOf(Hashing.ofKey("user-" + i)));
+            }
+        }
+    }
+
+    @Test
+    void aSettleEndingAfterCloseBuildsNothing() {
+        Queue<Runnable> runner = new ArrayDeque<>();
+        List<Endpoint> pods = Fixtures.endpoints(40);
+        StaticResolver resolver = StaticResolver.of(pods);
+        LoadBalancer lb = LoadBalancer.builder("carts").resolver(resolver).picker(recording()).scheduler(time)
+                .coalesceUpdates(Duration.ZERO).executor(runner::add).build();
+        resolver.update(pods.subList(1, 40));
+        runAll(runner);
+        time.advance(Sticky.SETTLE_AFTER);
+        runner.remove().run();
+        assertThat(runner).as("the settle, queued on the executor").hasSize(1);
+        int builds = built.size();
+        lb.close();
+        runAll(runner);
+        time.advance(Duration.ofSeconds(1));
+        runAll(runner);
+        assertThat(built).hasSize(builds);
+        assertThat(time.pendingTasks()).isZero();
+    }
+
+    private static void runAll(Queue<Runnable> runner) {
+        Runnable task;
+        while ((task = runner.poll()) != null) {
+            task.run();
+        }
     }
 }
