@@ -72,8 +72,19 @@ public final class BenchmarkReport {
         for (Map.Entry<String, Section> section : sections.entrySet()) {
             if (only == null || only.contains(section.getKey())) {
                 long start = System.nanoTime();
-                section.getValue().write();
+                try {
+                    section.getValue().write();
+                } catch (Exception | AssertionError e) {
+                    // One section's failure must not cost the others' runs: it is said in the file, and the run goes on.
+                    e.printStackTrace();
+                    report.line("");
+                    report.line("**Section `" + section.getKey() + "` failed in this run:** `" + e + "`");
+                    report.line("");
+                    report.losses.add("section `" + section.getKey() + "` failed in this run: " + e);
+                }
                 report.timings.add(String.format(Locale.ROOT, "%s %.0f s", section.getKey(), (System.nanoTime() - start) / 1e9));
+                // Written after each section too, so that whatever ends the run, what it measured is kept.
+                Files.writeString(file, report.out.toString());
             }
         }
         report.goals();
@@ -823,7 +834,7 @@ public final class BenchmarkReport {
             for (int size : new int[] {10, 100}) {
                 double score = bySize.get(size);
                 double error = errors.get(picker + "-" + size); // NaN when too few iterations (--quick) give no interval
-                row.append(String.format(Locale.ROOT, Double.isNaN(error) ? " %.1f (%.2f×) |" : " %.1f ± %.3$.1f (%2$.2f×) |",
+                row.append(String.format(Locale.ROOT, Double.isNaN(error) ? " %.1f (%.2f×) |" : " %.1f ± %3$.1f (%2$.2f×) |",
                         score, score / grpc.get(size), error));
                 if (picker.equals("podlbPolicyRoundRobin") && score > grpc.get(size)) {
                     losses.add(String.format(Locale.ROOT, "gRPC pick cost, %d endpoints: gRPC's round_robin %.1f ns against"

@@ -4,6 +4,7 @@ import dev.podlb.core.discovery.Discovery;
 import dev.podlb.core.discovery.Resolver;
 import dev.podlb.core.discovery.Target;
 import dev.podlb.core.health.EjectionPolicy;
+import dev.podlb.core.internal.Executors;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.pick.LiveFigure;
 import dev.podlb.core.pick.PickerContext;
@@ -119,7 +120,10 @@ public final class LoadBalancerBuilder {
     /**
      * Where the load balancer applies its changes, one at a time. Default: the scheduler's
      * {@link Scheduler#executor()}, a small shared pool of podlb threads. Tests give their own to
-     * choose the order in which work from several threads runs.
+     * choose the order in which work from several threads runs. The executor given also runs a
+     * picker's long work off the load balancer's serial context (a sticky table's settle at
+     * thousands of pods, {@link PickerContext#executor()}); by default that has a podlb thread of
+     * its own.
      */
     public LoadBalancerBuilder executor(Executor executor) {
         this.executor = Objects.requireNonNull(executor, "executor");
@@ -191,8 +195,7 @@ public final class LoadBalancerBuilder {
             liveFigures.add(LiveFigure.LATENCY);
         }
         StateUpdater.NewPickerRequests requests = new StateUpdater.NewPickerRequests();
-        PickerInstance instance = picker.newInstance(PickerContext.of(service, scheduler, requests,
-                executor != null ? executor : scheduler.executor()));
+        PickerInstance instance = picker.newInstance(PickerContext.of(service, scheduler, requests, pickerExecutor()));
         if (instance == null) {
             throw new IllegalArgumentException("load balancer for service " + service + ": picker " + picker
                     + " made no instance; expected PickerPolicy.newInstance to return one");
@@ -216,5 +219,25 @@ public final class LoadBalancerBuilder {
 
     private void require(String setting, Object value) {
         Objects.requireNonNull(value, () -> "load balancer for service " + service + ": " + setting + " is null");
+    }
+
+    /** Where the load balancer's serial context runs: the executor given, else the scheduler's. */
+    Executor stateExecutor() {
+        return executor != null ? executor : scheduler.executor();
+    }
+
+    /**
+     * Where picker instances do long work off the serial context ({@link PickerContext#executor()}):
+     * the executor given, which the application chose for podlb's work; else, when the scheduler
+     * runs state changes on podlb's shared update pool, a thread of its own
+     * ({@code Executors.background()}), so that a settle never holds a thread every load balancer's
+     * changes need; else the scheduler's executor (a test's direct one runs the work inline).
+     */
+    Executor pickerExecutor() {
+        if (executor != null) {
+            return executor;
+        }
+        Executor state = scheduler.executor();
+        return state == Executors.stateUpdates() ? Executors.background() : state;
     }
 }

@@ -91,13 +91,13 @@ final class StateUpdater {
         this.scheduler = settings.scheduler;
         this.coalesceNanos = settings.coalesce.toNanos();
         this.listener = settings.listener;
-        Executor executor = settings.executor != null ? settings.executor : scheduler.executor();
-        this.context = new SerialContext("load balancer " + service, executor);
+        this.context = new SerialContext("load balancer " + service, settings.stateExecutor());
+        Executor pickerExecutor = settings.pickerExecutor();
         this.health = new OutlierDetector(service, settings.ejection, scheduler, context, new HealthEvents(),
                 settings.liveFigures);
         PickerPolicy policy = settings.picker;
         this.builder = new SnapshotBuilder(service, resolver::describe, settings.ejection, topology, pinning, pickers,
-                () -> policy.newInstance(PickerContext.of(service, scheduler, this::requestNewPicker, executor)), health::pod,
+                () -> policy.newInstance(PickerContext.of(service, scheduler, this::requestNewPicker, pickerExecutor)), health::pod,
                 health::inFlight, this::lastResolutionError);
         this.closed = closed;
         requests.updater = this;

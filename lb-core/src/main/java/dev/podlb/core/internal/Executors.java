@@ -25,6 +25,20 @@ public final class Executors {
         return StateUpdates.POOL;
     }
 
+    /**
+     * Where a load balancer's long work off its serial context runs (a sticky table's settle over
+     * thousands of pods, tenths of a second): one daemon thread, {@code podlb-background-<n>},
+     * shared by every load balancer and gone after a second without work, so that such work never
+     * holds the {@link #stateUpdates()} pool's threads that every load balancer's changes need.
+     */
+    public static Executor background() {
+        return Background.POOL;
+    }
+
+    private static final class Background {
+        static final ExecutorService POOL = singleIdleThread("background");
+    }
+
     private static final class StateUpdates {
         static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(2, 2, 1, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemonThreads("update"));

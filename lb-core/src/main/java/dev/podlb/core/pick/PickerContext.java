@@ -85,8 +85,11 @@ public final class PickerContext {
 
     /**
      * Where an instance does work off the serial context, so that sets arriving meanwhile are not
-     * held up (a sticky table's settle at thousands of pods): the executor the load balancer's
-     * serial context runs on ({@code LoadBalancerBuilder.executor}, else its scheduler's). A task
+     * held up (a sticky table's settle at thousands of pods): the executor given to
+     * {@code LoadBalancerBuilder.executor}; without one, a daemon thread podlb keeps for such work
+     * ({@code podlb-background-<n>}, shared by every load balancer), off the pool that runs every
+     * load balancer's state changes; with a scheduler whose own executor is not that pool (a
+     * test's), the scheduler's executor. A task
      * there runs on that executor's thread, concurrently with {@code newPicker}; it hands its result
      * back through {@link #requestNewPicker}, whose {@code newPicker} call on the serial context
      * takes it up. A direct executor (a test's) runs the task inline, within the call that submits it.
