@@ -14,13 +14,14 @@ import java.util.Map;
  * 5,000 pods is 200 a pod, whose sampling noise alone puts the busiest pod 25% above the mean),
  * and its size, for {@link BenchmarkReport}. {@code SlotTable} is lb-core's implementation, not its
  * API, so it is reached by a private lookup; the handles are package-private so that
- * {@link SlotTableBenchmark}, which looks up the same methods, can share them.
+ * {@link SlotTableBenchmark} uses them too.
  */
 final class SlotTableBalance {
     /** One table: its slot count, its bytes, and how many slots its busiest pod owns over the mean. */
     record Result(int pods, int slots, long bytes, double busiestOverMean) {}
 
     static final MethodHandle OF;
+    static final MethodHandle UPDATE;
     static final MethodHandle OWNER_OF;
     static final MethodHandle SLOTS;
     static final MethodHandle MEMORY_BYTES;
@@ -31,6 +32,8 @@ final class SlotTableBalance {
             MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(table, MethodHandles.lookup());
             OF = lookup.findStatic(table, "of", MethodType.methodType(table, List.class))
                     .asType(MethodType.methodType(Object.class, List.class));
+            UPDATE = lookup.findVirtual(table, "update", MethodType.methodType(table, List.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, List.class));
             OWNER_OF = lookup.findVirtual(table, "ownerOf", MethodType.methodType(Endpoint.class, long.class))
                     .asType(MethodType.methodType(Endpoint.class, Object.class, long.class));
             SLOTS = lookup.findVirtual(table, "slots", MethodType.methodType(int.class))

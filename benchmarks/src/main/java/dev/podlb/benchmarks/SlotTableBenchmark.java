@@ -4,8 +4,6 @@ import dev.podlb.benchmarks.peers.Peers;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.internal.Hashing;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -41,30 +39,12 @@ public class SlotTableBenchmark {
     /** Picks cycle through this many key hashes, read in order so that only the table misses cache. */
     private static final int KEYS = 1 << 20;
 
-    private static final MethodHandle OF;
-    private static final MethodHandle UPDATE;
-    private static final MethodHandle OWNER_OF;
-    private static final MethodHandle SLOTS;
-    private static final MethodHandle MEMORY_BYTES;
-
-    static {
-        try {
-            Class<?> table = Class.forName("dev.podlb.core.pick.SlotTable");
-            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(table, MethodHandles.lookup());
-            OF = lookup.findStatic(table, "of", MethodType.methodType(table, List.class))
-                    .asType(MethodType.methodType(Object.class, List.class));
-            UPDATE = lookup.findVirtual(table, "update", MethodType.methodType(table, List.class))
-                    .asType(MethodType.methodType(Object.class, Object.class, List.class));
-            OWNER_OF = lookup.findVirtual(table, "ownerOf", MethodType.methodType(Endpoint.class, long.class))
-                    .asType(MethodType.methodType(Endpoint.class, Object.class, long.class));
-            SLOTS = lookup.findVirtual(table, "slots", MethodType.methodType(int.class))
-                    .asType(MethodType.methodType(int.class, Object.class));
-            MEMORY_BYTES = lookup.findVirtual(table, "memoryBytes", MethodType.methodType(long.class))
-                    .asType(MethodType.methodType(long.class, Object.class));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    // SlotTable's methods by private lookup, shared with the report's balance table.
+    private static final MethodHandle OF = SlotTableBalance.OF;
+    private static final MethodHandle UPDATE = SlotTableBalance.UPDATE;
+    private static final MethodHandle OWNER_OF = SlotTableBalance.OWNER_OF;
+    private static final MethodHandle SLOTS = SlotTableBalance.SLOTS;
+    private static final MethodHandle MEMORY_BYTES = SlotTableBalance.MEMORY_BYTES;
 
     @Param({"10", "100", "1000", "5000"})
     public int pods;

@@ -5,7 +5,6 @@ import dev.podlb.core.health.Outcome;
 import dev.podlb.core.internal.Durations;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.pick.PickRequest;
-import dev.podlb.core.pick.PickerInstance;
 import dev.podlb.core.time.Scheduler;
 import dev.podlb.core.topology.TopologyPolicy;
 import java.net.InetSocketAddress;
@@ -54,24 +53,19 @@ public final class LoadBalancer implements AutoCloseable {
     private final String service;
     private final Resolver resolver;
     private final boolean ownsResolver;
-    private final PickerInstance pickers;
     private final Pinning pinning;
     private final TopologyPolicy topology;
-    private final Scheduler scheduler;
     private final OutlierDetector health;
     private final StateUpdater updates;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    LoadBalancer(LoadBalancerBuilder builder, Resolver resolver, boolean ownsResolver, PickerInstance pickers,
-                 StateUpdater.NewPickerRequests requests) {
+    LoadBalancer(LoadBalancerBuilder builder, Resolver resolver, boolean ownsResolver) {
         this.service = builder.service;
         this.resolver = resolver;
         this.ownsResolver = ownsResolver;
-        this.pickers = pickers;
         this.pinning = new Pinning(builder.whenPinUnavailable);
         this.topology = builder.topology;
-        this.scheduler = builder.scheduler;
-        this.updates = new StateUpdater(builder, resolver, pickers, requests, pinning, closed);
+        this.updates = new StateUpdater(builder, resolver, pinning, closed);
         this.health = updates.health();
         updates.start();
     }
@@ -230,7 +224,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LoadBalancer{" + status() + ", picker=" + pickers + " with " + pinning + "}";
+        return "LoadBalancer{" + status() + ", picker=" + updates.pickers() + " with " + pinning + "}";
     }
 
     /**

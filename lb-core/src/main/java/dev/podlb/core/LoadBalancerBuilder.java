@@ -8,7 +8,6 @@ import dev.podlb.core.internal.Executors;
 import dev.podlb.core.pick.EndpointStats;
 import dev.podlb.core.pick.LiveFigure;
 import dev.podlb.core.pick.PickerContext;
-import dev.podlb.core.pick.PickerInstance;
 import dev.podlb.core.pick.PickerPolicy;
 import dev.podlb.core.pick.Pickers;
 import dev.podlb.core.pick.WhenPinUnavailable;
@@ -194,14 +193,8 @@ public final class LoadBalancerBuilder {
         if (recordLatency) {
             liveFigures.add(LiveFigure.LATENCY);
         }
-        StateUpdater.NewPickerRequests requests = new StateUpdater.NewPickerRequests();
-        PickerInstance instance = picker.newInstance(PickerContext.of(service, scheduler, requests, pickerExecutor()));
-        if (instance == null) {
-            throw new IllegalArgumentException("load balancer for service " + service + ": picker " + picker
-                    + " made no instance; expected PickerPolicy.newInstance to return one");
-        }
         if (resolver != null) {
-            return new LoadBalancer(this, resolver, false, instance, requests);
+            return new LoadBalancer(this, resolver, false);
         }
         Resolver opened;
         try {
@@ -210,7 +203,7 @@ public final class LoadBalancerBuilder {
             throw new IllegalArgumentException("load balancer for service " + service + ": " + e.getMessage(), e);
         }
         try {
-            return new LoadBalancer(this, opened, true, instance, requests);
+            return new LoadBalancer(this, opened, true);
         } catch (RuntimeException | Error e) {
             opened.close(); // the lease would otherwise keep the shared resolver running
             throw e;

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -49,6 +48,9 @@ final class StateUpdater {
     private final LoadBalancerListener listener;
     private final SerialContext context;
     private final OutlierDetector health;
+    private final PickerPolicy pickerPolicy;
+    private final PickerContext pickerContext;
+    private final PickerInstance pickers;
     private final SnapshotBuilder builder;
     private final AtomicBoolean closed;
     private final CompletableFuture<Void> firstSet = new CompletableFuture<>();
@@ -83,8 +85,7 @@ final class StateUpdater {
      * Makes the load balancer's outlier detector and snapshot builder, wired to this updater; call
      * {@link #start} to subscribe to discovery.
      */
-    StateUpdater(LoadBalancerBuilder settings, Resolver resolver, PickerInstance pickers, NewPickerRequests requests,
-                 Pinning pinning, AtomicBoolean closed) {
+    StateUpdater(LoadBalancerBuilder settings, Resolver resolver, Pinning pinning, AtomicBoolean closed) {
         this.service = settings.service;
         this.resolver = resolver;
         this.topology = settings.topology;
@@ -92,21 +93,38 @@ final class StateUpdater {
         this.coalesceNanos = settings.coalesce.toNanos();
         this.listener = settings.listener;
         this.context = new SerialContext("load balancer " + service, settings.stateExecutor());
-        Executor pickerExecutor = settings.pickerExecutor();
         this.health = new OutlierDetector(service, settings.ejection, scheduler, context, new HealthEvents(),
                 settings.liveFigures);
-        PickerPolicy policy = settings.picker;
+        this.pickerPolicy = settings.picker;
+        this.pickerContext = PickerContext.of(service, scheduler, this::requestNewPicker, settings.pickerExecutor());
+        this.pickers = newPickerInstance();
         this.builder = new SnapshotBuilder(service, resolver::describe, settings.ejection, topology, pinning, pickers,
-                () -> policy.newInstance(PickerContext.of(service, scheduler, this::requestNewPicker, pickerExecutor)), health::pod,
-                health::inFlight, this::lastResolutionError);
+                this::newPickerInstance, health::pod, health::inFlight, this::lastResolutionError);
         this.closed = closed;
-        requests.updater = this;
         this.snapshot = Snapshot.unresolved(service, resolver.describe(), this::lastResolutionError);
     }
 
     /** The load balancer's outlier detector. */
     OutlierDetector health() {
         return health;
+    }
+
+    /** The picker instance of the set's own pickers (others serve a zone's near and remote sides). */
+    PickerInstance pickers() {
+        return pickers;
+    }
+
+    /**
+     * A picker instance of the policy, whose {@link PickerContext#requestNewPicker} requests reach
+     * this updater: the main one, and one for each side of a zone split the snapshot builder makes.
+     */
+    private PickerInstance newPickerInstance() {
+        PickerInstance instance = pickerPolicy.newInstance(pickerContext);
+        if (instance == null) {
+            throw new IllegalArgumentException("load balancer for service " + service + ": picker " + pickerPolicy
+                    + " made no instance; expected PickerPolicy.newInstance to return one");
+        }
+        return instance;
     }
 
     /** Subscribes to discovery; a set the resolver already holds (a static target) is applied before this returns. */
@@ -141,11 +159,7 @@ final class StateUpdater {
             subscription.close();
         }
         context.execute(() -> {
-            cancelPendingApply();
-            if (pendingNewPicker != null) {
-                pendingNewPicker.cancel();
-                pendingNewPicker = null;
-            }
+            cancelPending();
             health.close();
         });
     }
@@ -238,10 +252,15 @@ final class StateUpdater {
         return EndpointSet.of(set.version(), zoned).withTrafficDistribution(set.trafficDistribution().orElse(null));
     }
 
-    private void cancelPendingApply() {
+    /** Calls off the apply and the new picker still waiting for their time, on close. */
+    private void cancelPending() {
         if (pendingApply != null) {
             pendingApply.cancel();
             pendingApply = null;
+        }
+        if (pendingNewPicker != null) {
+            pendingNewPicker.cancel();
+            pendingNewPicker = null;
         }
     }
 
@@ -395,24 +414,6 @@ final class StateUpdater {
             context.executeLater(task);
             if (!starting) {
                 context.drain();
-            }
-        }
-    }
-
-    /**
-     * The requests of the load balancer's main picker instance, which is made before its updater:
-     * forwarded to the updater from its construction on (an instance requests while building a
-     * picker, which the updater runs, or from a task it submitted then). Set on the building
-     * thread, read on the serial context or the executor's threads.
-     */
-    static final class NewPickerRequests implements Consumer<Duration> {
-        private volatile StateUpdater updater;
-
-        @Override
-        public void accept(Duration after) {
-            StateUpdater target = updater;
-            if (target != null) {
-                target.requestNewPicker(after);
             }
         }
     }

@@ -58,8 +58,7 @@ final class PodConnections implements CallListener {
 
     /** The pool of {@code pod}'s connections for {@code service}, and what routes attempts to it. */
     PodRouting routingFor(String service, Endpoint pod) {
-        Map<InetSocketAddress, PodRouting> ofService = pods.get(service);
-        PodRouting routing = ofService != null ? ofService.get(pod.socketAddress()) : null;
+        PodRouting routing = existing(service, pod.socketAddress());
         if (routing != null) {
             return routing;
         }
@@ -100,14 +99,13 @@ final class PodConnections implements CallListener {
 
     /** Closes the idle connections of a pod that left, and forgets its pool once it holds none. */
     private void closeLeft(String service, InetSocketAddress pod) {
-        Map<InetSocketAddress, PodRouting> ofService = pods.get(service);
-        PodRouting routing = ofService != null ? ofService.get(pod) : null;
+        PodRouting routing = existing(service, pod);
         if (routing == null) {
             return;
         }
         routing.pool.evictAll();
         if (routing.pool.connectionCount() == 0) {
-            ofService.remove(pod, routing);
+            pods.get(service).remove(pod, routing);
         }
     }
 
@@ -116,11 +114,16 @@ final class PodConnections implements CallListener {
      * closed by the pod, and those idle as long are likely closed too.
      */
     void closeIdle(String service, Endpoint pod) {
-        Map<InetSocketAddress, PodRouting> ofService = pods.get(service);
-        PodRouting routing = ofService != null ? ofService.get(pod.socketAddress()) : null;
+        PodRouting routing = existing(service, pod.socketAddress());
         if (routing != null) {
             routing.pool.evictAll();
         }
+    }
+
+    /** The pool and routing of {@code service}'s pod at {@code pod}, or {@code null} when none was made. */
+    private PodRouting existing(String service, InetSocketAddress pod) {
+        Map<InetSocketAddress, PodRouting> ofService = pods.get(service);
+        return ofService != null ? ofService.get(pod) : null;
     }
 
     /** Connections open to pods, idle or in use. */

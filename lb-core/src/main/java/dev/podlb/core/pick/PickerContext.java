@@ -30,25 +30,17 @@ public final class PickerContext {
      * calling thread.
      */
     public static PickerContext of(String service, Scheduler scheduler) {
-        return of(service, scheduler, IGNORED);
+        return of(service, scheduler, IGNORED, Runnable::run);
     }
 
     /**
      * The context of a load balancer for {@code service}, reading time from {@code scheduler},
      * whose {@link #requestNewPicker} calls hand their delay to {@code newPickerRequests}, on the
      * thread that made them (the load balancer's serial context in {@link PickerInstance#newPicker},
-     * or a task on the {@link #executor}, here a direct one).
-     * That consumer arranges for {@code newPicker} to be called again after the delay, on the
-     * thread the load balancer builds pickers on.
-     */
-    public static PickerContext of(String service, Scheduler scheduler, Consumer<Duration> newPickerRequests) {
-        return of(service, scheduler, newPickerRequests, Runnable::run);
-    }
-
-    /**
-     * As {@link #of(String, Scheduler, Consumer)}, with {@code executor} as the {@link #executor}
-     * for work an instance does off the serial context: the load balancer's own (the one its serial
-     * context runs on), or, in a test, one the test drives.
+     * or a task on the {@link #executor}); that consumer arranges for {@code newPicker} to be called
+     * again after the delay, on the thread the load balancer builds pickers on. {@code executor}
+     * runs the work an instance does off the serial context: the load balancer's own, or, in a
+     * test, one the test drives.
      */
     public static PickerContext of(String service, Scheduler scheduler, Consumer<Duration> newPickerRequests,
             Executor executor) {
