@@ -283,8 +283,11 @@ public final class BenchmarkReport {
         line("");
         double roundRobin = perEndpoint(() -> balancer(10_000, false));
         double sticky = perEndpoint(() -> balancer(10_000, true));
-        line("The sticky rows alternate two sets that differ by one pod, so each is the incremental update of"
-                + " its table (one pod joining and one leaving), not a full build: see the slot table section.");
+        line("The sticky rows alternate two sets that differ by one pod (one joining, one leaving). With a handful of pods"
+                + " (10 here) a join builds the table anew, which at that size takes milliseconds; at 100 pods each row is the"
+                + " incremental update of the table; from 769 pods on, a leave publishes at once an interim table that picks"
+                + " as the updated one would, settled later off this path, so those rows hold the join and the interim but"
+                + " not the settle (a rollout's whole cost, settles included, is in section 6): see the slot table section.");
         line("");
         line(String.format(Locale.ROOT, "Memory, measured from the heap after collection: an `EndpointSet` of 10,000"
                 + " endpoints takes %.0f bytes per endpoint; a round-robin load balancer over it %.0f bytes per endpoint"
