@@ -5,6 +5,7 @@ import dev.podlb.core.health.Outcome;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
+import okhttp3.Call;
 import okhttp3.Request;
 
 /**
@@ -14,9 +15,10 @@ import okhttp3.Request;
  * the outcome to the pod that answered and feeds the pod's latency. An attempt whose response the
  * caller receives ends when its body is done ({@link AttemptBody}), so it is started on the thread
  * that runs the call and may end on the thread that reads the body, or on the leak detector's;
- * it ends once, and ending it again does nothing.
+ * it ends once, and ending it again does nothing. It is also the listener of the call it runs on
+ * ({@link WireEvents}), so that an attempt allocates one object of its own, not two.
  */
-final class Attempt {
+final class Attempt extends WireEvents {
     private static final VarHandle ENDED;
 
     static {
@@ -27,38 +29,30 @@ final class Attempt {
         }
     }
 
-    private final Balanced balanced;
-    private final Request request;
     private final Endpoint picked;
-    private final int number;
     private final CallListener listener;
     private final long startNanos;
     private final dev.podlb.core.Attempt onPod;
     @SuppressWarnings("unused") // through ENDED: a field, not an AtomicBoolean beside the attempt, on every call
     private volatile boolean ended;
 
-    private Attempt(Balanced balanced, Request request, Endpoint picked, int number, CallListener listener) {
-        this.balanced = balanced;
-        this.request = request;
+    private Attempt(Balanced balanced, Request request, Endpoint picked, CallListener listener) {
+        super(balanced, request);
         this.picked = picked;
-        this.number = number;
         this.listener = listener;
         this.startNanos = listener == CompositeCallListener.NONE ? 0 : System.nanoTime(); // for the listener alone
         this.onPod = balanced.lb().start(picked);
     }
 
-    /** Starts attempt {@code number} (1 for the first) of {@code request} on {@code pod}. */
-    static Attempt start(Balanced balanced, Request request, Endpoint pod, int number, CallListener listener) {
+    /**
+     * Starts attempt {@code number} (1 for the first) of {@code request} on {@code pod}, which runs
+     * on {@code call}: the attempt hears that call's events from here on.
+     */
+    static Attempt start(Balanced balanced, Request request, Endpoint pod, int number, CallListener listener, Call call) {
         listener.picked(balanced.name(), request, pod, number);
-        return new Attempt(balanced, request, pod, number, listener);
-    }
-
-    Endpoint picked() {
-        return picked;
-    }
-
-    int number() {
-        return number;
+        Attempt attempt = new Attempt(balanced, request, pod, listener);
+        attempt.listenTo(call);
+        return attempt;
     }
 
     /**
