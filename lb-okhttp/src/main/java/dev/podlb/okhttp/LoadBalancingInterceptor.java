@@ -150,12 +150,13 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
      */
     private Response balance(Chain chain, Request request, Balanced balanced) throws IOException {
         BalancedService service = balanced.service();
-        long startNanos = System.nanoTime();
+        Call okCall = chain.call();
+        // The call's start is read only for a listener or for the call timeout's deadline: most calls have neither.
+        long startNanos = calls != CompositeCallListener.NONE || okCall.timeout().timeoutNanos() > 0 ? System.nanoTime() : 0;
         CallRecord call = CallRecord.of(service.name, request, calls, startNanos);
         PickRequest pick = PickRequests.of(service, request, chain.getCookieJar());
         Request outgoing = PickRequests.outgoing(service, request);
         AttemptPolicy policy = AttemptPolicy.of(service, request, pick);
-        Call okCall = chain.call();
         CallControl control = null; // most calls make one attempt and never wait: watched from the first retry on
         balanced.retries().deposit();
         if (policy.hedges(balanced) && pick.pin() == null) {
