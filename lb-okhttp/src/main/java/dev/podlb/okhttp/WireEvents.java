@@ -17,9 +17,9 @@ import okhttp3.Response;
  * ({@link AttemptCalls}), so no fact of one attempt is charged to another.
  *
  * <p>The call's thread runs the interceptor and most events; OkHttp may report connection events
- * from its connect threads, so every field is volatile.
+ * from its connect threads, so every field the events change is volatile.
  */
-class WireEvents extends EventListener {
+abstract class WireEvents extends EventListener {
     /** The service whose balanced host the attempt's request names. */
     final Balanced balanced;
     /** The application's request, whose host is the balanced one. */
