@@ -22,7 +22,8 @@ import jdk.jfr.consumer.RecordingFile;
  * from its innermost frame, a podlb frame ({@code dev.podlb} outside the benchmarks) comes before
  * OkHttp's {@code RealInterceptorChain.proceed}: what podlb does itself and what it asks OkHttp
  * or the JDK for (a chain copy, a map lookup), but not the call's own work further down the
- * chain, which plain OkHttp does too. It is charged to that podlb frame. Used by
+ * chain, which plain OkHttp does too, nor the response body's read that podlb makes early for a
+ * retry's sake ({@code ShortBodies.buffer}). It is charged to that podlb frame. Used by
  * {@link BenchmarkReport}; a plain value read on one thread.
  */
 final class CallProfile {
@@ -102,20 +103,32 @@ final class CallProfile {
     }
 
     private static final String CHAIN = "okhttp3.internal.http.RealInterceptorChain";
+    private static final String SHORT_BODIES = "dev.podlb.okhttp.ShortBodies";
 
-    /** The innermost podlb frame ("SimpleClass.method") if no {@code proceed} of OkHttp's chain is inside it, else null. */
+    /**
+     * The innermost podlb frame ("SimpleClass.method") if no {@code proceed} of OkHttp's chain is
+     * inside it, else null. OkHttp's and okio's reads inside {@code ShortBodies.buffer} are not
+     * podlb's either: they read the response body, whose bytes the benchmark reads anyway (plain
+     * OkHttp reads them in {@code ResponseBody.string()}); podlb reads them a moment earlier, into
+     * the same buffer the caller then reads without a copy.
+     */
     private static String podlbFrame(RecordedStackTrace stack) {
         if (stack == null) {
             return null;
         }
+        boolean insideOthers = false;
         for (RecordedFrame frame : stack.getFrames()) {
             String type = frame.getMethod().getType().getName();
             if (type.startsWith(HARNESS) || type.equals(CHAIN) && frame.getMethod().getName().equals("proceed")) {
                 return null;
             }
             if (type.startsWith(PODLB)) {
+                if (insideOthers && type.equals(SHORT_BODIES)) {
+                    return null;
+                }
                 return type.substring(type.lastIndexOf('.') + 1) + "." + frame.getMethod().getName();
             }
+            insideOthers = true;
         }
         return null;
     }

@@ -5,6 +5,7 @@ import dev.podlb.core.health.Outcome;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
+import okhttp3.Call;
 import okhttp3.Request;
 
 /**
@@ -14,9 +15,10 @@ import okhttp3.Request;
  * the outcome to the pod that answered and feeds the pod's latency. An attempt whose response the
  * caller receives ends when its body is done ({@link AttemptBody}), so it is started on the thread
  * that runs the call and may end on the thread that reads the body, or on the leak detector's;
- * it ends once, and ending it again does nothing.
+ * it ends once, and ending it again does nothing. It is also the listener of the call it runs on
+ * ({@link WireEvents}), so that an attempt allocates one object of its own, not two.
  */
-final class Attempt {
+class Attempt extends WireEvents {
     private static final VarHandle ENDED;
 
     static {
@@ -27,38 +29,32 @@ final class Attempt {
         }
     }
 
-    private final Balanced balanced;
-    private final Request request;
     private final Endpoint picked;
-    private final int number;
-    private final CallListener listener;
-    private final long startNanos;
     private final dev.podlb.core.Attempt onPod;
     @SuppressWarnings("unused") // through ENDED: a field, not an AtomicBoolean beside the attempt, on every call
     private volatile boolean ended;
 
-    private Attempt(Balanced balanced, Request request, Endpoint picked, int number, CallListener listener) {
-        this.balanced = balanced;
-        this.request = request;
+    private Attempt(Balanced balanced, Request request, Endpoint picked) {
+        super(balanced, request);
         this.picked = picked;
-        this.number = number;
-        this.listener = listener;
-        this.startNanos = listener == CompositeCallListener.NONE ? 0 : System.nanoTime(); // for the listener alone
         this.onPod = balanced.lb().start(picked);
     }
 
-    /** Starts attempt {@code number} (1 for the first) of {@code request} on {@code pod}. */
-    static Attempt start(Balanced balanced, Request request, Endpoint pod, int number, CallListener listener) {
-        listener.picked(balanced.name(), request, pod, number);
-        return new Attempt(balanced, request, pod, number, listener);
-    }
-
-    Endpoint picked() {
-        return picked;
-    }
-
-    int number() {
-        return number;
+    /**
+     * Starts attempt {@code number} (1 for the first) of {@code request} on {@code pod}, which runs
+     * on {@code call}: the attempt hears that call's events from here on. Only an attempt whose
+     * {@code listener} hears something keeps it and its start time ({@link Heard}): most carry neither.
+     */
+    static Attempt start(Balanced balanced, Request request, Endpoint pod, int number, CallListener listener, Call call) {
+        Attempt attempt;
+        if (listener == CompositeCallListener.NONE) {
+            attempt = new Attempt(balanced, request, pod);
+        } else {
+            listener.picked(balanced.name(), request, pod, number);
+            attempt = new Heard(balanced, request, pod, listener);
+        }
+        attempt.listenTo(call);
+        return attempt;
     }
 
     /**
@@ -76,11 +72,12 @@ final class Attempt {
             onPod.cancel(); // the picked pod served nothing: its count in flight ends, its health is untouched
             balanced.lb().report(pod, outcome);
         }
-        if (listener != CompositeCallListener.NONE) {
-            listener.outcome(balanced.name(), request, pod, outcome, System.nanoTime() - startNanos);
-        }
+        charged(pod, outcome);
         return pod;
     }
+
+    /** The attempt ended with {@code outcome}, charged to {@code pod}: for a listener to hear. */
+    void charged(Endpoint pod, Outcome outcome) {}
 
     /** The pod an outcome is charged to: the picked pod unless {@code answeredBy} names another. */
     Endpoint chargedFor(InetSocketAddress answeredBy) {
@@ -105,5 +102,22 @@ final class Attempt {
     /** What the attempt is, for a log line: the service, the pod and the request's method and URL. */
     String describe() {
         return balanced.name() + ": " + request.method() + " " + request.url().redact() + " to " + picked.authority();
+    }
+
+    /** An attempt a listener hears: told of its pick, and of its outcome with the attempt's duration. */
+    private static final class Heard extends Attempt {
+        private final CallListener listener;
+        private final long startNanos;
+
+        Heard(Balanced balanced, Request request, Endpoint picked, CallListener listener) {
+            super(balanced, request, picked);
+            this.listener = listener;
+            this.startNanos = System.nanoTime();
+        }
+
+        @Override
+        void charged(Endpoint pod, Outcome outcome) {
+            listener.outcome(balanced.name(), request, pod, outcome, System.nanoTime() - startNanos);
+        }
     }
 }

@@ -6,12 +6,14 @@ import java.net.InetSocketAddress;
 
 /**
  * A balanced service at run time: its settings, its load balancer, what is left of its retry
- * budget and, when it hedges, its hedging delay ({@code null} otherwise).
+ * budget, when it hedges, its hedging delay ({@code null} otherwise), and the interceptor's pods'
+ * connections, which its attempts tell of the connections they release.
  */
-record Balanced(BalancedService service, LoadBalancer lb, RetryAllowance retries, HedgeDelay hedgeDelay) {
-    static Balanced open(BalancedService service, LoadBalancer lb) {
+record Balanced(BalancedService service, LoadBalancer lb, RetryAllowance retries, HedgeDelay hedgeDelay,
+                PodConnections connections) {
+    static Balanced open(BalancedService service, LoadBalancer lb, PodConnections connections) {
         return new Balanced(service, lb, RetryAllowance.of(service.retryBudget, service.scheduler),
-                service.hedging != null ? new HedgeDelay(service.hedging) : null);
+                service.hedging != null ? new HedgeDelay(service.hedging) : null, connections);
     }
 
     String name() {

@@ -33,8 +33,9 @@ final class CallControl extends EventListener {
     }
 
     /**
-     * Watches {@code call}, whose interceptor started at {@code startNanos} ({@link System#nanoTime()}),
-     * from its first attempt after its first, or its first wait or hedge, on. Thread that runs the call.
+     * Watches {@code call}, whose interceptor started at {@code startNanos} ({@link System#nanoTime()},
+     * read only when the call has a timeout: unused otherwise), from its first attempt after its
+     * first, or its first wait or hedge, on. Thread that runs the call.
      */
     static CallControl watch(Call call, long startNanos) {
         long timeout = call.timeout().timeoutNanos();

@@ -39,12 +39,10 @@ final class HedgedAttempts implements AutoCloseable {
         return thread;
     });
     private final AttemptCalls attemptCalls;
-    private final PodConnections connections;
     private final CallListener listener;
 
-    HedgedAttempts(AttemptCalls attemptCalls, PodConnections connections, CallListener listener) {
+    HedgedAttempts(AttemptCalls attemptCalls, CallListener listener) {
         this.attemptCalls = attemptCalls;
-        this.connections = connections;
         this.listener = listener;
     }
 
@@ -53,16 +51,14 @@ final class HedgedAttempts implements AutoCloseable {
         final Endpoint pod;
         final Attempt attempt;
         final Call call;
-        final WireEvents wire;
         final long startNanos = System.nanoTime();
         private boolean lost;
         private Result result;
 
-        Running(Endpoint pod, Attempt attempt, Call call, WireEvents wire) {
+        Running(Endpoint pod, Attempt attempt, Call call) {
             this.pod = pod;
             this.attempt = attempt;
             this.call = call;
-            this.wire = wire;
         }
 
         /** Hands the attempt's result to the waiting call, unless the attempt lost meanwhile. */
@@ -126,8 +122,7 @@ final class HedgedAttempts implements AutoCloseable {
             boolean othersRunning = answered < running.size();
             if (answer.failure() != null && okCall.isCanceled()) {
                 loseAllBut(attempt, running);
-                throw LoadBalancingInterceptor.stopped(okCall, attempt.call, attempt.attempt, attempt.wire, answer.failure(),
-                        call);
+                throw LoadBalancingInterceptor.stopped(okCall, attempt.call, attempt.attempt, answer.failure(), call);
             }
             boolean unusable = answer.failure() != null || policy.retryStatus(answer.response().code());
             if (unusable && !othersRunning && running.size() < 2) {
@@ -144,8 +139,7 @@ final class HedgedAttempts implements AutoCloseable {
                     e.addSuppressed(failure);
                 }
                 failure = e;
-                attempt.attempt.end(attempt.wire.answeredBy() != null ? attempt.wire.answeredBy() : attempt.wire.connectedTo(),
-                        AttemptPolicy.outcomeOf(e, attempt.wire));
+                attempt.attempt.end(attempt.attempt.answeredOrConnected(), AttemptPolicy.outcomeOf(e, attempt.attempt));
                 if (!othersRunning) {
                     throw call.failed(CallOutcome.Kind.FAILED, e);
                 }
@@ -156,7 +150,7 @@ final class HedgedAttempts implements AutoCloseable {
                     loseAllBut(attempt, running);
                     return won(answer, balanced, okCall, call);
                 }
-                attempt.attempt.end(attempt.wire.answeredBy(), Outcome.response(response.code()));
+                attempt.attempt.end(attempt.attempt.answeredBy(), Outcome.response(response.code()));
                 response.close();
             }
             answer = poll(results, Long.MAX_VALUE, running, okCall, call);
@@ -193,10 +187,9 @@ final class HedgedAttempts implements AutoCloseable {
     private Running launch(Endpoint pod, int number, Request request, Balanced balanced, CallControl control,
                            CallRecord call, BlockingQueue<Result> results) {
         Call attemptCall = control.newAttemptCall();
-        WireEvents wire = WireEvents.listenTo(attemptCall, balanced.name(), request.url().host(), connections);
-        Attempt attempt = Attempt.start(balanced, request, pod, number, listener);
+        Attempt attempt = Attempt.start(balanced, request, pod, number, listener, attemptCall);
         call.attempted();
-        Running running = new Running(pod, attempt, attemptCall, wire);
+        Running running = new Running(pod, attempt, attemptCall);
         threads.execute(() -> {
             Result result;
             try {
@@ -229,13 +222,13 @@ final class HedgedAttempts implements AutoCloseable {
     private static Response won(Result answer, Balanced balanced, Call okCall, CallRecord call) {
         Running attempt = answer.running();
         Response response = answer.response();
-        InetSocketAddress answeredBy = attempt.wire.answeredBy();
-        Outcome answered = Outcome.response(attempt.wire.answeredStatus() > 0 ? attempt.wire.answeredStatus() : response.code());
+        InetSocketAddress answeredBy = attempt.attempt.answeredBy();
+        Outcome answered = Outcome.response(attempt.attempt.answeredStatus() > 0 ? attempt.attempt.answeredStatus() : response.code());
         if (response.networkResponse() == null) {
             attempt.attempt.endUncharged(); // OkHttp's cache answered
             return call.returned(response, true);
         }
-        if (attempt.wire.leftHost()) {
+        if (attempt.attempt.leftHost()) {
             attempt.attempt.end(answeredBy, answered); // the body is the other host's
             return call.returned(response, false);
         }

@@ -75,7 +75,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
         listeners.add(connections);
         CallListener everyListener = CompositeCallListener.of(listeners); // the load balancers' events reach the connections too
         this.calls = CompositeCallListener.of(b.listeners);
-        this.hedged = new HedgedAttempts(attemptCalls, connections, calls);
+        this.hedged = new HedgedAttempts(attemptCalls, calls);
         Map<String, Balanced> services = new LinkedHashMap<>();
         try {
             for (BalancedService service : b.services.values()) {
@@ -83,7 +83,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 if (service.givenLoadBalancer != null) {
                     connections.follow(service.name, lb::endpoints);
                 }
-                services.put(service.host, Balanced.open(service, lb));
+                services.put(service.host, Balanced.open(service, lb, connections));
             }
         } catch (RuntimeException e) {
             services.values().forEach(Balanced::close);
@@ -150,18 +150,18 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
      */
     private Response balance(Chain chain, Request request, Balanced balanced) throws IOException {
         BalancedService service = balanced.service();
-        long startNanos = System.nanoTime();
+        Call okCall = chain.call();
+        // The call's start is read only for a listener or for the call timeout's deadline: most calls have neither.
+        long startNanos = calls != CompositeCallListener.NONE || okCall.timeout().timeoutNanos() > 0 ? System.nanoTime() : 0;
         CallRecord call = CallRecord.of(service.name, request, calls, startNanos);
         PickRequest pick = PickRequests.of(service, request, chain.getCookieJar());
         Request outgoing = PickRequests.outgoing(service, request);
         AttemptPolicy policy = AttemptPolicy.of(service, request, pick);
-        Call okCall = chain.call();
         CallControl control = null; // most calls make one attempt and never wait: watched from the first retry on
         balanced.retries().deposit();
         if (policy.hedges(balanced) && pick.pin() == null) {
             return hedged.run(request, balanced, pick, policy, CallControl.watch(okCall, startNanos), okCall, call);
         }
-        WireEvents firstWire = WireEvents.listenTo(okCall, service.name, request.url().host(), connections);
         Set<InetSocketAddress> tried = Set.of(); // a set of its own from the first retry on
         IOException failure = null;
         Endpoint again = null;
@@ -181,8 +181,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                 pod = pick(balanced, pick, tried, failure, call);
             }
             Call attemptCall = n == 1 ? okCall : control.newAttemptCall();
-            WireEvents wire = n == 1 ? firstWire : WireEvents.listenTo(attemptCall, service.name, request.url().host(), connections);
-            Attempt attempt = Attempt.start(balanced, request, pod, n, calls);
+            Attempt attempt = Attempt.start(balanced, request, pod, n, calls, attemptCall);
             call.attempted();
             Response response;
             boolean bodyDone = false;
@@ -199,12 +198,12 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
             } catch (IOException thrown) {
                 IOException e = PodPortSocketFactory.namingPodPort(thrown, pod, request.url().port());
                 if (okCall.isCanceled() || attemptCall.isCanceled()) {
-                    throw stopped(okCall, attemptCall, attempt, wire, e, call);
+                    throw stopped(okCall, attemptCall, attempt, e, call);
                 }
                 if (failure != null) {
                     e.addSuppressed(failure);
                 }
-                if (!resent && policy.resendsOnFreshConnection(wire) && balanced.pickable(pod)) {
+                if (!resent && policy.resendsOnFreshConnection(attempt) && balanced.pickable(pod)) {
                     // The pod had closed this pooled connection while it sat idle, and it was closed here
                     // before the request left: no failure of the pod's. Its other idle connections go too.
                     attempt.endUncharged();
@@ -214,14 +213,14 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                     failure = e;
                     continue;
                 }
-                if (wire.leftHost() && wire.answeredBy() != null) {
+                if (attempt.leftHost() && attempt.answeredBy() != null) {
                     // The pod answered with a redirect; what failed was the other host.
-                    attempt.end(wire.answeredBy(), Outcome.response(wire.answeredStatus()));
+                    attempt.end(attempt.answeredBy(), Outcome.response(attempt.answeredStatus()));
                     throw call.failed(CallOutcome.Kind.FAILED, e);
                 }
-                Outcome outcome = AttemptPolicy.outcomeOf(e, wire);
-                Endpoint charged = attempt.end(wire.answeredBy() != null ? wire.answeredBy() : wire.connectedTo(), outcome);
-                if (!policy.retriesFailure(e, wire, n) || !retry(balanced, request, charged, outcome, n, call)) {
+                Outcome outcome = AttemptPolicy.outcomeOf(e, attempt);
+                Endpoint charged = attempt.end(attempt.answeredOrConnected(), outcome);
+                if (!policy.retriesFailure(e, attempt, n) || !retry(balanced, request, charged, outcome, n, call)) {
                     throw call.failed(CallOutcome.Kind.FAILED, e);
                 }
                 tried = triedAlso(tried, pod, charged);
@@ -234,10 +233,10 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                     attempt.endUncharged(); // OkHttp's cache answered
                     return call.returned(response, true);
                 }
-                InetSocketAddress answeredBy = wire.answeredBy();
-                Outcome answered = Outcome.response(wire.answeredStatus() > 0 ? wire.answeredStatus() : response.code());
+                InetSocketAddress answeredBy = attempt.answeredBy();
+                Outcome answered = Outcome.response(attempt.answeredStatus() > 0 ? attempt.answeredStatus() : response.code());
                 charged = attempt.chargedFor(answeredBy);
-                if (wire.leftHost()) {
+                if (attempt.leftHost()) {
                     attempt.end(answeredBy, answered); // the body is the other host's: the pod's part ended with its redirect
                     return call.returned(response, false);
                 }
@@ -325,10 +324,9 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
      * out; by the application, no pod is charged. An attempt on a call of its own may also reach
      * the end of its share of the call timeout a moment before the application's call does.
      */
-    static IOException stopped(Call okCall, Call attemptCall, Attempt attempt, WireEvents wire, IOException e,
-                               CallRecord call) {
+    static IOException stopped(Call okCall, Call attemptCall, Attempt attempt, IOException e, CallRecord call) {
         if (CallTimeouts.timedOut(okCall) || attemptCall != okCall && CallTimeouts.endedByTimeout(attemptCall, e)) {
-            attempt.end(wire.answeredBy() != null ? wire.answeredBy() : wire.connectedTo(), Outcome.timeout(e));
+            attempt.end(attempt.answeredOrConnected(), Outcome.timeout(e));
             InterruptedIOException timeout = new InterruptedIOException("timeout");
             timeout.initCause(e);
             return call.failed(CallOutcome.Kind.TIMED_OUT, timeout);

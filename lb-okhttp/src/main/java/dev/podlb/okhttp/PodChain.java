@@ -10,8 +10,8 @@ import okhttp3.Request;
 /**
  * The chain that takes one attempt to its pod: the balanced host resolves to the pod (every other
  * host as the client would), the pod's port replaces the URL's when they differ, the client's
- * proxy is bypassed for the balanced host, connections come from the pod's pool, and the attempt
- * is bounded by the service's per-try timeout.
+ * proxy is bypassed for the balanced host when it has one ({@link DirectSelectors}), connections
+ * come from the pod's pool, and the attempt is bounded by the service's per-try timeout.
  */
 final class PodChain {
     private PodChain() {}
@@ -33,7 +33,9 @@ final class PodChain {
             routed = routed.withSocketFactory(new PodPortSocketFactory(pod.address(), urlPort, pod.port()));
         }
         Proxy proxy = chain.getProxy();
-        if (!Proxy.NO_PROXY.equals(proxy)) {
+        // A default client has no fixed proxy and a selector that answers NO_PROXY for every host:
+        // bypassing it would change nothing and cost a copy of the chain on every call.
+        if (!Proxy.NO_PROXY.equals(proxy) && (proxy != null || !DirectSelectors.allDirect(chain.getProxySelector()))) {
             if (proxy != null) {
                 routed = routed.withProxy(null); // a fixed proxy would win over the selector
             }

@@ -11,17 +11,19 @@ import okhttp3.Response;
 /**
  * What happened on the wire during one attempt, from OkHttp's own events rather than from
  * exception messages: whether the request may have left, which connection carried it, which pod
- * answered, and whether a redirect took the attempt to another host. Each attempt has its own:
- * the first listens to the application's call, every later one to the call of its own it runs on
+ * answered, and whether a redirect took the attempt to another host. Each attempt is its own
+ * listener ({@link Attempt} extends this, one object an attempt where there were two): the first
+ * listens to the application's call, every later one to the call of its own it runs on
  * ({@link AttemptCalls}), so no fact of one attempt is charged to another.
  *
  * <p>The call's thread runs the interceptor and most events; OkHttp may report connection events
- * from its connect threads, so every field is volatile.
+ * from its connect threads, so every field the events change is volatile.
  */
-final class WireEvents extends EventListener {
-    private final String service;
-    private final String host;
-    private final PodConnections connections;
+abstract class WireEvents extends EventListener {
+    /** The service whose balanced host the attempt's request names. */
+    final Balanced balanced;
+    /** The application's request, whose host is the balanced one. */
+    final Request request;
 
     /** The connection the attempt's call holds now. */
     private volatile Connection held;
@@ -33,17 +35,14 @@ final class WireEvents extends EventListener {
     private volatile boolean staleFound;
     private volatile boolean responseStarted;
 
-    private WireEvents(String service, String host, PodConnections connections) {
-        this.service = service;
-        this.host = host;
-        this.connections = connections;
+    WireEvents(Balanced balanced, Request request) {
+        this.balanced = balanced;
+        this.request = request;
     }
 
-    /** Listens to {@code call}, whose requests to {@code host} are balanced over {@code service}'s pods. */
-    static WireEvents listenTo(Call call, String service, String host, PodConnections connections) {
-        WireEvents events = new WireEvents(service, host, connections);
-        call.addEventListener(events);
-        return events;
+    /** Listens to {@code call}, which runs this attempt. */
+    final void listenTo(Call call) {
+        call.addEventListener(this);
     }
 
     /** Whether any byte of the attempt's request may have been written. */
@@ -65,6 +64,12 @@ final class WireEvents extends EventListener {
     InetSocketAddress connectedTo() {
         Connection connection = held;
         return connection == null ? null : PodConnections.remote(connection);
+    }
+
+    /** The pod that answered the attempt, else the one its connection went to, else {@code null}. */
+    InetSocketAddress answeredOrConnected() {
+        InetSocketAddress answered = answeredBy;
+        return answered != null ? answered : connectedTo();
     }
 
     /** Whether a redirect or an auth follow-up took the attempt to a host other than the balanced one. */
@@ -93,7 +98,7 @@ final class WireEvents extends EventListener {
     @Override
     public void connectionAcquired(Call call, Connection connection) {
         held = connection;
-        if (!connecting && connections.stale().checkStale(connection)) {
+        if (!connecting && balanced.connections().stale().checkStale(connection)) {
             staleFound = true;
         }
     }
@@ -108,8 +113,9 @@ final class WireEvents extends EventListener {
         if (held == connection) {
             held = null;
         }
+        PodConnections connections = balanced.connections();
         connections.stale().released(connection);
-        connections.released(service, PodConnections.remote(connection));
+        connections.released(balanced.name(), PodConnections.remote(connection));
     }
 
     @Override
@@ -120,7 +126,7 @@ final class WireEvents extends EventListener {
     @Override
     public void responseHeadersEnd(Call call, Response response) {
         Connection connection = held;
-        if (connection != null && response.request().url().host().equals(host)) {
+        if (connection != null && response.request().url().host().equals(request.url().host())) {
             answeredBy = PodConnections.remote(connection);
             answeredStatus = response.code();
         }
@@ -128,7 +134,7 @@ final class WireEvents extends EventListener {
 
     @Override
     public void followUpDecision(Call call, Response response, Request nextRequest) {
-        if (nextRequest != null && !nextRequest.url().host().equals(host)) {
+        if (nextRequest != null && !nextRequest.url().host().equals(request.url().host())) {
             leftHost = true;
         }
     }

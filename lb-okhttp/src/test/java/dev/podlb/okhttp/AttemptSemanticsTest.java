@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
+import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -129,6 +131,59 @@ class AttemptSemanticsTest {
         assertThat(body(client, new Request.Builder().url("http://elsewhere.example/").build())).isEqualTo("proxy");
         assertThat(received.get(proxy).get()).isEqualTo(1);
         assertThat(heard.charges).extracting(RecordingListener.Charge::pod).containsExactly("127.0.0.2");
+    }
+
+    @Test
+    void aDefaultClientsAttemptsKeepItsOwnProxySelector() throws Exception {
+        MockWebServer pod = server("127.0.0.2", r -> new MockResponse.Builder().body("pod").build());
+        List<ProxySelector> seen = new CopyOnWriteArrayList<>();
+        // An application interceptor after podlb's sees the chain podlb proceeds with.
+        OkHttpClient client = client(BalancedService.builder(HOST).target("static:///127.0.0.2:" + pod.getPort()))
+                .addInterceptor(chain -> {
+                    seen.add(chain.getProxySelector());
+                    return chain.proceed(chain.request());
+                }).build();
+
+        assertThat(body(client, new Request.Builder().url("http://" + HOST + "/").build())).isEqualTo("pod");
+
+        // The JDK's default selector with no proxy property answers NO_PROXY for every host: nothing to bypass.
+        assertThat(seen).singleElement().isSameAs(client.proxySelector());
+    }
+
+    @Test
+    void aProxyPropertySetAfterCallsRanIsBypassedForTheBalancedHostAndUsedForOthers() throws Exception {
+        // No pooled connection to the pod: every call chooses its route afresh.
+        MockWebServer pod = server("127.0.0.2", r -> new MockResponse.Builder().setHeader("Connection", "close")
+                .body("pod").build());
+        MockWebServer proxy = server("127.0.0.6", r -> new MockResponse.Builder().body("proxy").build());
+        OkHttpClient client = client(BalancedService.builder(HOST).target("static:///127.0.0.2:" + pod.getPort())).build();
+        Request balanced = new Request.Builder().url("http://" + HOST + "/").build();
+        assertThat(body(client, balanced)).isEqualTo("pod");
+
+        String[] keys = {"http.proxyHost", "http.proxyPort", "http.nonProxyHosts"};
+        String[] before = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            before[i] = System.getProperty(keys[i]);
+        }
+        try {
+            System.setProperty("http.proxyHost", "127.0.0.6");
+            System.setProperty("http.proxyPort", Integer.toString(proxy.getPort()));
+            System.setProperty("http.nonProxyHosts", "localhost");
+
+            assertThat(body(client, balanced)).isEqualTo("pod");
+            assertThat(received.get(proxy).get()).isZero();
+            assertThat(body(client, new Request.Builder().url("http://elsewhere.example/").build())).isEqualTo("proxy");
+            assertThat(received.get(proxy).get()).isEqualTo(1);
+        } finally {
+            for (int i = 0; i < keys.length; i++) {
+                if (before[i] == null) {
+                    System.clearProperty(keys[i]);
+                } else {
+                    System.setProperty(keys[i], before[i]);
+                }
+            }
+        }
+        assertThat(received.get(pod).get()).isEqualTo(2);
     }
 
     @Test
