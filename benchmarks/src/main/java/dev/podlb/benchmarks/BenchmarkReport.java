@@ -750,7 +750,10 @@ public final class BenchmarkReport {
                 + " (`jdk.ExecutionSample`) or an allocation sample (`jdk.ObjectAllocationSample`, weighted by the bytes it"
                 + " stands for) is podlb's when, going out from its innermost frame, a podlb frame comes before OkHttp's"
                 + " `RealInterceptorChain.proceed`: what podlb does itself and what it asks OkHttp or the JDK for (a chain"
-                + " copy, a map lookup), not the call's own work further down the chain, which plain OkHttp does too. It"
+                + " copy, a map lookup), not the call's own work further down the chain, which plain OkHttp does too, nor"
+                + " the response body's socket and okio reads inside `ShortBodies.buffer` (podlb reads a short body a moment"
+                + " early, for a retry's sake, into the buffer the caller then reads without a copy; plain OkHttp reads the"
+                + " same bytes in `ResponseBody.string()`), while `ShortBodies.buffer`'s own frames stay podlb's. It"
                 + " is charged to that innermost podlb frame. Most of a call's CPU is OkHttp's and okio's own (encoding,"
                 + " its interceptor chain) and the socket's; plain OkHttp's row is the control (nothing of podlb's).");
         line("");
