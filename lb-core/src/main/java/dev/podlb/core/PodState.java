@@ -49,12 +49,9 @@ final class PodState extends PodHotFields implements EndpointStats {
         }
     }
 
-    // The fields every attempt touches are PodHotFields', laid out first; the rest of the object, rarely
-    // written, keeps them off the cache lines of the next pod's state: inFlight, consecutiveFailures,
-    // latencyNanos and latencyStampNanos (request threads, without locks), ejected, onTrial and
-    // generation (volatile, written on the serial context; generation counts the pod's readmissions:
-    // an attempt carries the generation it started in, and only an attempt started in the current
-    // one decides a trial), failureRate and allInFlight.
+    // The fields every attempt touches (inFlight, consecutiveFailures, the latency average, ejected,
+    // onTrial, generation, failureRate, allInFlight) are PodHotFields', laid out first; the fields
+    // below, rarely written, and the padding keep them off the cache lines of the next pod's state.
     volatile Outcome lastFailure;
 
     /** Whether a run of failures past the threshold has a decision queued on the serial context. */
