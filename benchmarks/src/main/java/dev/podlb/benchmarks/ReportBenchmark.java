@@ -31,8 +31,9 @@ import org.openjdk.jmh.infra.ThreadParams;
  * beside what the first release did on every report, a resilience4j circuit breaker's
  * {@code onSuccess} (its locks and event). Every call reports a success on one of 10 pods in turn;
  * with two threads both go round the same pods, starting on consecutive ones as a round-robin pick
- * hands concurrent calls consecutive pods (both starting on the first pod kept them on one pod's
- * counter in lockstep, a contention real traffic through a round-robin pick does not have). The
+ * hands concurrent calls consecutive pods (both starting on the first pod started them contending
+ * on one pod's counter). Two threads can still fall into step on one pod as they go round, or
+ * drift apart: at 2 threads a trial's figures vary with which, by about 2× on the pair. The
  * baselines: {@code baselinePodCounter} increments an {@code AtomicInteger} of the pod in turn, so
  * that it pays the same rotation as a report (the comparison the report path is held to);
  * {@code baselineAtomicIncrement} increments one shared counter; {@code baselinePodCounterPair}
