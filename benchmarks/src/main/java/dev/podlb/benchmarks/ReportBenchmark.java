@@ -24,18 +24,26 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * What telling a load balancer how a call went costs on the request path, beside two baselines and
  * beside what the first release did on every report, a resilience4j circuit breaker's
  * {@code onSuccess} (its locks and event). Every call reports a success on one of 10 pods in turn;
- * with two threads both report on the same pods. The baselines: {@code baselinePodCounter}
- * increments an {@code AtomicInteger} of the pod in turn, so that it pays the same rotation as a
- * report (the comparison the report path is held to); {@code baselineAtomicIncrement} increments
- * one shared counter; {@code baselinePodCounterPair} increments and decrements an {@code AtomicLong}
- * of the pod in turn (the comparison an attempt is held to). {@code attempt} is the interceptor's path: {@code start} (requests in
- * flight) and {@code end} (outcome) on a round-robin load balancer, which keeps no latency;
- * {@code attemptWithLatency} the same where latency is kept (two clock reads, the latency average).
+ * with two threads both go round the same pods, starting on consecutive ones as a round-robin pick
+ * hands concurrent calls consecutive pods (both starting on the first pod started them contending
+ * on one pod's counter). Two threads can still fall into step on one pod as they go round, or
+ * drift apart: at 2 threads a trial's figures vary with which, by about 2× on the pair. The
+ * baselines: {@code baselinePodCounter} increments an {@code AtomicInteger} of the pod in turn, so
+ * that it pays the same rotation as a report (the comparison the report path is held to);
+ * {@code baselineAtomicIncrement} increments one shared counter; {@code baselinePodCounterPair}
+ * increments and decrements an {@code AtomicLong} of the pod in turn (the comparison an attempt is
+ * held to). Each pod's baseline counter is padded to a cache line of its own, as a pod's state
+ * keeps its hot fields off the next pod's line: unpadded, the counters of neighbouring pods shared
+ * lines, and at 2 threads the baselines paid a false sharing the load balancer does not.
+ * {@code attempt} is the interceptor's path: {@code start} (requests in flight) and {@code end}
+ * (outcome) on a round-robin load balancer, which keeps no latency; {@code attemptWithLatency} the
+ * same where latency is kept (two clock reads, the latency average).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -44,12 +52,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class ReportBenchmark {
     private static final Outcome OK = Outcome.response(200);
+    private static final int PODS = 10;
 
     @State(Scope.Benchmark)
     public static class Shared {
         final AtomicInteger counter = new AtomicInteger();
-        final AtomicInteger[] podCounters = new AtomicInteger[10];
-        final AtomicLong[] podPairs = new AtomicLong[10];
+        final AtomicInteger[] podCounters = new AtomicInteger[PODS];
+        final AtomicLong[] podPairs = new AtomicLong[PODS];
         LoadBalancer lb;
         /** Round-robin too, keeping each pod's latency ({@code recordLatency()}), as latency-aware least-request does. */
         LoadBalancer lbWithLatency;
@@ -60,11 +69,11 @@ public class ReportBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            List<Endpoint> list = Peers.podlbEndpoints(Peers.addresses(10));
+            List<Endpoint> list = Peers.podlbEndpoints(Peers.addresses(PODS));
             pods = list.toArray(new Endpoint[0]);
             for (int i = 0; i < podCounters.length; i++) {
-                podCounters[i] = new AtomicInteger();
-                podPairs[i] = new AtomicLong();
+                podCounters[i] = new PaddedInteger();
+                podPairs[i] = new PaddedLong();
             }
             lb = Peers.podlbBalancer(list, false);
             lbWithLatency = LoadBalancer.builder("backend").resolver(StaticResolver.of(list)).picker(Pickers.roundRobin())
@@ -78,10 +87,28 @@ public class ReportBenchmark {
         }
     }
 
+    /** An {@code AtomicInteger} followed by 56 bytes of nothing: with the next object's header, 64 bytes to the next counter. */
+    @SuppressWarnings({"unused", "serial"})
+    static final class PaddedInteger extends AtomicInteger {
+        private long p1, p2, p3, p4, p5, p6, p7;
+    }
+
+    /** An {@code AtomicLong} followed by 56 bytes of nothing, as {@link PaddedInteger}. */
+    @SuppressWarnings({"unused", "serial"})
+    static final class PaddedLong extends AtomicLong {
+        private long p1, p2, p3, p4, p5, p6, p7;
+    }
+
     /** Each thread's turn through the pods; wrapped with a branch, since a division would cost more than a report. */
     @State(Scope.Thread)
     public static class Turn {
         int next;
+
+        /** Thread i starts on pod i, as concurrent round-robin picks go to consecutive pods. */
+        @Setup(Level.Trial)
+        public void setUp(ThreadParams thread) {
+            next = thread.getThreadIndex() % PODS;
+        }
 
         Endpoint next(Endpoint[] pods) {
             return pods[advance(pods.length)];

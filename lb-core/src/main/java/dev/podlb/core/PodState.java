@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * context alone, but for the flag that keeps one failure decision queued at a time, claimed by a
  * request thread and released by the context.
  */
-final class PodState implements EndpointStats {
+final class PodState extends PodHotFields implements EndpointStats {
     /**
      * How fast the latency average forgets a sample below it: its weight falls by e in 10 s, as
      * in Linkerd's and Finagle's Peak-EWMA.
@@ -39,32 +39,21 @@ final class PodState implements EndpointStats {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            IN_FLIGHT = lookup.findVarHandle(PodState.class, "inFlight", int.class);
-            FAILURES = lookup.findVarHandle(PodState.class, "consecutiveFailures", int.class);
+            IN_FLIGHT = lookup.findVarHandle(PodHotFields.class, "inFlight", int.class);
+            FAILURES = lookup.findVarHandle(PodHotFields.class, "consecutiveFailures", int.class);
             DECISION_QUEUED = lookup.findVarHandle(PodState.class, "decisionQueued", boolean.class);
-            LATENCY = lookup.findVarHandle(PodState.class, "latencyNanos", long.class);
-            LATENCY_STAMP = lookup.findVarHandle(PodState.class, "latencyStampNanos", long.class);
+            LATENCY = lookup.findVarHandle(PodHotFields.class, "latencyNanos", long.class);
+            LATENCY_STAMP = lookup.findVarHandle(PodHotFields.class, "latencyStampNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    // Fields of the object itself, not atomics beside it: a report reads them without another pointer to follow.
-    private volatile int inFlight;
-    private volatile int consecutiveFailures;
-    /** The failure-rate detector, only when the policy has one (it takes locks and memory). */
-    final CircuitBreaker failureRate;
-    private volatile long latencyNanos;
-    private volatile long latencyStampNanos;
+    // The fields every attempt touches (inFlight, consecutiveFailures, the latency average, ejected,
+    // onTrial, generation, failureRate, allInFlight) are PodHotFields', laid out first; the fields
+    // below, rarely written, and the padding keep them off the cache lines of the next pod's state.
     volatile Outcome lastFailure;
 
-    volatile boolean ejected;
-    volatile boolean onTrial;
-    /**
-     * Counts the pod's readmissions: an attempt carries the generation it started in, and only an
-     * attempt started in the current one decides a trial. Written on the serial context.
-     */
-    volatile int generation;
     /** Whether a run of failures past the threshold has a decision queued on the serial context. */
     @SuppressWarnings("unused") // through DECISION_QUEUED
     private volatile boolean decisionQueued;
@@ -76,15 +65,16 @@ final class PodState implements EndpointStats {
     boolean capNoticed;
 
     /**
-     * Requests in flight over every pod of the load balancer, beside this pod's own count;
-     * {@code null} when no picker reads the total.
+     * Room so that the cold fields and the next object's header reach 64 bytes past the last hot
+     * field: with the hot fields' 40 bytes, the object is 104 bytes in all (80 without), and the
+     * hot fields of two pods' states that lie next to each other never share a cache line.
      */
-    private final LongAdder allInFlight;
+    @SuppressWarnings("unused")
+    private long pad1, pad2, pad3;
 
     PodState(InetSocketAddress address, CircuitBreaker failureRate, LongAdder allInFlight) {
+        super(failureRate, allInFlight);
         this.address = address;
-        this.failureRate = failureRate;
-        this.allInFlight = allInFlight;
     }
 
     @Override
