@@ -462,7 +462,11 @@ public final class BenchmarkReport {
                 + " (requests in flight, the outcome) on a round-robin load balancer, which reads no clock for them, beside"
                 + " a per-pod `AtomicLong` incremented and decremented (the pair an attempt is held to); `attempt with"
                 + " latency` is the same where the load balancer keeps each pod's latency (latency-aware least-request, or"
-                + " `recordLatency()`): two clock reads and the latency average more. `ReportBenchmark`.");
+                + " `recordLatency()`): two clock reads and the latency average more. Each pod's baseline counter has a cache"
+                + " line of its own, as each pod's attempt fields do, and at 2 threads each thread starts on its own pod, as"
+                + " concurrent round-robin picks go to consecutive pods; two threads going round the same pods fall into"
+                + " step or drift apart from one trial to the next, so the pair's figure at 2 threads varies about 2× with"
+                + " it. `ReportBenchmark`.");
         line("");
         line("| threads | report | pod counter | ratio | shared counter | first release | attempt | pod counter pair | ratio"
                 + " | attempt with latency |");
