@@ -86,14 +86,17 @@ final class SlotTable {
     private final long[] presentKeys;
     /** An interim table's endpoints that joined since its settled table, and the slots they took; else {@code null}. */
     private final Joined joined;
+    /** How many of an interim table's settled table's endpoints left; 0 when settled. */
+    private final int departed;
 
     private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners,
             int baseLowDepth, int lowDepth, int[] lowSlots) {
-        this(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth, lowSlots, null, null, null, null);
+        this(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth, lowSlots, null, null, null, null, 0);
     }
 
     private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners, int baseLowDepth,
-            int lowDepth, int[] lowSlots, SlotTable base, Endpoint[] present, long[] presentKeys, Joined joined) {
+            int lowDepth, int[] lowSlots, SlotTable base, Endpoint[] present, long[] presentKeys, Joined joined,
+            int departed) {
         this.bits = bits;
         this.endpoints = endpoints;
         this.smallOwners = smallOwners;
@@ -105,6 +108,7 @@ final class SlotTable {
         this.present = present;
         this.presentKeys = presentKeys;
         this.joined = joined;
+        this.departed = departed;
     }
 
     /** A table over {@code endpoints}, given in any order; two of them may not share an address and port. */
@@ -187,7 +191,7 @@ final class SlotTable {
             Ranking.keysOf(next[e].identityHash(), keys, 4 * e);
         }
         return new SlotTable(bits, view, settled.smallOwners, settled.largeOwners, settled.baseLowDepth,
-                settled.lowDepth, settled.lowSlots, settled, next, keys, joinedNow);
+                settled.lowDepth, settled.lowSlots, settled, next, keys, joinedNow, changes.removed);
     }
 
     /**
@@ -196,6 +200,16 @@ final class SlotTable {
      */
     SlotTable settled() {
         return base != null ? base : this;
+    }
+
+    /** How many endpoints left since this interim table's settled table, whose slots a pick ranks; 0 for a settled table. */
+    int departed() {
+        return departed;
+    }
+
+    /** How many endpoints this table picks from. */
+    int size() {
+        return present != null ? present.length : endpoints.length;
     }
 
     /** Whether this is an interim table of {@link #lazily}, which {@link #update} settles. */
