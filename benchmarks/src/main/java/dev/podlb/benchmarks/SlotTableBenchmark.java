@@ -72,6 +72,8 @@ public class SlotTableBenchmark {
     /** An interim table: one pod of {@link #tableWithOneMore} left, the others present. */
     private Object interim;
     private List<Endpoint> interimSetWithAJoin;
+    /** An interim table over {@link #table}: every 20th pod left (5%), as a rollout leaves them between settles. */
+    private Object interimWithAFewLeft;
     private final long[] keyHashes = new long[KEYS];
     private int nextKey;
 
@@ -84,6 +86,11 @@ public class SlotTableBenchmark {
         interim = LAZILY.invokeExact(tableWithOneMore, setWithOneMore.subList(1, pods + 1), 0L);
         interimSetWithAJoin = new ArrayList<>(setWithOneMore.subList(1, pods + 1));
         interimSetWithAJoin.add(Peers.podlbEndpoints(Peers.addresses(pods + 2)).get(pods + 1));
+        List<Endpoint> fewLeft = new ArrayList<>(set);
+        for (int i = fewLeft.size() - 1; i >= 0; i -= 20) {
+            fewLeft.remove(i);
+        }
+        interimWithAFewLeft = LAZILY.invokeExact(table, fewLeft, 0L);
         for (int i = 0; i < KEYS; i++) {
             keyHashes[i] = Hashing.ofKey(Peers.sessionOf(i));
         }
@@ -117,5 +124,16 @@ public class SlotTableBenchmark {
     public Endpoint pick() throws Throwable {
         long keyHash = keyHashes[nextKey++ & (KEYS - 1)];
         return (Endpoint) OWNER_OF.invokeExact(table, keyHash);
+    }
+
+    /**
+     * A pick while 5% of the pods left unsettled: a key on a departed pod's slot ranks every
+     * present pod, so this is about a pick plus 5% of N rankings.
+     */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public Endpoint pickOnAnInterimTable() throws Throwable {
+        long keyHash = keyHashes[nextKey++ & (KEYS - 1)];
+        return (Endpoint) OWNER_OF.invokeExact(interimWithAFewLeft, keyHash);
     }
 }
