@@ -572,6 +572,39 @@ final class SlotTable {
         }
     }
 
+    /** A slot a joining endpoint may take: {@code p} ranks the slot at {@code offset} in {@code block} {@code rank}. */
+    private interface Challenge {
+        void challenge(int slot, int block, int offset, int p, int rank);
+    }
+
+    /**
+     * Every slot where joining endpoint {@code p} (of this identity hash) may outrank its owner, to
+     * {@code challenge}: its own top slots of each block to the low depth, and the low slots, whose
+     * owner ranks below that depth. Joining endpoints only raise owners' ranks, so the low slots
+     * before the first join hold every low slot of the later ones.
+     */
+    private static void challengeFor(int bits, long identityHash, int p, ByBlock low, int baseLowDepth, int lowDepth,
+            Challenge challenge) {
+        Ranking joiner = new Ranking(identityHash);
+        for (int block = 0; block < low.blocks; block++) {
+            int size = blockSize(block);
+            int listed = block == 0 ? baseLowDepth : lowDepth;
+            int from = low.start[block];
+            int to = low.start[block + 1];
+            BlockRanking ranking = joiner.of(block, listed + to - from);
+            for (int rank = size - 1; rank >= size - listed; rank--) {
+                int offset = ranking.offsetAt(rank);
+                challenge.challenge(slotOf(bits, block, offset), block, offset, p, rank);
+            }
+            for (int i = from; i < to; i++) {
+                int rank = ranking.rankOf(low.offsets[i]);
+                if (rank < size - listed) {
+                    challenge.challenge(low.slots[i], block, low.offsets[i], p, rank);
+                }
+            }
+        }
+    }
+
     /**
      * The endpoints that joined since an interim table's settled table, and each slot where one of
      * them outranks the settled owner, with the best of them there: an open-addressing map from
@@ -682,25 +715,8 @@ final class SlotTable {
 
         /** Lets joined endpoint {@code p} take the slots it ranks above their owner, as {@link Draft#join} does. */
         private void join(int p, ByBlock low) {
-            int bits = settled.bits;
-            Ranking joiner = new Ranking(endpoints[p].identityHash());
-            for (int block = 0; block < low.blocks; block++) {
-                int size = blockSize(block);
-                int listed = block == 0 ? settled.baseLowDepth : settled.lowDepth;
-                int from = low.start[block];
-                int to = low.start[block + 1];
-                BlockRanking ranking = joiner.of(block, listed + to - from);
-                for (int rank = size - 1; rank >= size - listed; rank--) {
-                    int offset = ranking.offsetAt(rank);
-                    challenge(slotOf(bits, block, offset), block, offset, p, rank);
-                }
-                for (int i = from; i < to; i++) {
-                    int rank = ranking.rankOf(low.offsets[i]);
-                    if (rank < size - listed) {
-                        challenge(low.slots[i], block, low.offsets[i], p, rank);
-                    }
-                }
-            }
+            challengeFor(settled.bits, endpoints[p].identityHash(), p, low, settled.baseLowDepth, settled.lowDepth,
+                    this::challenge);
         }
 
         /**
@@ -885,36 +901,13 @@ final class SlotTable {
             }
         }
 
-        /**
-         * Lets each joining endpoint take the slots it ranks above their owner: its top slots to
-         * the low depth, and the low slots, whose owner ranks below that depth. Joining endpoints
-         * only raise owners' ranks, so the low slots before the first join hold every low slot of
-         * the later ones.
-         */
+        /** Lets each joining endpoint take the slots it ranks above their owner ({@link #challengeFor}). */
         void join(boolean[] joining) {
             int n = endpoints.length;
             ByBlock lowByBlock = new ByBlock(bits, low);
             for (int p = 0; p < n; p++) {
-                if (!joining[p]) {
-                    continue;
-                }
-                Ranking joiner = new Ranking(endpoints[p].identityHash());
-                for (int block = 0; block < lowByBlock.blocks; block++) {
-                    int size = blockSize(block);
-                    int listed = block == 0 ? baseLowDepth : lowDepth;
-                    int from = lowByBlock.start[block];
-                    int to = lowByBlock.start[block + 1];
-                    BlockRanking ranking = joiner.of(block, listed + to - from);
-                    for (int rank = size - 1; rank >= size - listed; rank--) {
-                        int offset = ranking.offsetAt(rank);
-                        challenge(slotOf(bits, block, offset), block, offset, p, rank);
-                    }
-                    for (int i = from; i < to; i++) {
-                        int rank = ranking.rankOf(lowByBlock.offsets[i]);
-                        if (rank < size - listed) {
-                            challenge(lowByBlock.slots[i], block, lowByBlock.offsets[i], p, rank);
-                        }
-                    }
+                if (joining[p]) {
+                    challengeFor(bits, endpoints[p].identityHash(), p, lowByBlock, baseLowDepth, lowDepth, this::challenge);
                 }
             }
         }
