@@ -4,6 +4,9 @@ import dev.podlb.benchmarks.peers.Peers;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.internal.Hashing;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -45,6 +48,19 @@ public class SlotTableBenchmark {
     private static final MethodHandle OWNER_OF = SlotTableBalance.OWNER_OF;
     private static final MethodHandle SLOTS = SlotTableBalance.SLOTS;
     private static final MethodHandle MEMORY_BYTES = SlotTableBalance.MEMORY_BYTES;
+    /** SlotTable.lazily(List, long): with 0 rankings allowed, every leave makes an interim table. */
+    private static final MethodHandle LAZILY;
+
+    static {
+        try {
+            Class<?> type = Class.forName("dev.podlb.core.pick.SlotTable");
+            LAZILY = MethodHandles.privateLookupIn(type, MethodHandles.lookup())
+                    .findVirtual(type, "lazily", MethodType.methodType(type, List.class, long.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, List.class, long.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     @Param({"10", "100", "1000", "5000"})
     public int pods;
@@ -53,6 +69,11 @@ public class SlotTableBenchmark {
     private List<Endpoint> setWithOneMore;
     private Object table;
     private Object tableWithOneMore;
+    /** An interim table: one pod of {@link #tableWithOneMore} left, the others present. */
+    private Object interim;
+    private List<Endpoint> interimSetWithAJoin;
+    /** An interim table over {@link #table}: every 20th pod left (5%), as a rollout leaves them between settles. */
+    private Object interimWithAFewLeft;
     private final long[] keyHashes = new long[KEYS];
     private int nextKey;
 
@@ -62,6 +83,14 @@ public class SlotTableBenchmark {
         setWithOneMore = Peers.podlbEndpoints(Peers.addresses(pods + 1));
         table = OF.invokeExact(set);
         tableWithOneMore = OF.invokeExact(setWithOneMore);
+        interim = LAZILY.invokeExact(tableWithOneMore, setWithOneMore.subList(1, pods + 1), 0L);
+        interimSetWithAJoin = new ArrayList<>(setWithOneMore.subList(1, pods + 1));
+        interimSetWithAJoin.add(Peers.podlbEndpoints(Peers.addresses(pods + 2)).get(pods + 1));
+        List<Endpoint> fewLeft = new ArrayList<>(set);
+        for (int i = fewLeft.size() - 1; i >= 0; i -= 20) {
+            fewLeft.remove(i);
+        }
+        interimWithAFewLeft = LAZILY.invokeExact(table, fewLeft, 0L);
         for (int i = 0; i < KEYS; i++) {
             keyHashes[i] = Hashing.ofKey(Peers.sessionOf(i));
         }
@@ -84,10 +113,27 @@ public class SlotTableBenchmark {
         return UPDATE.invokeExact(tableWithOneMore, set);
     }
 
+    /** A pod joining while a leave is not yet settled: it stacks on the interim table. */
+    @Benchmark
+    public Object joinOntoAnInterimTable() throws Throwable {
+        return LAZILY.invokeExact(interim, interimSetWithAJoin, 0L);
+    }
+
     @Benchmark
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
     public Endpoint pick() throws Throwable {
         long keyHash = keyHashes[nextKey++ & (KEYS - 1)];
         return (Endpoint) OWNER_OF.invokeExact(table, keyHash);
+    }
+
+    /**
+     * A pick while 5% of the pods left unsettled: a key on a departed pod's slot ranks every
+     * present pod, so this is about a pick plus 5% of N rankings.
+     */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public Endpoint pickOnAnInterimTable() throws Throwable {
+        long keyHash = keyHashes[nextKey++ & (KEYS - 1)];
+        return (Endpoint) OWNER_OF.invokeExact(interimWithAFewLeft, keyHash);
     }
 }

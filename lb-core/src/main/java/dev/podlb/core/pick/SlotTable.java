@@ -84,14 +84,19 @@ final class SlotTable {
     /** An interim table's present endpoints in identity order, and their round keys, four each. */
     private final Endpoint[] present;
     private final long[] presentKeys;
+    /** An interim table's endpoints that joined since its settled table, and the slots they took; else {@code null}. */
+    private final Joined joined;
+    /** How many of an interim table's settled table's endpoints left; 0 when settled. */
+    private final int departed;
 
     private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners,
             int baseLowDepth, int lowDepth, int[] lowSlots) {
-        this(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth, lowSlots, null, null, null);
+        this(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth, lowSlots, null, null, null, null, 0);
     }
 
-    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners,
-            int baseLowDepth, int lowDepth, int[] lowSlots, SlotTable base, Endpoint[] present, long[] presentKeys) {
+    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners, int baseLowDepth,
+            int lowDepth, int[] lowSlots, SlotTable base, Endpoint[] present, long[] presentKeys, Joined joined,
+            int departed) {
         this.bits = bits;
         this.endpoints = endpoints;
         this.smallOwners = smallOwners;
@@ -102,6 +107,8 @@ final class SlotTable {
         this.base = base;
         this.present = present;
         this.presentKeys = presentKeys;
+        this.joined = joined;
+        this.departed = departed;
     }
 
     /** A table over {@code endpoints}, given in any order; two of them may not share an address and port. */
@@ -145,15 +152,19 @@ final class SlotTable {
      * the endpoints that left own so many slots that handing them on would take more than
      * {@code maxRankings} rankings, an interim table ({@link #isInterim()}) over a settled table
      * that still holds them, made in O(N), whose picks rank the present endpoints for a slot whose
-     * owner left; else {@link #update}. Endpoints that joined are added to the settled table at
-     * once (a join ranks few slots). On an interim table, further changes stack on the same
-     * settled table; {@link #update} settles.
+     * owner left; else {@link #update}. Endpoints that joined since the settled table are kept
+     * beside it ({@link Joined}): the few slots each takes, found as a join into the settled table
+     * finds them, without copying its slots (a copy of 2^21 owners took about as long as the
+     * join's rankings). On an interim table, further changes stack on the same settled table;
+     * {@link #update} settles.
      *
      * <p>Why an interim table picks as a fresh one would: a slot's owner in the settled table
-     * ranks it highest of a superset of the present endpoints; when that owner is present it
-     * ranks highest of them too, and when it left, ranking the present endpoints for that slot is
-     * what a fresh table does. The settled table's size class must be the present set's (the slots
-     * of another class rank otherwise), so across a class this is {@link #update}.
+     * ranks it highest of a superset of the present endpoints that were in it; a joined endpoint
+     * that outranks that owner there outranks all of them, so the best such joined endpoint is the
+     * slot's owner; else, when the settled owner is present it ranks highest of them too, and when
+     * it left, ranking the present endpoints for that slot is what a fresh table does. The settled
+     * table's size class must be the present set's (the slots of another class rank otherwise), so
+     * across a class this is {@link #update}.
      */
     SlotTable lazily(List<Endpoint> endpoints, long maxRankings) {
         SlotTable settled = base != null ? base : this;
@@ -163,24 +174,13 @@ final class SlotTable {
                 || base == null && settled.rankingsToLeave(changes.removed) <= maxRankings) {
             return settled.update(endpoints);
         }
+        Joined joinedNow = null;
         if (changes.added > 0) {
-            Endpoint[] union = Arrays.copyOf(settled.endpoints, settled.endpoints.length + changes.added);
-            for (int i = 0; i < settled.endpoints.length; i++) {
-                if (changes.newIndexOf[i] >= 0) {
-                    union[i] = next[changes.newIndexOf[i]];
-                }
-            }
-            int at = settled.endpoints.length;
-            for (int j = 0; j < next.length; j++) {
-                if (changes.joining[j]) {
-                    union[at++] = next[j];
-                }
-            }
-            if (bitsFor(union.length) != settled.bits || union.length > CHAR_OWNERS != (settled.smallOwners == null)) {
+            if (settled.lowSlots == null) {
+                // A handful of endpoints, whose owners rank too low to list: settling costs little.
                 return settled.update(endpoints);
             }
-            settled = settled.update(Arrays.asList(union));
-            changes = new Changes(settled.endpoints, next);
+            joinedNow = Joined.of(settled, next, changes.joining, joined);
         }
         Endpoint[] view = new Endpoint[settled.endpoints.length];
         for (int i = 0; i < view.length; i++) {
@@ -191,7 +191,7 @@ final class SlotTable {
             Ranking.keysOf(next[e].identityHash(), keys, 4 * e);
         }
         return new SlotTable(bits, view, settled.smallOwners, settled.largeOwners, settled.baseLowDepth,
-                settled.lowDepth, settled.lowSlots, settled, next, keys);
+                settled.lowDepth, settled.lowSlots, settled, next, keys, joinedNow, changes.removed);
     }
 
     /**
@@ -200,6 +200,16 @@ final class SlotTable {
      */
     SlotTable settled() {
         return base != null ? base : this;
+    }
+
+    /** How many endpoints left since this interim table's settled table, whose slots a pick ranks; 0 for a settled table. */
+    int departed() {
+        return departed;
+    }
+
+    /** How many endpoints this table picks from. */
+    int size() {
+        return present != null ? present.length : endpoints.length;
     }
 
     /** Whether this is an interim table of {@link #lazily}, which {@link #update} settles. */
@@ -223,6 +233,12 @@ final class SlotTable {
     Endpoint ownerOf(long keyHash) {
         int slot = (int) (keyHash >>> (64 - bits));
         Endpoint owner = endpoints[smallOwners != null ? smallOwners[slot] : largeOwners[slot]];
+        if (joined != null) {
+            Endpoint joiner = joined.ownerOf(slot);
+            if (joiner != null) {
+                return joiner;
+            }
+        }
         return owner != null ? owner : topRankedPresent(slot);
     }
 
@@ -238,6 +254,10 @@ final class SlotTable {
 
     int slots() {
         return 1 << bits;
+    }
+
+    private int owner(int slot) {
+        return smallOwners != null ? smallOwners[slot] : largeOwners[slot];
     }
 
     /** The bytes of the arrays this table holds (not of the endpoints), with 4-byte references. */
@@ -552,6 +572,209 @@ final class SlotTable {
         }
     }
 
+    /** A slot a joining endpoint may take: {@code p} ranks the slot at {@code offset} in {@code block} {@code rank}. */
+    private interface Challenge {
+        void challenge(int slot, int block, int offset, int p, int rank);
+    }
+
+    /**
+     * Every slot where joining endpoint {@code p} (of this identity hash) may outrank its owner, to
+     * {@code challenge}: its own top slots of each block to the low depth, and the low slots, whose
+     * owner ranks below that depth. Joining endpoints only raise owners' ranks, so the low slots
+     * before the first join hold every low slot of the later ones.
+     */
+    private static void challengeFor(int bits, long identityHash, int p, ByBlock low, int baseLowDepth, int lowDepth,
+            Challenge challenge) {
+        Ranking joiner = new Ranking(identityHash);
+        for (int block = 0; block < low.blocks; block++) {
+            int size = blockSize(block);
+            int listed = block == 0 ? baseLowDepth : lowDepth;
+            int from = low.start[block];
+            int to = low.start[block + 1];
+            BlockRanking ranking = joiner.of(block, listed + to - from);
+            for (int rank = size - 1; rank >= size - listed; rank--) {
+                int offset = ranking.offsetAt(rank);
+                challenge.challenge(slotOf(bits, block, offset), block, offset, p, rank);
+            }
+            for (int i = from; i < to; i++) {
+                int rank = ranking.rankOf(low.offsets[i]);
+                if (rank < size - listed) {
+                    challenge.challenge(low.slots[i], block, low.offsets[i], p, rank);
+                }
+            }
+        }
+    }
+
+    /**
+     * The endpoints that joined since an interim table's settled table, and each slot where one of
+     * them outranks the settled owner, with the best of them there: an open-addressing map from
+     * slot to an index in {@link #endpoints}. Made on the thread that builds pickers; immutable once
+     * its table is made, so any thread reads it. A joined endpoint can outrank a settled owner only
+     * in its own top slots to the settled table's low depth, or in the settled table's low slots
+     * (as in {@link Draft#join}), so each join ranks a few thousand slots.
+     */
+    private static final class Joined {
+        private static final long EMPTY = -1;
+        /** The settled table the slots were taken from, and its endpoints' round keys, four each. */
+        final SlotTable settled;
+        final long[] settledKeys;
+        /** The joined endpoints, in the order they joined; the present objects of their identities. */
+        final Endpoint[] endpoints;
+        final long[] keys;
+        /**
+         * Slot in the high half, index in {@link #endpoints} in the low, {@link #EMPTY} where none:
+         * a power of two at least twice {@link #size}, one array so that a pick reads one line.
+         */
+        private long[] entries;
+        private int size;
+        private int shift;
+
+        private Joined(SlotTable settled, long[] settledKeys, Endpoint[] endpoints, long[] keys, long[] entries, int size) {
+            this.settled = settled;
+            this.settledKeys = settledKeys;
+            this.endpoints = endpoints;
+            this.keys = keys;
+            this.entries = entries;
+            this.size = size;
+            this.shift = 32 - Integer.numberOfTrailingZeros(entries.length);
+        }
+
+        /**
+         * The joined endpoints of {@code next} over {@code settled} ({@code joining} by index in
+         * {@code next}), derived from {@code before} when that stands on the same settled table and
+         * none of its endpoints left since: then only the new ones rank slots.
+         */
+        static Joined of(SlotTable settled, Endpoint[] next, boolean[] joining, Joined before) {
+            int count = 0;
+            for (boolean j : joining) {
+                count += j ? 1 : 0;
+            }
+            boolean keep = before != null && before.settled == settled;
+            if (keep) {
+                for (Endpoint e : before.endpoints) {
+                    int at = Arrays.binarySearch(next, e, SlotTable::compareIdentity);
+                    keep &= at >= 0 && joining[at];
+                }
+            }
+            Endpoint[] all = new Endpoint[count];
+            long[] keys = new long[4 * count];
+            Joined joined;
+            int from = 0;
+            if (keep) {
+                from = before.endpoints.length;
+                for (int i = 0; i < from; i++) {
+                    all[i] = next[Arrays.binarySearch(next, before.endpoints[i], SlotTable::compareIdentity)];
+                }
+                System.arraycopy(before.keys, 0, keys, 0, 4 * from);
+                // The same slots while no endpoint joined since: an apply that only saw leaves copies nothing.
+                joined = new Joined(settled, before.settledKeys, all, keys,
+                        from == count ? before.entries : before.entries.clone(), before.size);
+            } else {
+                long[] settledKeys = new long[4 * settled.endpoints.length];
+                for (int e = 0; e < settled.endpoints.length; e++) {
+                    Ranking.keysOf(settled.endpoints[e].identityHash(), settledKeys, 4 * e);
+                }
+                long[] entries = new long[1024];
+                Arrays.fill(entries, EMPTY);
+                joined = new Joined(settled, settledKeys, all, keys, entries, 0);
+            }
+            if (from == count) {
+                return joined;
+            }
+            Endpoint[] kept = Arrays.copyOf(all, from);
+            Arrays.sort(kept, SlotTable::compareIdentity);
+            int at = from;
+            for (int j = 0; j < next.length; j++) {
+                if (joining[j] && Arrays.binarySearch(kept, next[j], SlotTable::compareIdentity) < 0) {
+                    all[at++] = next[j];
+                }
+            }
+            Slots lowSlots = new Slots();
+            lowSlots.addAll(settled.lowSlots);
+            ByBlock low = new ByBlock(settled.bits, lowSlots);
+            for (int p = from; p < count; p++) {
+                Ranking.keysOf(all[p].identityHash(), keys, 4 * p);
+                joined.join(p, low);
+            }
+            return joined;
+        }
+
+        /** The joined endpoint owning the slot, or {@code null} when its settled owner (present or not) outranks every one. */
+        Endpoint ownerOf(int slot) {
+            int mask = entries.length - 1;
+            for (int i = slot * 0x9E3779B9 >>> shift; ; i = i + 1 & mask) {
+                long entry = entries[i];
+                if ((int) (entry >>> 32) == slot) {
+                    return endpoints[(int) entry];
+                }
+                if (entry == EMPTY) {
+                    return null;
+                }
+            }
+        }
+
+        /** Lets joined endpoint {@code p} take the slots it ranks above their owner, as {@link Draft#join} does. */
+        private void join(int p, ByBlock low) {
+            challengeFor(settled.bits, endpoints[p].identityHash(), p, low, settled.baseLowDepth, settled.lowDepth,
+                    this::challenge);
+        }
+
+        /**
+         * Gives the slot to joined endpoint {@code p}, which ranks it {@code rank}, if that beats
+         * its settled owner and the joined endpoint holding it, if any (which beat the settled
+         * owner too: so most challenges end at the settled owner); a tie goes to the greater
+         * identity, as the index order of a fresh table has it.
+         */
+        private void challenge(int slot, int block, int offset, int p, int rank) {
+            long tweak = tweakOf(block);
+            int halfBits = halfBitsOf(block);
+            int owner = settled.owner(slot);
+            int k = 4 * owner;
+            long[] sk = settledKeys;
+            int ownerRank = feistel(sk[k] ^ tweak, sk[k + 1] ^ tweak, sk[k + 2] ^ tweak, sk[k + 3] ^ tweak, halfBits, offset);
+            if (rank < ownerRank || rank == ownerRank && compareIdentity(endpoints[p], settled.endpoints[owner]) < 0) {
+                return;
+            }
+            int mask = entries.length - 1;
+            int i = slot * 0x9E3779B9 >>> shift;
+            while (entries[i] != EMPTY && (int) (entries[i] >>> 32) != slot) {
+                i = i + 1 & mask;
+            }
+            if (entries[i] != EMPTY) {
+                int holder = (int) entries[i];
+                int h = 4 * holder;
+                int holderRank = feistel(keys[h] ^ tweak, keys[h + 1] ^ tweak, keys[h + 2] ^ tweak, keys[h + 3] ^ tweak,
+                        halfBits, offset);
+                if (rank < holderRank || rank == holderRank && compareIdentity(endpoints[p], endpoints[holder]) < 0) {
+                    return;
+                }
+                entries[i] = (long) slot << 32 | p;
+                return;
+            }
+            entries[i] = (long) slot << 32 | p;
+            if (++size * 2 > entries.length) {
+                grow();
+            }
+        }
+
+        private void grow() {
+            long[] old = entries;
+            entries = new long[old.length * 2];
+            Arrays.fill(entries, EMPTY);
+            shift--;
+            int mask = entries.length - 1;
+            for (long entry : old) {
+                if (entry != EMPTY) {
+                    int i = (int) (entry >>> 32) * 0x9E3779B9 >>> shift;
+                    while (entries[i] != EMPTY) {
+                        i = i + 1 & mask;
+                    }
+                    entries[i] = entry;
+                }
+            }
+        }
+    }
+
     /** A table being filled; {@link #table()} freezes it. */
     private static final class Draft {
         final int bits;
@@ -678,36 +901,13 @@ final class SlotTable {
             }
         }
 
-        /**
-         * Lets each joining endpoint take the slots it ranks above their owner: its top slots to
-         * the low depth, and the low slots, whose owner ranks below that depth. Joining endpoints
-         * only raise owners' ranks, so the low slots before the first join hold every low slot of
-         * the later ones.
-         */
+        /** Lets each joining endpoint take the slots it ranks above their owner ({@link #challengeFor}). */
         void join(boolean[] joining) {
             int n = endpoints.length;
             ByBlock lowByBlock = new ByBlock(bits, low);
             for (int p = 0; p < n; p++) {
-                if (!joining[p]) {
-                    continue;
-                }
-                Ranking joiner = new Ranking(endpoints[p].identityHash());
-                for (int block = 0; block < lowByBlock.blocks; block++) {
-                    int size = blockSize(block);
-                    int listed = block == 0 ? baseLowDepth : lowDepth;
-                    int from = lowByBlock.start[block];
-                    int to = lowByBlock.start[block + 1];
-                    BlockRanking ranking = joiner.of(block, listed + to - from);
-                    for (int rank = size - 1; rank >= size - listed; rank--) {
-                        int offset = ranking.offsetAt(rank);
-                        challenge(slotOf(bits, block, offset), block, offset, p, rank);
-                    }
-                    for (int i = from; i < to; i++) {
-                        int rank = ranking.rankOf(lowByBlock.offsets[i]);
-                        if (rank < size - listed) {
-                            challenge(lowByBlock.slots[i], block, lowByBlock.offsets[i], p, rank);
-                        }
-                    }
+                if (joining[p]) {
+                    challengeFor(bits, endpoints[p].identityHash(), p, lowByBlock, baseLowDepth, lowDepth, this::challenge);
                 }
             }
         }
@@ -847,7 +1047,9 @@ final class SlotTable {
             halfBits = halfBitsOf(block);
             halfMask = (1 << halfBits) - 1;
             shift = 64 - halfBits;
-            if (expectedUses > 2 << halfBits) {
+            // Tabulating hashes 4 x 2^halfBits times, a use without it 4 times: worth it beyond 2^halfBits uses
+            // (a build's 2^16-slot blocks at 600 to 1,500 endpoints list 300 to 500 slots each).
+            if (expectedUses > 1 << halfBits) {
                 tables = new short[4 << halfBits];
                 long[] tweaked = {k0, k1, k2, k3};
                 for (int i = 0; i < 4; i++) {

@@ -278,7 +278,7 @@ class SlotTableTest {
      * (256 is the first class's last size): then the table settles at once.
      */
     @ParameterizedTest
-    @CsvSource({"23, 120, 300", "2023, 250, 200"})
+    @CsvSource({"23, 120, 300", "2023, 250, 200", "777, 180, 400"})
     void interimTablesOverASettledOnePickAsAFreshTableOfThePresentSet(long seed, int around, int steps) {
         Random random = new Random(seed);
         List<Endpoint> pool = endpoints(around + 40);

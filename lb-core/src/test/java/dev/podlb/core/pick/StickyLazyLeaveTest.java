@@ -90,15 +90,16 @@ class StickyLazyLeaveTest {
         }
     }
 
+    /** 400 pods, so that the 10 departed stay under a sixteenth of them, which would settle at once. */
     @Test
     void leavesStackOnOneSettledTableUntilTheSettleAndJoinsAreTakenAtOnce() {
-        List<Endpoint> pods = Fixtures.endpoints(50);
-        StaticResolver resolver = StaticResolver.of(pods.subList(0, 40));
+        List<Endpoint> pods = Fixtures.endpoints(410);
+        StaticResolver resolver = StaticResolver.of(pods.subList(0, 400));
         try (LoadBalancer lb = balancer(resolver)) {
-            List<Endpoint> now = new ArrayList<>(pods.subList(0, 40));
+            List<Endpoint> now = new ArrayList<>(pods.subList(0, 400));
             for (int step = 0; step < 10; step++) {
                 now.remove(step * 3);
-                now.add(pods.get(40 + step));
+                now.add(pods.get(400 + step));
                 resolver.update(now);
                 assertThat(last().toString()).contains("interim");
                 SlotTable fresh = SlotTable.of(now);
@@ -189,6 +190,36 @@ class StickyLazyLeaveTest {
         assertThat(picker.toString()).doesNotContain("interim");
         assertPicksAsFresh(picker, now);
         assertThat(submitted).isEmpty();
+    }
+
+    /**
+     * Pods that left since the settled table, past a sixteenth of the present ones: the settle is
+     * due at once, not after the delay, so that picks do not rank ever more departed pods' slots
+     * while a rollout goes on. Joins do not count: a pick finds a joined pod's slot in a lookup.
+     */
+    @Test
+    void anInterimTableWithMoreThanASixteenthOfThePodsDepartedSettlesAtOnce() {
+        PickerInstance instance = drivenInstance(time);
+        List<Endpoint> pods = Fixtures.endpoints(100);
+        List<Endpoint> now = new ArrayList<>(pods.subList(0, 64));
+        instance.newPicker(Fixtures.pickable(now));
+        for (int left = 1; left <= 3; left++) {
+            now.remove(0);
+            assertThat(instance.newPicker(Fixtures.pickable(now)).toString()).contains("interim");
+        }
+        now.add(pods.get(64));
+        assertPicksAsFresh(instance.newPicker(Fixtures.pickable(now)), now);
+        assertThat(requests).as("3 departed of 62: the delay").hasSize(4).containsOnly(Sticky.SETTLE_AFTER);
+        now.remove(0);
+        Picker picker = instance.newPicker(Fixtures.pickable(now));
+        assertPicksAsFresh(picker, now);
+        assertThat(requests).as("4 departed of 61: due now").last().isEqualTo(Duration.ZERO);
+        instance.newPicker(Fixtures.pickable(now));
+        assertThat(submitted).as("the settle, submitted without the clock moving").hasSize(1);
+        submitted.remove().run();
+        picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(picker.toString()).doesNotContain("interim");
+        assertPicksAsFresh(picker, now);
     }
 
     @Test
