@@ -329,7 +329,10 @@ public final class BenchmarkReport {
         line("## 3b. The sticky slot table");
         line("");
         line("`SlotTableBenchmark`, µs: a full build, one pod joining, one leaving (an update of the previous table),"
-                + " and ns per pick over 2^20 distinct keys. The table's size follows the pod count (2^18 slots up to"
+                + " one pod joining an interim table (a leave not yet settled: the joiner's slots are kept beside it, the"
+                + " owners not copied); and ns per pick over 2^20 distinct keys, on a settled table and on an interim one"
+                + " with every 20th pod departed, as a rollout leaves them between settles (a key on a departed pod's slot"
+                + " ranks every present pod, so this is a pick plus 5% of N rankings on average). The table's size follows the pod count (2^18 slots up to"
                 + " 256 pods, 2^21 up to 1,536, 2^22 beyond); its balance is asserted in `SlotTableTest`.");
         line("");
         Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
@@ -542,7 +545,11 @@ public final class BenchmarkReport {
         line("Every pod of the service replaced once, as a Deployment's rollout does it (new pod ready, old one"
                 + " terminating, then removed: three EndpointSlice writes per pod, as fast as the mock API server takes"
                 + " them), watched by one client whose load balancer batches changes within 50 ms (held longer only"
-                + " while its rebuilds have taken more than half of the time since, beyond a burst of four windows). The API server runs in a child JVM, so the CPU is the client's alone; podlb"
+                + " while its rebuilds have taken more than half of the time since, beyond a burst of four windows). A"
+                + " sticky leave is published at once as an interim table, settled off the serial context no sooner than"
+                + " nine times the last settle's cost after the one before, or at once when the pods departed since exceed"
+                + " a sixteenth of those present; pods joining meanwhile are kept beside the interim table. Until a settle,"
+                + " a pick whose key's slot belonged to a departed pod ranks every present pod (section 3b). The API server runs in a child JVM, so the CPU is the client's alone; podlb"
                 + " threads' share is counted separately (the rest is fabric8's informer, JSON and the JVM). Lag: from"
                 + " each write to the first set the load balancer applied that shows it. `LargeRollout`.");
         line("");
