@@ -25,6 +25,8 @@ final class SlotTableBalance {
     static final MethodHandle OWNER_OF;
     static final MethodHandle SLOTS;
     static final MethodHandle MEMORY_BYTES;
+    /** SlotTable.lazily(List, long): with 0 rankings allowed, every leave makes an interim table. */
+    static final MethodHandle LAZILY;
 
     static {
         try {
@@ -40,6 +42,8 @@ final class SlotTableBalance {
                     .asType(MethodType.methodType(int.class, Object.class));
             MEMORY_BYTES = lookup.findVirtual(table, "memoryBytes", MethodType.methodType(long.class))
                     .asType(MethodType.methodType(long.class, Object.class));
+            LAZILY = lookup.findVirtual(table, "lazily", MethodType.methodType(table, List.class, long.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, List.class, long.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

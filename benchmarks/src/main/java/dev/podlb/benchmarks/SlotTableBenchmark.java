@@ -4,8 +4,6 @@ import dev.podlb.benchmarks.peers.Peers;
 import dev.podlb.core.Endpoint;
 import dev.podlb.core.internal.Hashing;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,19 +46,7 @@ public class SlotTableBenchmark {
     private static final MethodHandle OWNER_OF = SlotTableBalance.OWNER_OF;
     private static final MethodHandle SLOTS = SlotTableBalance.SLOTS;
     private static final MethodHandle MEMORY_BYTES = SlotTableBalance.MEMORY_BYTES;
-    /** SlotTable.lazily(List, long): with 0 rankings allowed, every leave makes an interim table. */
-    private static final MethodHandle LAZILY;
-
-    static {
-        try {
-            Class<?> type = Class.forName("dev.podlb.core.pick.SlotTable");
-            LAZILY = MethodHandles.privateLookupIn(type, MethodHandles.lookup())
-                    .findVirtual(type, "lazily", MethodType.methodType(type, List.class, long.class))
-                    .asType(MethodType.methodType(Object.class, Object.class, List.class, long.class));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final MethodHandle LAZILY = SlotTableBalance.LAZILY;
 
     @Param({"10", "100", "1000", "5000"})
     public int pods;

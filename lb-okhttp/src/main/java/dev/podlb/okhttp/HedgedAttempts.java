@@ -48,15 +48,13 @@ final class HedgedAttempts implements AutoCloseable {
 
     /** One attempt of the hedged call, on its own call and thread. */
     private final class Running {
-        final Endpoint pod;
         final Attempt attempt;
         final Call call;
         final long startNanos = System.nanoTime();
         private boolean lost;
         private Result result;
 
-        Running(Endpoint pod, Attempt attempt, Call call) {
-            this.pod = pod;
+        Running(Attempt attempt, Call call) {
             this.attempt = attempt;
             this.call = call;
         }
@@ -189,7 +187,7 @@ final class HedgedAttempts implements AutoCloseable {
         Call attemptCall = control.newAttemptCall();
         Attempt attempt = Attempt.start(balanced, request, pod, number, listener, attemptCall);
         call.attempted();
-        Running running = new Running(pod, attempt, attemptCall);
+        Running running = new Running(attempt, attemptCall);
         threads.execute(() -> {
             Result result;
             try {
@@ -223,7 +221,7 @@ final class HedgedAttempts implements AutoCloseable {
         Running attempt = answer.running();
         Response response = answer.response();
         InetSocketAddress answeredBy = attempt.attempt.answeredBy();
-        Outcome answered = Outcome.response(attempt.attempt.answeredStatus() > 0 ? attempt.attempt.answeredStatus() : response.code());
+        Outcome answered = attempt.attempt.answered(response);
         if (response.networkResponse() == null) {
             attempt.attempt.endUncharged(); // OkHttp's cache answered
             return call.returned(response, true);

@@ -234,7 +234,7 @@ public final class LoadBalancingInterceptor implements Interceptor, AutoCloseabl
                     return call.returned(response, true);
                 }
                 InetSocketAddress answeredBy = attempt.answeredBy();
-                Outcome answered = Outcome.response(attempt.answeredStatus() > 0 ? attempt.answeredStatus() : response.code());
+                Outcome answered = attempt.answered(response);
                 charged = attempt.chargedFor(answeredBy);
                 if (attempt.leftHost()) {
                     attempt.end(answeredBy, answered); // the body is the other host's: the pod's part ended with its redirect

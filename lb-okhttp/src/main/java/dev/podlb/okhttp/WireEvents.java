@@ -1,5 +1,6 @@
 package dev.podlb.okhttp;
 
+import dev.podlb.core.health.Outcome;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import okhttp3.Call;
@@ -61,9 +62,19 @@ abstract class WireEvents extends EventListener {
     }
 
     /** Where the connection the attempt used last goes, or {@code null} when it holds none. */
-    InetSocketAddress connectedTo() {
+    private InetSocketAddress connectedTo() {
         Connection connection = held;
         return connection == null ? null : PodConnections.remote(connection);
+    }
+
+    /**
+     * What {@code response}, the attempt's, tells of its pod: the status the pod answered with when
+     * it was heard (a follow-up of OkHttp's may have made {@code response} another's), else
+     * {@code response}'s own.
+     */
+    Outcome answered(Response response) {
+        int status = answeredStatus;
+        return Outcome.response(status > 0 ? status : response.code());
     }
 
     /** The pod that answered the attempt, else the one its connection went to, else {@code null}. */

@@ -232,7 +232,7 @@ final class SlotTable {
      */
     Endpoint ownerOf(long keyHash) {
         int slot = (int) (keyHash >>> (64 - bits));
-        Endpoint owner = endpoints[smallOwners != null ? smallOwners[slot] : largeOwners[slot]];
+        Endpoint owner = endpoints[owner(slot)];
         if (joined != null) {
             Endpoint joiner = joined.ownerOf(slot);
             if (joiner != null) {
@@ -408,6 +408,17 @@ final class SlotTable {
     /** Half of the bits of a block's offsets, the width of a Feistel half. */
     private static int halfBitsOf(int block) {
         return (block == 0 ? BASE_BITS : BLOCK_BITS) / 2;
+    }
+
+    /**
+     * Where endpoint {@code e}, whose four round keys stand at {@code 4 * e} in {@code keys}, ranks
+     * {@code offset} of {@code block}.
+     */
+    private static int rankAt(long[] keys, int e, int block, int offset) {
+        long tweak = tweakOf(block);
+        int k = 4 * e;
+        return feistel(keys[k] ^ tweak, keys[k + 1] ^ tweak, keys[k + 2] ^ tweak, keys[k + 3] ^ tweak, halfBitsOf(block),
+                offset);
     }
 
     /**
@@ -701,16 +712,21 @@ final class SlotTable {
 
         /** The joined endpoint owning the slot, or {@code null} when its settled owner (present or not) outranks every one. */
         Endpoint ownerOf(int slot) {
-            int mask = entries.length - 1;
-            for (int i = slot * 0x9E3779B9 >>> shift; ; i = i + 1 & mask) {
-                long entry = entries[i];
-                if ((int) (entry >>> 32) == slot) {
-                    return endpoints[(int) entry];
-                }
-                if (entry == EMPTY) {
-                    return null;
-                }
+            long entry = entries[indexOf(entries, shift, slot)];
+            return entry == EMPTY ? null : endpoints[(int) entry];
+        }
+
+        /**
+         * Where {@code slot}'s entry stands in {@code table} (a power of two, hashed with {@code
+         * shift}), or the empty place that ends its probe.
+         */
+        private static int indexOf(long[] table, int shift, int slot) {
+            int mask = table.length - 1;
+            int i = slot * 0x9E3779B9 >>> shift;
+            while (table[i] != EMPTY && (int) (table[i] >>> 32) != slot) {
+                i = i + 1 & mask;
             }
+            return i;
         }
 
         /** Lets joined endpoint {@code p} take the slots it ranks above their owner, as {@link Draft#join} does. */
@@ -726,25 +742,15 @@ final class SlotTable {
          * identity, as the index order of a fresh table has it.
          */
         private void challenge(int slot, int block, int offset, int p, int rank) {
-            long tweak = tweakOf(block);
-            int halfBits = halfBitsOf(block);
             int owner = settled.owner(slot);
-            int k = 4 * owner;
-            long[] sk = settledKeys;
-            int ownerRank = feistel(sk[k] ^ tweak, sk[k + 1] ^ tweak, sk[k + 2] ^ tweak, sk[k + 3] ^ tweak, halfBits, offset);
+            int ownerRank = rankAt(settledKeys, owner, block, offset);
             if (rank < ownerRank || rank == ownerRank && compareIdentity(endpoints[p], settled.endpoints[owner]) < 0) {
                 return;
             }
-            int mask = entries.length - 1;
-            int i = slot * 0x9E3779B9 >>> shift;
-            while (entries[i] != EMPTY && (int) (entries[i] >>> 32) != slot) {
-                i = i + 1 & mask;
-            }
+            int i = indexOf(entries, shift, slot);
             if (entries[i] != EMPTY) {
                 int holder = (int) entries[i];
-                int h = 4 * holder;
-                int holderRank = feistel(keys[h] ^ tweak, keys[h + 1] ^ tweak, keys[h + 2] ^ tweak, keys[h + 3] ^ tweak,
-                        halfBits, offset);
+                int holderRank = rankAt(keys, holder, block, offset);
                 if (rank < holderRank || rank == holderRank && compareIdentity(endpoints[p], endpoints[holder]) < 0) {
                     return;
                 }
@@ -762,14 +768,9 @@ final class SlotTable {
             entries = new long[old.length * 2];
             Arrays.fill(entries, EMPTY);
             shift--;
-            int mask = entries.length - 1;
             for (long entry : old) {
                 if (entry != EMPTY) {
-                    int i = (int) (entry >>> 32) * 0x9E3779B9 >>> shift;
-                    while (entries[i] != EMPTY) {
-                        i = i + 1 & mask;
-                    }
-                    entries[i] = entry;
+                    entries[indexOf(entries, shift, (int) (entry >>> 32))] = entry;
                 }
             }
         }
@@ -849,12 +850,7 @@ final class SlotTable {
         /** How far below its block's top the slot's owner ranks it. */
         private int deficitOf(int slot) {
             int block = blockOf(bits, slot);
-            long[] keys = roundKeys();
-            int k = 4 * owner(slot);
-            long tweak = tweakOf(block);
-            int rank = feistel(keys[k] ^ tweak, keys[k + 1] ^ tweak, keys[k + 2] ^ tweak, keys[k + 3] ^ tweak,
-                    halfBitsOf(block), offsetOf(bits, slot));
-            return blockSize(block) - 1 - rank;
+            return blockSize(block) - 1 - rankAt(roundKeys(), owner(slot), block, offsetOf(bits, slot));
         }
 
         /**
@@ -918,10 +914,7 @@ final class SlotTable {
             if (owner == p) {
                 return;
             }
-            long[] keys = roundKeys();
-            long tweak = tweakOf(block);
-            int ownerRank = feistel(keys[4 * owner] ^ tweak, keys[4 * owner + 1] ^ tweak,
-                    keys[4 * owner + 2] ^ tweak, keys[4 * owner + 3] ^ tweak, halfBitsOf(block), offset);
+            int ownerRank = rankAt(roundKeys(), owner, block, offset);
             if (rank > ownerRank || rank == ownerRank && p > owner) {
                 own(slot, p, blockSize(block) - 1 - rank);
             }

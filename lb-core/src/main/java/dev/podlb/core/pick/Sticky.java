@@ -40,14 +40,15 @@ final class Sticky implements PickerPolicy {
     /**
      * An interim table stands at least this many times what the last settle cost, so that settling
      * takes at most a tenth of a thread while pods keep leaving. Waiting longer moves work onto
-     * picks: a key on a departed pod's slot ranks every present pod (about 60 µs at 5,000 pods), and
-     * the pods departed since the settle grow with the wait.
+     * picks: a key on a departed pod's slot ranks every present pod (tens of µs at 5,000 pods:
+     * {@code SlotTableBenchmark.pickOnAnInterimTable}), and the pods departed since the settle grow
+     * with the wait.
      */
     static final int SETTLE_SPACING = 9;
     /**
      * An interim table is settled at once, whatever the spacing, when the endpoints that left since
      * its settled table are more than this share (1/16) of the present ones: at most about 6% of
-     * keys then rank the present pods on a pick (about 60 µs at 5,000 pods), on average about
+     * keys then rank the present pods on a pick (tens of µs at 5,000 pods), on average about
      * N/16 rankings a keyed pick at worst.
      */
     static final int SETTLE_AT_DEPARTED_SHARE = 16;

@@ -137,6 +137,14 @@ class StickyLazyLeaveTest {
         return new Sticky(null, -1, 0).newInstance(PickerContext.of("carts", scheduler, requests::add, submitted::add));
     }
 
+    /** Runs the settle submitted; the next picker over {@code now} is settled and picks as a fresh table. */
+    private void runTheSettle(PickerInstance instance, List<Endpoint> now) {
+        submitted.remove().run();
+        Picker picker = instance.newPicker(Fixtures.pickable(now));
+        assertThat(picker.toString()).doesNotContain("interim");
+        assertPicksAsFresh(picker, now);
+    }
+
     private static void assertPicksAsFresh(Picker picker, List<Endpoint> endpoints) {
         SlotTable fresh = SlotTable.of(endpoints);
         for (int i = 0; i < KEYS; i += 3) {
@@ -185,10 +193,7 @@ class StickyLazyLeaveTest {
         picker = instance.newPicker(Fixtures.pickable(now));
         assertThat(picker.toString()).contains("interim");
         assertThat(submitted).hasSize(1);
-        submitted.remove().run();
-        picker = instance.newPicker(Fixtures.pickable(now));
-        assertThat(picker.toString()).doesNotContain("interim");
-        assertPicksAsFresh(picker, now);
+        runTheSettle(instance, now);
         assertThat(submitted).isEmpty();
     }
 
@@ -216,10 +221,7 @@ class StickyLazyLeaveTest {
         assertThat(requests).as("4 departed of 61: due now").last().isEqualTo(Duration.ZERO);
         instance.newPicker(Fixtures.pickable(now));
         assertThat(submitted).as("the settle, submitted without the clock moving").hasSize(1);
-        submitted.remove().run();
-        picker = instance.newPicker(Fixtures.pickable(now));
-        assertThat(picker.toString()).doesNotContain("interim");
-        assertPicksAsFresh(picker, now);
+        runTheSettle(instance, now);
     }
 
     @Test
@@ -234,10 +236,7 @@ class StickyLazyLeaveTest {
         instance.newPicker(Fixtures.pickable(now));
         now.add(pods.get(45));
         instance.newPicker(Fixtures.pickable(now));
-        submitted.remove().run();
-        Picker picker = instance.newPicker(Fixtures.pickable(now));
-        assertThat(picker.toString()).doesNotContain("interim");
-        assertPicksAsFresh(picker, now);
+        runTheSettle(instance, now);
     }
 
     @Test
