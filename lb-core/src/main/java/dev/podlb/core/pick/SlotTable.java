@@ -38,7 +38,8 @@ import java.util.List;
  * cache while it is built. The table lists the few slots whose owner ranks low (below the depth a
  * joining endpoint lists to), so a joining endpoint checks only its own top slots and those; a
  * leaving endpoint's slots rank the endpoints that remain, and no other slot is touched. A table
- * holds two bytes per slot (four beyond 65,536 endpoints) and that short list.
+ * holds two bytes per slot (four beyond 65,536 endpoints), in chunks G1 need not place whole
+ * regions for ({@link SlotOwners}), and that short list.
  *
  * <p>A leave at thousands of endpoints ranks about as many times as the table has slots, tens of
  * milliseconds; {@link #lazily} puts it off: an interim table shares a settled table's slots,
@@ -58,9 +59,8 @@ final class SlotTable {
     private final int bits;
     /** In identity order ({@link #compareIdentity}): a slot's owner is an index here. */
     private final Endpoint[] endpoints;
-    /** Endpoint indexes by slot: chars for up to 65,536 endpoints, ints beyond. */
-    private final char[] smallOwners;
-    private final int[] largeOwners;
+    /** Endpoint indexes by slot. */
+    private final SlotOwners owners;
     /**
      * How far below its block's top an owner must rank for its slot to be listed in
      * {@link #lowSlots}: in block 0, and in the other blocks. Powers of two.
@@ -89,18 +89,17 @@ final class SlotTable {
     /** How many of an interim table's settled table's endpoints left; 0 when settled. */
     private final int departed;
 
-    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners,
-            int baseLowDepth, int lowDepth, int[] lowSlots) {
-        this(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth, lowSlots, null, null, null, null, 0);
+    private SlotTable(int bits, Endpoint[] endpoints, SlotOwners owners, int baseLowDepth, int lowDepth,
+            int[] lowSlots) {
+        this(bits, endpoints, owners, baseLowDepth, lowDepth, lowSlots, null, null, null, null, 0);
     }
 
-    private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners, int baseLowDepth,
+    private SlotTable(int bits, Endpoint[] endpoints, SlotOwners owners, int baseLowDepth,
             int lowDepth, int[] lowSlots, SlotTable base, Endpoint[] present, long[] presentKeys, Joined joined,
             int departed) {
         this.bits = bits;
         this.endpoints = endpoints;
-        this.smallOwners = smallOwners;
-        this.largeOwners = largeOwners;
+        this.owners = owners;
         this.baseLowDepth = baseLowDepth;
         this.lowDepth = lowDepth;
         this.lowSlots = lowSlots;
@@ -129,10 +128,10 @@ final class SlotTable {
         Changes changes = new Changes(this.endpoints, next);
         if (changes.removed == 0 && changes.added == 0) {
             return changes.replaced
-                    ? new SlotTable(bits, next, smallOwners, largeOwners, baseLowDepth, lowDepth, lowSlots)
+                    ? new SlotTable(bits, next, owners, baseLowDepth, lowDepth, lowSlots)
                     : this;
         }
-        if (bitsFor(next.length) != bits || (next.length > CHAR_OWNERS) != (smallOwners == null)
+        if (bitsFor(next.length) != bits || (next.length > CHAR_OWNERS) == owners.small()
                 || !changes.cheaperThanBuilding() || changes.added > 0 && lowSlots == null) {
             return build(next);
         }
@@ -190,7 +189,7 @@ final class SlotTable {
         for (int e = 0; e < next.length; e++) {
             Ranking.keysOf(next[e].identityHash(), keys, 4 * e);
         }
-        return new SlotTable(bits, view, settled.smallOwners, settled.largeOwners, settled.baseLowDepth,
+        return new SlotTable(bits, view, settled.owners, settled.baseLowDepth,
                 settled.lowDepth, settled.lowSlots, settled, next, keys, joinedNow, changes.removed);
     }
 
@@ -257,13 +256,17 @@ final class SlotTable {
     }
 
     private int owner(int slot) {
-        return smallOwners != null ? smallOwners[slot] : largeOwners[slot];
+        return owners.get(slot);
     }
 
     /** The bytes of the arrays this table holds (not of the endpoints), with 4-byte references. */
     long memoryBytes() {
-        long ownerBytes = smallOwners != null ? Character.BYTES : Integer.BYTES;
-        return 3 * 16L + slots() * ownerBytes + 4L * endpoints.length + 4L * lowSlotCount();
+        return 2 * 16L + owners.bytes() + 4L * endpoints.length + 4L * lowSlotCount();
+    }
+
+    /** The largest array this table holds, in bytes: G1 gives one above half a region whole regions of its own. */
+    long largestArrayBytes() {
+        return Math.max(owners.largestArrayBytes(), 16 + 4L * Math.max(endpoints.length, lowSlotCount()));
     }
 
     private int lowSlotCount() {
@@ -282,7 +285,7 @@ final class SlotTable {
         }
         SlotTable that = (SlotTable) o;
         return bits == that.bits && Arrays.equals(endpoints, that.endpoints)
-                && Arrays.equals(smallOwners, that.smallOwners) && Arrays.equals(largeOwners, that.largeOwners);
+                && owners.equals(that.owners);
     }
 
     @Override
@@ -510,31 +513,20 @@ final class SlotTable {
      * are the draft's orphans, still to be ranked.
      */
     private Draft copyFor(Endpoint[] next, int[] newIndexOf) {
-        Draft draft = new Draft(bits, next, smallOwners != null, baseLowDepth, lowDepth);
+        Draft draft = new Draft(bits, next, owners.small(), baseLowDepth, lowDepth);
         // Kept while their owner stays; table() drops those a joining endpoint took.
         if (lowSlots != null) {
             draft.low.addAll(lowSlots);
         } else {
             draft.lowKnown = false;
         }
-        if (smallOwners != null) {
-            char[] to = draft.smallOwners;
-            for (int slot = 0; slot < to.length; slot++) {
-                int owner = newIndexOf[smallOwners[slot]];
-                if (owner < 0) {
-                    draft.orphans.add(slot);
-                }
-                to[slot] = (char) owner;
+        SlotOwners to = draft.owners;
+        for (int slot = 0, slots = slots(); slot < slots; slot++) {
+            int owner = newIndexOf[owners.get(slot)];
+            if (owner < 0) {
+                draft.orphans.add(slot);
             }
-        } else {
-            int[] to = draft.largeOwners;
-            for (int slot = 0; slot < to.length; slot++) {
-                int owner = newIndexOf[largeOwners[slot]];
-                if (owner < 0) {
-                    draft.orphans.add(slot);
-                }
-                to[slot] = owner;
-            }
+            to.set(slot, owner);
         }
         return draft;
     }
@@ -780,8 +772,7 @@ final class SlotTable {
     private static final class Draft {
         final int bits;
         final Endpoint[] endpoints;
-        final char[] smallOwners;
-        final int[] largeOwners;
+        final SlotOwners owners;
         final Slots orphans = new Slots();
         /**
          * Every slot whose owner ranks at least the low depth below its block's top, and perhaps
@@ -798,8 +789,7 @@ final class SlotTable {
         Draft(int bits, Endpoint[] endpoints, boolean small, int baseLowDepth, int lowDepth) {
             this.bits = bits;
             this.endpoints = endpoints;
-            this.smallOwners = small ? new char[1 << bits] : null;
-            this.largeOwners = small ? null : new int[1 << bits];
+            this.owners = new SlotOwners(bits, small);
             this.baseLowDepth = baseLowDepth;
             this.lowDepth = lowDepth;
         }
@@ -827,16 +817,12 @@ final class SlotTable {
         }
 
         int owner(int slot) {
-            return smallOwners != null ? smallOwners[slot] : largeOwners[slot];
+            return owners.get(slot);
         }
 
         /** Gives the slot to the endpoint, which ranks it {@code deficit} below its block's top. */
         void own(int slot, int endpoint, int deficit) {
-            if (smallOwners != null) {
-                smallOwners[slot] = (char) endpoint;
-            } else {
-                largeOwners[slot] = endpoint;
-            }
+            owners.set(slot, endpoint);
             if (deficit >= lowDepthOf(slot)) {
                 low.add(slot);
             }
@@ -926,7 +912,7 @@ final class SlotTable {
          */
         SlotTable table() {
             if (!lowKnown || low.size > (1 << bits) >>> 4) {
-                return new SlotTable(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth, null);
+                return new SlotTable(bits, endpoints, owners, baseLowDepth, lowDepth, null);
             }
             int[] sorted = Arrays.copyOf(low.at, low.size);
             Arrays.sort(sorted);
@@ -937,7 +923,7 @@ final class SlotTable {
                     sorted[kept++] = slot;
                 }
             }
-            return new SlotTable(bits, endpoints, smallOwners, largeOwners, baseLowDepth, lowDepth,
+            return new SlotTable(bits, endpoints, owners, baseLowDepth, lowDepth,
                     kept > (1 << bits) >>> 4 ? null : Arrays.copyOf(sorted, kept));
         }
     }

@@ -433,6 +433,17 @@ class SlotTableTest {
         assertThat(table(5000).memoryBytes()).isBetween(2L << 22, (2L << 22) + 4 * 5000 + 16 * 1024);
     }
 
+    /**
+     * G1 gives an object larger than half a heap region regions of its own, rounded up to whole
+     * ones (a 2^22-char array took 12 MiB of a heap with 4 MiB regions): no array of a table may be
+     * that large for the smallest region, 1 MiB.
+     */
+    @ParameterizedTest(name = "{0} pods")
+    @ValueSource(ints = {10, 300, 1000, 5000})
+    void noArrayOfATableIsLargerThanHalfTheSmallestG1Region(int n) {
+        assertThat(table(n).largestArrayBytes()).isLessThanOrEqualTo(512L * 1024);
+    }
+
     @Test
     void refusesNoEndpointAndAnAddressGivenTwice() {
         assertThatThrownBy(() -> SlotTable.of(List.of()))
