@@ -15,6 +15,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import java.net.InetSocketAddress;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -44,6 +45,12 @@ final class PodPicker extends SubchannelPicker {
     private final LoadBalancer lb;
     private final PodlbPolicy policy;
     private final Map<InetSocketAddress, Connected> ready;
+    /**
+     * The connected pods by the endpoints of podlb's set when this picker was built, which its
+     * picks return: found by identity, without hashing an address. A pick from a set published
+     * since finds its pod in {@link #ready}.
+     */
+    private final IdentityHashMap<Endpoint, Connected> byEndpoint = new IdentityHashMap<>();
     /** Every pod known to podlb or to the channel that is not READY now. */
     private final Set<InetSocketAddress> notReady;
     /** Pods whose subchannel is connecting: a call pinned to one waits for it rather than failing. */
@@ -56,6 +63,17 @@ final class PodPicker extends SubchannelPicker {
         this.ready = Map.copyOf(ready);
         this.notReady = Set.copyOf(notReady);
         this.connecting = Set.copyOf(connecting);
+        for (Endpoint endpoint : lb.endpoints().endpoints()) {
+            Connected pod = this.ready.get(endpoint.socketAddress());
+            if (pod != null) {
+                byEndpoint.put(endpoint, pod);
+            }
+        }
+    }
+
+    private Connected connected(Endpoint endpoint) {
+        Connected pod = byEndpoint.get(endpoint);
+        return pod != null ? pod : ready.get(endpoint.socketAddress());
     }
 
     @Override
@@ -70,7 +88,7 @@ final class PodPicker extends SubchannelPicker {
         } catch (NoEndpointException e) {
             return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()));
         }
-        Connected pod = ready.get(endpoint.socketAddress());
+        Connected pod = connected(endpoint);
         if (pod != null) {
             return PickResult.withSubchannel(pod.subchannel, pod.tracer);
         }
@@ -87,7 +105,7 @@ final class PodPicker extends SubchannelPicker {
         } catch (NoEndpointException e) {
             return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()));
         }
-        pod = ready.get(endpoint.socketAddress());
+        pod = connected(endpoint);
         // Nothing podlb may pick is connected (its set and the channel's differ for a moment): the call waits
         // for the next picker, which comes with the next change of either.
         return pod != null ? PickResult.withSubchannel(pod.subchannel, pod.tracer) : PickResult.withNoResult();
