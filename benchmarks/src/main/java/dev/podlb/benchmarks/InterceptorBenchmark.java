@@ -29,11 +29,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * What podlb's interceptor costs a call on the calling thread, without the network: an OkHttp
  * call answered by an application interceptor placed after podlb's (a 2-byte body, as
  * {@link EndToEndBenchmark}'s server answers), with podlb's interceptor and without it. The
- * difference is podlb's work before and after OkHttp's chain (the pick, the attempt, the chain
- * copies that route it to its pod, the body read early for a retry's sake) and the extra link of
- * the chain; the wire events of a real connection (the stale-connection bookkeeping, the released
- * connection's pod) are not in it, since no connection is made. CPU-bound and short, so a busy
- * machine moves it far less than the end-to-end figures, whose calls wait on a socket.
+ * difference is podlb's work around OkHttp's chain (the pick, the attempt, the chain copies that
+ * route it to its pod, the retry budget's deposit) and the extra link of the chain; the wire
+ * events of a real connection (the stale-connection bookkeeping, the released connection's pod)
+ * are not in it, since no connection is made. No call waits on a socket here, so podlb's few
+ * hundred nanoseconds are not lost in a call of tens of microseconds as end to end; on a busy
+ * machine, preemption still widens JMH's error, which counts wall time.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
