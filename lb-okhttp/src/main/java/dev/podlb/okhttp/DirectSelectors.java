@@ -32,8 +32,9 @@ final class DirectSelectors {
     /** Read by the JDK's selector when its class is initialised: once true, the operating system's proxies may be used. */
     private static final String SYSTEM_PROXIES = "java.net.useSystemProxies";
     /**
-     * What the JDK's {@code net.properties} file gives each of {@link #PROXY_HOSTS}, or {@code null}:
-     * the file is read once, so only the system properties are read at each call.
+     * What the JDK's {@code net.properties} file gives each of {@link #PROXY_HOSTS}, and
+     * {@link #SYSTEM_PROXIES}, or {@code null}: the file is read once, so only the system properties
+     * are read at each call.
      */
     private static final String[] FILE_PROXY_HOSTS;
     private static final String FILE_SYSTEM_PROXIES;

@@ -28,7 +28,7 @@ final class RetryAllowance {
     private final AtomicReferenceArray<Slot> slots = new AtomicReferenceArray<>(SLOTS);
     /**
      * The slot the last deposit went to: while the clock is within its tenth of the ttl, a deposit
-     * goes there without working out which slot it is (two long divisions, on every call).
+     * goes there without working out which slot it is (a long division and a remainder, on every call).
      */
     private volatile Slot current;
 
