@@ -24,9 +24,14 @@ final class AttemptCalls {
 
     private final Map<Call, Route> routes = new ConcurrentHashMap<>();
 
-    /** The route of {@code call} when it is an attempt of this interceptor's, or {@code null}. */
+    /**
+     * The route of {@code call} when it is an attempt of this interceptor's, or {@code null}. A clone
+     * is put here on the thread that then runs it, so while no retry or hedge is under way the map is
+     * empty and a call is not looked up: a lookup hashes the call, and the first hash of an object
+     * takes the JVM's slow path to install its identity hash code, on every call.
+     */
     Route claim(Call call) {
-        return routes.remove(call);
+        return routes.isEmpty() ? null : routes.remove(call);
     }
 
     /** Executes {@code clone}, whose request this interceptor sends to {@code route}'s pod as it is. */

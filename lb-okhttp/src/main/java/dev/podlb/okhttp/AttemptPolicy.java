@@ -49,7 +49,9 @@ final class AttemptPolicy {
     /** A pinned request has one attempt: no other pod will do. */
     static AttemptPolicy of(BalancedService service, Request request, PickRequest pick) {
         boolean rewritable = bodyRewritable(request.body());
-        boolean repeatable = IDEMPOTENT.contains(request.method()) && rewritable;
+        String method = request.method();
+        // Most calls are GETs: the method is then matched without a lookup in the set.
+        boolean repeatable = ("GET".equals(method) || IDEMPOTENT.contains(method)) && rewritable;
         return service.attemptPolicies[(pick.pin() != null ? 3 : 0) + (repeatable ? 0 : rewritable ? 1 : 2)];
     }
 

@@ -31,12 +31,28 @@ final class DirectSelectors {
     private static final String[] PROXY_HOSTS = {"http.proxyHost", "https.proxyHost", "proxyHost", "socksProxyHost"};
     /** Read by the JDK's selector when its class is initialised: once true, the operating system's proxies may be used. */
     private static final String SYSTEM_PROXIES = "java.net.useSystemProxies";
-    private static final Properties NET_PROPERTIES = netProperties();
+    /**
+     * What the JDK's {@code net.properties} file gives each of {@link #PROXY_HOSTS}, and
+     * {@link #SYSTEM_PROXIES}, or {@code null}: the file is read once, so only the system properties
+     * are read at each call.
+     */
+    private static final String[] FILE_PROXY_HOSTS;
+    private static final String FILE_SYSTEM_PROXIES;
+
+    static {
+        Properties file = netProperties();
+        FILE_PROXY_HOSTS = new String[PROXY_HOSTS.length];
+        for (int i = 0; i < PROXY_HOSTS.length; i++) {
+            FILE_PROXY_HOSTS[i] = file.getProperty(PROXY_HOSTS[i]);
+        }
+        FILE_SYSTEM_PROXIES = file.getProperty(SYSTEM_PROXIES);
+    }
+
     /**
      * Whether {@code java.net.useSystemProxies} was ever seen true: the JDK's selector reads it once,
      * so clearing it later does not turn the operating system's proxies off.
      */
-    private static volatile boolean systemProxies = Boolean.parseBoolean(property(SYSTEM_PROXIES));
+    private static volatile boolean systemProxies = Boolean.parseBoolean(property(SYSTEM_PROXIES, FILE_SYSTEM_PROXIES));
 
     private DirectSelectors() {}
 
@@ -50,8 +66,8 @@ final class DirectSelectors {
     }
 
     private static boolean noProxyConfigured() {
-        for (String key : PROXY_HOSTS) {
-            String host = property(key);
+        for (int i = 0; i < PROXY_HOSTS.length; i++) {
+            String host = property(PROXY_HOSTS[i], FILE_PROXY_HOSTS[i]);
             if (host != null && !host.isEmpty()) {
                 return false;
             }
@@ -59,17 +75,17 @@ final class DirectSelectors {
         if (systemProxies) {
             return false;
         }
-        if (Boolean.parseBoolean(property(SYSTEM_PROXIES))) {
+        if (Boolean.parseBoolean(property(SYSTEM_PROXIES, FILE_SYSTEM_PROXIES))) {
             systemProxies = true;
             return false;
         }
         return true;
     }
 
-    /** As the JDK's selector reads it: the system property, else the JDK's {@code conf/net.properties}. */
-    private static String property(String key) {
+    /** As the JDK's selector reads it: the system property, else {@code fromFile}, the JDK's {@code conf/net.properties}. */
+    private static String property(String key, String fromFile) {
         String value = System.getProperty(key);
-        return value != null ? value : NET_PROPERTIES.getProperty(key);
+        return value != null ? value : fromFile;
     }
 
     /**

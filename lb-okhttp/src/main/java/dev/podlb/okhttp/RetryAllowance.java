@@ -26,6 +26,11 @@ final class RetryAllowance {
     private final long slotNanos;
     private final Scheduler clock;
     private final AtomicReferenceArray<Slot> slots = new AtomicReferenceArray<>(SLOTS);
+    /**
+     * The slot the last deposit went to: while the clock is within its tenth of the ttl, a deposit
+     * goes there without working out which slot it is (a long division and a remainder, on every call).
+     */
+    private volatile Slot current;
 
     private RetryAllowance() {
         this.limited = false;
@@ -52,7 +57,14 @@ final class RetryAllowance {
         if (!limited) {
             return;
         }
-        slot(clock.nanoTime()).tokens.add(deposit);
+        long now = clock.nanoTime();
+        Slot s = current;
+        long into = s == null ? -1 : now - s.startNanos;
+        if (into < 0 || into >= slotNanos) {
+            s = slot(now);
+            current = s;
+        }
+        s.tokens.add(deposit);
     }
 
     /** Takes one retry if the budget holds one; {@code false} when it is spent. */
@@ -95,7 +107,7 @@ final class RetryAllowance {
             if (s != null && s.epoch == epoch) {
                 return s;
             }
-            Slot fresh = new Slot(epoch);
+            Slot fresh = new Slot(epoch, epoch * slotNanos);
             if (slots.compareAndSet(index, s, fresh)) {
                 return fresh;
             }
@@ -104,10 +116,13 @@ final class RetryAllowance {
 
     private static final class Slot {
         final long epoch;
+        /** When its tenth of the ttl begins, on the clock: {@code epoch × slotNanos}. */
+        final long startNanos;
         final LongAdder tokens = new LongAdder();
 
-        Slot(long epoch) {
+        Slot(long epoch, long startNanos) {
             this.epoch = epoch;
+            this.startNanos = startNanos;
         }
     }
 }

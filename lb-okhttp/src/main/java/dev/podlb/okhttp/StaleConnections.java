@@ -15,7 +15,7 @@ import okhttp3.Protocol;
  * one: a pod's keep-alive timeout (nginx's, Node.js's 5 s) often ends a connection long before
  * OkHttp checks it (OkHttp checks a pooled connection only after 10 s idle, and not for GETs).
  *
- * <p>A connection idle for {@link #CHECK_AFTER_NANOS} or more is checked as it is taken: a read
+ * <p>An HTTP/1 connection idle for {@link #CHECK_AFTER_NANOS} or more is checked as it is taken: a read
  * of at most 1 ms on its socket, where an idle HTTP/1 connection has nothing to read. The end of
  * the stream (the pod closed it) or any byte (the connection is out of step) marks it stale: its
  * socket is closed at once, so the request fails before any byte of it leaves, and it can be sent
@@ -42,9 +42,19 @@ final class StaleConnections {
         long nanos = TAKEN;
     }
 
-    /** A call let go of {@code connection}: it is idle from now on, unless another call holds it too. */
-    synchronized void released(Connection connection) {
-        idleSince.computeIfAbsent(connection, c -> new IdleSince()).nanos = System.nanoTime();
+    /**
+     * A call let go of {@code connection}: an HTTP/1 connection carries one call at a time, so it is
+     * idle from now on. Only HTTP/1 connections are checked, so only their idle times are kept: an
+     * HTTP/2 call takes no lock and reads no clock here.
+     */
+    void released(Connection connection) {
+        if (!http1(connection)) {
+            return;
+        }
+        long now = System.nanoTime();
+        synchronized (this) {
+            idleSince.computeIfAbsent(connection, c -> new IdleSince()).nanos = now;
+        }
     }
 
     /**
@@ -52,6 +62,9 @@ final class StaleConnections {
      * closed it; returns whether it did.
      */
     boolean checkStale(Connection connection) {
+        if (!http1(connection)) {
+            return false;
+        }
         long since;
         synchronized (this) {
             IdleSince idle = idleSince.get(connection);
@@ -61,9 +74,7 @@ final class StaleConnections {
             since = idle.nanos;
             idle.nanos = TAKEN;
         }
-        Protocol protocol = connection.protocol();
-        if (since == TAKEN || System.nanoTime() - since < CHECK_AFTER_NANOS
-                || protocol != Protocol.HTTP_1_1 && protocol != Protocol.HTTP_1_0) {
+        if (since == TAKEN || System.nanoTime() - since < CHECK_AFTER_NANOS) {
             return false;
         }
         Socket socket = connection.socket();
@@ -84,6 +95,12 @@ final class StaleConnections {
             closeQuietly(socket);
             return true;
         }
+    }
+
+    /** Whether {@code connection} speaks HTTP/1, whose idle connections have nothing to read. */
+    private static boolean http1(Connection connection) {
+        Protocol protocol = connection.protocol();
+        return protocol == Protocol.HTTP_1_1 || protocol == Protocol.HTTP_1_0;
     }
 
     private static void closeQuietly(Socket socket) {
