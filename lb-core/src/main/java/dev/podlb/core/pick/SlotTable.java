@@ -480,16 +480,17 @@ final class SlotTable {
         Slots unlisted = new Slots();
         // A block's best (rank, endpoint index) so far, packed so that one comparison orders both.
         long[] best = new long[1 << BASE_BITS];
+        int[] top = new int[listingDepth(blockSize(0), n)];
         Ranking[] rankings = draft.rankings();
         for (int block = 0; block < blockCount(bits); block++) {
             int size = blockSize(block);
             int depth = listingDepth(size, n);
             Arrays.fill(best, 0, size, -1);
             for (int e = 0; e < n; e++) {
-                BlockRanking ranking = rankings[e].of(block, depth);
-                for (int rank = size - 1; rank >= size - depth; rank--) {
-                    int offset = ranking.offsetAt(rank);
-                    best[offset] = Math.max(best[offset], (long) rank << 32 | e);
+                rankings[e].listing(block, depth).topOffsets(depth, top);
+                for (int i = 0; i < depth; i++) {
+                    int rank = size - 1 - i;
+                    best[top[i]] = Math.max(best[top[i]], (long) rank << 32 | e);
                 }
             }
             for (int offset = 0; offset < size; offset++) {
@@ -1044,11 +1045,22 @@ final class SlotTable {
 
         /** This endpoint's ranking of one block, tabulated when it will rank many of its offsets. */
         BlockRanking of(int block, int expectedUses) {
-            return new BlockRanking(keys, block, expectedUses);
+            return new BlockRanking(keys, block, expectedUses, true);
+        }
+
+        /**
+         * This endpoint's ranking of one block for {@link BlockRanking#topOffsets} only, tabulated
+         * when it will list many of its offsets.
+         */
+        BlockRanking listing(int block, int depth) {
+            return new BlockRanking(keys, block, depth, false);
         }
     }
 
-    /** One endpoint's ranking of one block. When tabulated, its results are the same. */
+    /**
+     * One endpoint's ranking of one block. When tabulated, its results are the same. One made for
+     * listing alone ({@link Ranking#listing}) answers {@link #topOffsets} only.
+     */
     static final class BlockRanking {
         private final long k0;
         private final long k1;
@@ -1059,7 +1071,7 @@ final class SlotTable {
         private final int shift;
         private final short[] tables;
 
-        BlockRanking(long[] keys, int block, int expectedUses) {
+        BlockRanking(long[] keys, int block, int expectedUses, boolean anyRank) {
             long tweak = tweakOf(block);
             k0 = keys[0] ^ tweak;
             k1 = keys[1] ^ tweak;
@@ -1069,11 +1081,13 @@ final class SlotTable {
             halfMask = (1 << halfBits) - 1;
             shift = 64 - halfBits;
             // Tabulating hashes 4 x 2^halfBits times, a use without it 4 times: worth it beyond 2^halfBits uses
-            // (a build's 2^16-slot blocks at 600 to 1,500 endpoints list 300 to 500 slots each).
+            // (a build's 2^16-slot blocks at 600 to 1,500 endpoints list 300 to 500 slots each). Listing top
+            // offsets needs the last round only for their few high halves (topOffsets), so 3 and 3 there.
             if (expectedUses > 1 << halfBits) {
-                tables = new short[4 << halfBits];
+                int rounds = anyRank ? 4 : 3;
+                tables = new short[rounds << halfBits];
                 long[] tweaked = {k0, k1, k2, k3};
-                for (int i = 0; i < 4; i++) {
+                for (int i = 0; i < rounds; i++) {
                     for (int half = 0; half <= halfMask; half++) {
                         tables[i << halfBits | half] = (short) f(tweaked[i], half);
                     }
@@ -1099,6 +1113,37 @@ final class SlotTable {
                 return left << halfBits | right;
             }
             return feistel(k0, k1, k2, k3, halfBits, offset);
+        }
+
+        /**
+         * The offsets this endpoint ranks at the top {@code depth} ranks, the highest first, into
+         * {@code into}: {@link #offsetAt} of each, with the first round backwards (the fourth),
+         * which hashes a rank's high half only, computed once for each high half, which a run of
+         * top ranks shares (one or two of them for a build's listing).
+         */
+        void topOffsets(int depth, int[] into) {
+            int size = 1 << 2 * halfBits;
+            int high = -1;
+            int fourth = 0;
+            for (int i = 0; i < depth; i++) {
+                int rank = size - 1 - i;
+                int left = rank >>> halfBits;
+                if (left != high) {
+                    high = left;
+                    fourth = f(k3, left);
+                }
+                int right = rank & halfMask ^ fourth;
+                if (tables != null) {
+                    left ^= tables[2 << halfBits | right];
+                    right ^= tables[1 << halfBits | left];
+                    left ^= tables[right];
+                } else {
+                    left ^= f(k2, right);
+                    right ^= f(k1, left);
+                    left ^= f(k0, right);
+                }
+                into[i] = left << halfBits | right;
+            }
         }
 
         /** The offset this endpoint ranks at {@code rank}: {@link #rankOf} run backwards. */
