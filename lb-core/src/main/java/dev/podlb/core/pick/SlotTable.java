@@ -622,13 +622,12 @@ final class SlotTable {
             int from = low.start[block];
             int to = low.start[block + 1];
             BlockRanking ranking = joiner.of(block, listed + to - from);
-            int count = 0;
-            for (int rank = size - 1; rank >= size - listed; rank--) {
-                int offset = ranking.offsetAt(rank);
-                slots[count] = slotOf(bits, block, offset);
-                offsets[count] = offset;
-                ranks[count++] = rank;
+            ranking.topOffsets(listed, offsets);
+            for (int i = 0; i < listed; i++) {
+                slots[i] = slotOf(bits, block, offsets[i]);
+                ranks[i] = size - 1 - i;
             }
+            int count = listed;
             for (int i = from; i < to; i++) {
                 int rank = ranking.rankOf(low.offsets[i]);
                 if (rank < size - listed) {
@@ -1082,7 +1081,8 @@ final class SlotTable {
             shift = 64 - halfBits;
             // Tabulating hashes 4 x 2^halfBits times, a use without it 4 times: worth it beyond 2^halfBits uses
             // (a build's 2^16-slot blocks at 600 to 1,500 endpoints list 300 to 500 slots each). Listing top
-            // offsets needs the last round only for their few high halves (topOffsets), so 3 and 3 there.
+            // offsets (topOffsets) hashes the last round once per high half: there, tabulating hashes 3 x
+            // 2^halfBits times and a use 3 times, the same threshold.
             if (expectedUses > 1 << halfBits) {
                 int rounds = anyRank ? 4 : 3;
                 tables = new short[rounds << halfBits];
@@ -1116,10 +1116,10 @@ final class SlotTable {
         }
 
         /**
-         * The offsets this endpoint ranks at the top {@code depth} ranks, the highest first, into
-         * {@code into}: {@link #offsetAt} of each, with the first round backwards (the fourth),
-         * which hashes a rank's high half only, computed once for each high half, which a run of
-         * top ranks shares (one or two of them for a build's listing).
+         * The offsets this endpoint ranks at its top {@code depth} ranks, the highest first, into
+         * {@code into}: {@link #rankOf} run backwards. Its first round backwards (the fourth) hashes
+         * a rank's high half only, so it is computed once for each high half, which 2^halfBits
+         * consecutive ranks share.
          */
         void topOffsets(int depth, int[] into) {
             int size = 1 << 2 * halfBits;
@@ -1144,24 +1144,6 @@ final class SlotTable {
                 }
                 into[i] = left << halfBits | right;
             }
-        }
-
-        /** The offset this endpoint ranks at {@code rank}: {@link #rankOf} run backwards. */
-        int offsetAt(int rank) {
-            int left = rank >>> halfBits;
-            int right = rank & halfMask;
-            if (tables != null) {
-                right ^= tables[3 << halfBits | left];
-                left ^= tables[2 << halfBits | right];
-                right ^= tables[1 << halfBits | left];
-                left ^= tables[right];
-            } else {
-                right ^= f(k3, left);
-                left ^= f(k2, right);
-                right ^= f(k1, left);
-                left ^= f(k0, right);
-            }
-            return left << halfBits | right;
         }
     }
 }
