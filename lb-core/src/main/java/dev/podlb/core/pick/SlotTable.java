@@ -89,6 +89,12 @@ final class SlotTable {
     private final Joined joined;
     /** How many of an interim table's settled table's endpoints left; 0 when settled. */
     private final int departed;
+    /**
+     * A settled table's endpoints' identity hashes, in their order (ascending), so that the next
+     * set's endpoints are found among them by a binary search ({@link #changesTo}); {@code null}
+     * for an interim table.
+     */
+    private final long[] hashes;
 
     private SlotTable(int bits, Endpoint[] endpoints, char[] smallOwners, int[] largeOwners,
             int baseLowDepth, int lowDepth, int[] lowSlots) {
@@ -110,6 +116,14 @@ final class SlotTable {
         this.presentKeys = presentKeys;
         this.joined = joined;
         this.departed = departed;
+        if (base == null) {
+            hashes = new long[endpoints.length];
+            for (int i = 0; i < hashes.length; i++) {
+                hashes[i] = endpoints[i].identityHash();
+            }
+        } else {
+            hashes = null;
+        }
     }
 
     /** A table over {@code endpoints}, given in any order; two of them may not share an address and port. */
@@ -126,10 +140,10 @@ final class SlotTable {
         if (base != null) {
             return base.update(endpoints);
         }
-        Endpoint[] next = inIdentityOrder(endpoints);
-        Changes changes = new Changes(this.endpoints, next);
+        Changes changes = changesTo(endpoints);
+        Endpoint[] next = changes.next;
         if (changes.removed == 0 && changes.added == 0) {
-            return changes.replaced
+            return changes.replaced()
                     ? new SlotTable(bits, next, smallOwners, largeOwners, baseLowDepth, lowDepth, lowSlots)
                     : this;
         }
@@ -169,8 +183,8 @@ final class SlotTable {
      */
     SlotTable lazily(List<Endpoint> endpoints, long maxRankings) {
         SlotTable settled = base != null ? base : this;
-        Endpoint[] next = inIdentityOrder(endpoints);
-        Changes changes = new Changes(settled.endpoints, next);
+        Changes changes = settled.changesTo(endpoints);
+        Endpoint[] next = changes.next;
         if (changes.removed == 0 || bitsFor(next.length) != settled.bits
                 || base == null && settled.rankingsToLeave(changes.removed) <= maxRankings) {
             return settled.update(endpoints);
@@ -541,30 +555,92 @@ final class SlotTable {
         return draft;
     }
 
+    /**
+     * {@code endpoints} in identity order and how they differ from this settled table's, as {@link
+     * Changes#between} finds them; but each endpoint is looked up among this table's by a binary
+     * search of its identity hash, and only those that joined are sorted: a sort of them all by
+     * comparator, which every set applied made, took 0.55 ms of a core at 5,000 endpoints. Two
+     * endpoints of one identity, or two identities of one hash, take the sort, which rejects the
+     * first and orders the second by address.
+     */
+    private Changes changesTo(List<Endpoint> endpoints) {
+        int before = this.endpoints.length;
+        Endpoint[] staying = new Endpoint[before];
+        Endpoint[] joiners = new Endpoint[endpoints.size()];
+        int joined = 0;
+        for (Endpoint e : endpoints) {
+            int at = Arrays.binarySearch(hashes, e.identityHash());
+            if (at < 0) {
+                joiners[joined++] = e;
+            } else if (staying[at] == null && this.endpoints[at].sameIdentity(e)) {
+                staying[at] = e;
+            } else {
+                return Changes.between(this.endpoints, inIdentityOrder(endpoints));
+            }
+        }
+        if (endpoints.isEmpty()) {
+            return Changes.between(this.endpoints, inIdentityOrder(endpoints));
+        }
+        Arrays.sort(joiners, 0, joined, SlotTable::compareIdentity);
+        for (int k = 1; k < joined; k++) {
+            if (joiners[k].identityHash() == joiners[k - 1].identityHash()) {
+                return Changes.between(this.endpoints, inIdentityOrder(endpoints));
+            }
+        }
+        Endpoint[] next = new Endpoint[endpoints.size()];
+        int[] newIndexOf = new int[before];
+        boolean[] joining = new boolean[next.length];
+        int j = 0;
+        int k = 0;
+        for (int i = 0; i < before; i++) {
+            if (staying[i] == null) {
+                newIndexOf[i] = -1;
+                continue;
+            }
+            while (k < joined && joiners[k].identityHash() < hashes[i]) {
+                joining[j] = true;
+                next[j++] = joiners[k++];
+            }
+            newIndexOf[i] = j;
+            next[j++] = staying[i];
+        }
+        while (k < joined) {
+            joining[j] = true;
+            next[j++] = joiners[k++];
+        }
+        return new Changes(this.endpoints, next, newIndexOf, joining, before - (next.length - joined), joined);
+    }
+
     /** What differs between two endpoint arrays in identity order. */
     private static final class Changes {
+        final Endpoint[] old;
+        final Endpoint[] next;
         /** By old index: the new index of the same identity, or -1 when it left. */
         final int[] newIndexOf;
         /** By new index: whether the identity is new. */
         final boolean[] joining;
         final int removed;
         final int added;
-        /** Whether an identity that stays has other fields now. */
-        final boolean replaced;
-        private final int before;
 
-        Changes(Endpoint[] old, Endpoint[] next) {
-            newIndexOf = new int[old.length];
-            joining = new boolean[next.length];
+        private Changes(Endpoint[] old, Endpoint[] next, int[] newIndexOf, boolean[] joining, int removed, int added) {
+            this.old = old;
+            this.next = next;
+            this.newIndexOf = newIndexOf;
+            this.joining = joining;
+            this.removed = removed;
+            this.added = added;
+        }
+
+        static Changes between(Endpoint[] old, Endpoint[] next) {
+            int[] newIndexOf = new int[old.length];
+            boolean[] joining = new boolean[next.length];
             int gone = 0;
-            boolean changed = false;
             int j = 0;
             for (int i = 0; i < old.length; i++) {
                 while (j < next.length && compareIdentity(next[j], old[i]) < 0) {
                     joining[j++] = true;
                 }
                 if (j < next.length && next[j].sameIdentity(old[i])) {
-                    changed |= !next[j].equals(old[i]);
                     newIndexOf[i] = j++;
                 } else {
                     gone++;
@@ -574,14 +650,21 @@ final class SlotTable {
             while (j < next.length) {
                 joining[j++] = true;
             }
-            removed = gone;
-            added = next.length - (old.length - gone);
-            replaced = changed;
-            before = old.length;
+            return new Changes(old, next, newIndexOf, joining, gone, next.length - (old.length - gone));
+        }
+
+        /** Whether an identity that stays has other fields now. */
+        boolean replaced() {
+            for (int i = 0; i < old.length; i++) {
+                if (newIndexOf[i] >= 0 && !next[newIndexOf[i]].equals(old[i])) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         boolean cheaperThanBuilding() {
-            return SlotTable.cheaperThanBuilding(before, removed, added);
+            return SlotTable.cheaperThanBuilding(old.length, removed, added);
         }
     }
 

@@ -445,5 +445,15 @@ class SlotTableTest {
         assertThatThrownBy(() -> table(3).update(twice))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("10.0.0.2:8080 is given twice");
+        assertThatThrownBy(() -> table(3).lazily(without(twice, 0), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("10.0.0.2:8080 is given twice");
+        List<Endpoint> newTwice = with(with(endpoints(3), Endpoint.of("10.0.0.9", 8080)), Endpoint.of("10.0.0.9", 8080));
+        assertThatThrownBy(() -> table(3).update(newTwice))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("10.0.0.9:8080 is given twice");
+        assertThatThrownBy(() -> table(3).update(List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a slot table needs at least one endpoint; none was given");
     }
 }
