@@ -39,7 +39,8 @@ import java.util.function.IntUnaryOperator;
  * cache while it is built. The table lists the few slots whose owner ranks low (below the depth a
  * joining endpoint lists to), so a joining endpoint checks only its own top slots and those; a
  * leaving endpoint's slots rank the endpoints that remain, and no other slot is touched. A table
- * holds two bytes per slot (four beyond 65,536 endpoints) and that short list.
+ * holds two bytes per slot (four beyond 65,536 endpoints), that short list, and a settled table
+ * its endpoints' identity hashes (eight bytes each, which {@link #memoryBytes} does not count).
  *
  * <p>A leave at thousands of endpoints ranks about as many times as the table has slots, tens of
  * milliseconds; {@link #lazily} puts it off: an interim table shares a settled table's slots,
