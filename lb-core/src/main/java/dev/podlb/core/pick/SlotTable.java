@@ -692,8 +692,10 @@ final class SlotTable {
      * <p>A block's slots are listed first and their owners read in one pass, before any challenge:
      * the owners of a table of thousands of endpoints are megabytes, so nearly every read misses the
      * caches, and reads that depend on nothing overlap, where reads between rankings waited one by
-     * one (they took about half of a join at 5,000 endpoints). A challenge changes only its own slot,
-     * and each slot comes once, so an owner read before the block's challenges is the owner then.
+     * one (they took about half of a join at 5,000 endpoints). A challenge changes only its own
+     * slot's owner, to {@code p}; a slot that comes twice (a draft's low slots may list one twice)
+     * comes with the same rank, so its second challenge, against the owner read before the first,
+     * gives it to {@code p} again, as the first left it.
      */
     private static void challengeFor(int bits, long identityHash, int p, ByBlock low, int baseLowDepth, int lowDepth,
             IntUnaryOperator owners, Challenge challenge) {
