@@ -4,6 +4,7 @@ import dev.podlb.core.Endpoint;
 import dev.podlb.core.internal.Hashing;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A table of slots, each owned by one endpoint, filled by rendezvous hashing: a slot belongs to
@@ -39,7 +40,8 @@ import java.util.List;
  * joining endpoint lists to), so a joining endpoint checks only its own top slots and those; a
  * leaving endpoint's slots rank the endpoints that remain, and no other slot is touched. A table
  * holds two bytes per slot (four beyond 65,536 endpoints), in chunks G1 need not place whole
- * regions for ({@link SlotOwners}), and that short list.
+ * regions for ({@link SlotOwners}), that short list, and a settled table its endpoints' identity
+ * hashes (eight bytes each).
  *
  * <p>A leave at thousands of endpoints ranks about as many times as the table has slots, tens of
  * milliseconds; {@link #lazily} puts it off: an interim table shares a settled table's slots,
@@ -88,6 +90,12 @@ final class SlotTable {
     private final Joined joined;
     /** How many of an interim table's settled table's endpoints left; 0 when settled. */
     private final int departed;
+    /**
+     * A settled table's endpoints' identity hashes, in their order (ascending), so that the next
+     * set's endpoints are found among them by a binary search ({@link #changesTo}); {@code null}
+     * for an interim table.
+     */
+    private final long[] hashes;
 
     private SlotTable(int bits, Endpoint[] endpoints, SlotOwners owners, int baseLowDepth, int lowDepth,
             int[] lowSlots) {
@@ -108,6 +116,14 @@ final class SlotTable {
         this.presentKeys = presentKeys;
         this.joined = joined;
         this.departed = departed;
+        if (base == null) {
+            hashes = new long[endpoints.length];
+            for (int i = 0; i < hashes.length; i++) {
+                hashes[i] = endpoints[i].identityHash();
+            }
+        } else {
+            hashes = null;
+        }
     }
 
     /** A table over {@code endpoints}, given in any order; two of them may not share an address and port. */
@@ -124,10 +140,10 @@ final class SlotTable {
         if (base != null) {
             return base.update(endpoints);
         }
-        Endpoint[] next = inIdentityOrder(endpoints);
-        Changes changes = new Changes(this.endpoints, next);
+        Changes changes = changesTo(endpoints);
+        Endpoint[] next = changes.next;
         if (changes.removed == 0 && changes.added == 0) {
-            return changes.replaced
+            return changes.replaced()
                     ? new SlotTable(bits, next, owners, baseLowDepth, lowDepth, lowSlots)
                     : this;
         }
@@ -167,8 +183,8 @@ final class SlotTable {
      */
     SlotTable lazily(List<Endpoint> endpoints, long maxRankings) {
         SlotTable settled = base != null ? base : this;
-        Endpoint[] next = inIdentityOrder(endpoints);
-        Changes changes = new Changes(settled.endpoints, next);
+        Changes changes = settled.changesTo(endpoints);
+        Endpoint[] next = changes.next;
         if (changes.removed == 0 || bitsFor(next.length) != settled.bits
                 || base == null && settled.rankingsToLeave(changes.removed) <= maxRankings) {
             return settled.update(endpoints);
@@ -261,12 +277,14 @@ final class SlotTable {
 
     /** The bytes of the arrays this table holds (not of the endpoints), with 4-byte references. */
     long memoryBytes() {
-        return 2 * 16L + owners.bytes() + 4L * endpoints.length + 4L * lowSlotCount();
+        long hashBytes = hashes != null ? 16 + 8L * hashes.length : 0;
+        return 2 * 16L + owners.bytes() + 4L * endpoints.length + 4L * lowSlotCount() + hashBytes;
     }
 
     /** The largest array this table holds, in bytes: G1 gives one above half a region whole regions of its own. */
     long largestArrayBytes() {
-        return Math.max(owners.largestArrayBytes(), 16 + 4L * Math.max(endpoints.length, lowSlotCount()));
+        long hashBytes = hashes != null ? 8L * hashes.length : 0;
+        return Math.max(owners.largestArrayBytes(), 16 + Math.max(hashBytes, 4L * Math.max(endpoints.length, lowSlotCount())));
     }
 
     private int lowSlotCount() {
@@ -341,9 +359,13 @@ final class SlotTable {
     /**
      * By identity hash, so that a rank tie goes to the greater hash, as every release has done.
      * Distinct identities with one hash (a 2^-64 chance per pair) are ordered by address and port,
-     * so that the order stays a function of the set.
+     * so that the order stays a function of the set. An endpoint is its own identity, found
+     * without a look at its address (a chain of objects to read).
      */
     private static int compareIdentity(Endpoint a, Endpoint b) {
+        if (a == b) {
+            return 0;
+        }
         int byHash = Long.compare(a.identityHash(), b.identityHash());
         if (byHash != 0 || a.sameIdentity(b)) {
             return byHash;
@@ -482,16 +504,17 @@ final class SlotTable {
         Slots unlisted = new Slots();
         // A block's best (rank, endpoint index) so far, packed so that one comparison orders both.
         long[] best = new long[1 << BASE_BITS];
+        int[] top = new int[listingDepth(blockSize(0), n)];
         Ranking[] rankings = draft.rankings();
         for (int block = 0; block < blockCount(bits); block++) {
             int size = blockSize(block);
             int depth = listingDepth(size, n);
             Arrays.fill(best, 0, size, -1);
             for (int e = 0; e < n; e++) {
-                BlockRanking ranking = rankings[e].of(block, depth);
-                for (int rank = size - 1; rank >= size - depth; rank--) {
-                    int offset = ranking.offsetAt(rank);
-                    best[offset] = Math.max(best[offset], (long) rank << 32 | e);
+                rankings[e].listing(block, depth).topOffsets(depth, top);
+                for (int i = 0; i < depth; i++) {
+                    int rank = size - 1 - i;
+                    best[top[i]] = Math.max(best[top[i]], (long) rank << 32 | e);
                 }
             }
             for (int offset = 0; offset < size; offset++) {
@@ -531,30 +554,94 @@ final class SlotTable {
         return draft;
     }
 
+    /**
+     * {@code endpoints} in identity order and how they differ from this settled table's, as {@link
+     * Changes#between} finds them; but each endpoint is looked up among this table's by a binary
+     * search of its identity hash, and only those that joined are sorted: a sort of them all by
+     * comparator, which every set applied made, took 0.55 ms of a core at 5,000 endpoints. An
+     * endpoint that is the very object this table holds (discovery keeps the objects of a slice
+     * that did not change) is its identity without a look at its address, whose objects are a chain
+     * of cache misses at thousands of endpoints. Two endpoints of one identity, or two identities
+     * of one hash, take the sort, which rejects the first and orders the second by address.
+     */
+    private Changes changesTo(List<Endpoint> endpoints) {
+        int before = this.endpoints.length;
+        Endpoint[] staying = new Endpoint[before];
+        Endpoint[] joiners = new Endpoint[endpoints.size()];
+        int joined = 0;
+        for (Endpoint e : endpoints) {
+            int at = Arrays.binarySearch(hashes, e.identityHash());
+            if (at < 0) {
+                joiners[joined++] = e;
+            } else if (staying[at] == null && (this.endpoints[at] == e || this.endpoints[at].sameIdentity(e))) {
+                staying[at] = e;
+            } else {
+                return Changes.between(this.endpoints, inIdentityOrder(endpoints));
+            }
+        }
+        if (endpoints.isEmpty()) {
+            return Changes.between(this.endpoints, inIdentityOrder(endpoints));
+        }
+        Arrays.sort(joiners, 0, joined, SlotTable::compareIdentity);
+        for (int k = 1; k < joined; k++) {
+            if (joiners[k].identityHash() == joiners[k - 1].identityHash()) {
+                return Changes.between(this.endpoints, inIdentityOrder(endpoints));
+            }
+        }
+        Endpoint[] next = new Endpoint[endpoints.size()];
+        int[] newIndexOf = new int[before];
+        boolean[] joining = new boolean[next.length];
+        int j = 0;
+        int k = 0;
+        for (int i = 0; i < before; i++) {
+            if (staying[i] == null) {
+                newIndexOf[i] = -1;
+                continue;
+            }
+            while (k < joined && joiners[k].identityHash() < hashes[i]) {
+                joining[j] = true;
+                next[j++] = joiners[k++];
+            }
+            newIndexOf[i] = j;
+            next[j++] = staying[i];
+        }
+        while (k < joined) {
+            joining[j] = true;
+            next[j++] = joiners[k++];
+        }
+        return new Changes(this.endpoints, next, newIndexOf, joining, before - (next.length - joined), joined);
+    }
+
     /** What differs between two endpoint arrays in identity order. */
     private static final class Changes {
+        final Endpoint[] old;
+        final Endpoint[] next;
         /** By old index: the new index of the same identity, or -1 when it left. */
         final int[] newIndexOf;
         /** By new index: whether the identity is new. */
         final boolean[] joining;
         final int removed;
         final int added;
-        /** Whether an identity that stays has other fields now. */
-        final boolean replaced;
-        private final int before;
 
-        Changes(Endpoint[] old, Endpoint[] next) {
-            newIndexOf = new int[old.length];
-            joining = new boolean[next.length];
+        private Changes(Endpoint[] old, Endpoint[] next, int[] newIndexOf, boolean[] joining, int removed, int added) {
+            this.old = old;
+            this.next = next;
+            this.newIndexOf = newIndexOf;
+            this.joining = joining;
+            this.removed = removed;
+            this.added = added;
+        }
+
+        static Changes between(Endpoint[] old, Endpoint[] next) {
+            int[] newIndexOf = new int[old.length];
+            boolean[] joining = new boolean[next.length];
             int gone = 0;
-            boolean changed = false;
             int j = 0;
             for (int i = 0; i < old.length; i++) {
                 while (j < next.length && compareIdentity(next[j], old[i]) < 0) {
                     joining[j++] = true;
                 }
                 if (j < next.length && next[j].sameIdentity(old[i])) {
-                    changed |= !next[j].equals(old[i]);
                     newIndexOf[i] = j++;
                 } else {
                     gone++;
@@ -564,46 +651,82 @@ final class SlotTable {
             while (j < next.length) {
                 joining[j++] = true;
             }
-            removed = gone;
-            added = next.length - (old.length - gone);
-            replaced = changed;
-            before = old.length;
+            return new Changes(old, next, newIndexOf, joining, gone, next.length - (old.length - gone));
+        }
+
+        /** Whether an identity that stays has other fields now. */
+        boolean replaced() {
+            for (int i = 0; i < old.length; i++) {
+                if (newIndexOf[i] >= 0 && !next[newIndexOf[i]].equals(old[i])) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         boolean cheaperThanBuilding() {
-            return SlotTable.cheaperThanBuilding(before, removed, added);
+            return SlotTable.cheaperThanBuilding(old.length, removed, added);
         }
     }
 
-    /** A slot a joining endpoint may take: {@code p} ranks the slot at {@code offset} in {@code block} {@code rank}. */
+    /**
+     * A slot a joining endpoint may take: {@code p} ranks the slot at {@code offset} in {@code block}
+     * {@code rank}, and {@code owner} owns it.
+     */
     private interface Challenge {
-        void challenge(int slot, int block, int offset, int p, int rank);
+        void challenge(int slot, int owner, int block, int offset, int p, int rank);
     }
 
     /**
      * Every slot where joining endpoint {@code p} (of this identity hash) may outrank its owner, to
-     * {@code challenge}: its own top slots of each block to the low depth, and the low slots, whose
-     * owner ranks below that depth. Joining endpoints only raise owners' ranks, so the low slots
-     * before the first join hold every low slot of the later ones.
+     * {@code challenge} with its owner from {@code owners}: its own top slots of each block to the
+     * low depth, and the low slots, whose owner ranks below that depth. Joining endpoints only raise
+     * owners' ranks, so the low slots before the first join hold every low slot of the later ones.
+     *
+     * <p>A block's slots are listed first and their owners read in one pass, before any challenge:
+     * the owners of a table of thousands of endpoints are megabytes, so nearly every read misses the
+     * caches, and reads that depend on nothing overlap, where reads between rankings waited one by
+     * one (they took about half of a join at 5,000 endpoints). A challenge changes only its own
+     * slot's owner, to {@code p}; a slot that comes twice (a draft's low slots may list one twice)
+     * comes with the same rank, so its second challenge, against the owner read before the first,
+     * gives it to {@code p} again, as the first left it.
      */
     private static void challengeFor(int bits, long identityHash, int p, ByBlock low, int baseLowDepth, int lowDepth,
-            Challenge challenge) {
+            IntUnaryOperator owners, Challenge challenge) {
         Ranking joiner = new Ranking(identityHash);
+        int most = 0;
+        for (int block = 0; block < low.blocks; block++) {
+            most = Math.max(most, (block == 0 ? baseLowDepth : lowDepth) + low.start[block + 1] - low.start[block]);
+        }
+        int[] slots = new int[most];
+        int[] offsets = new int[most];
+        int[] ranks = new int[most];
+        int[] owner = new int[most];
         for (int block = 0; block < low.blocks; block++) {
             int size = blockSize(block);
             int listed = block == 0 ? baseLowDepth : lowDepth;
             int from = low.start[block];
             int to = low.start[block + 1];
             BlockRanking ranking = joiner.of(block, listed + to - from);
-            for (int rank = size - 1; rank >= size - listed; rank--) {
-                int offset = ranking.offsetAt(rank);
-                challenge.challenge(slotOf(bits, block, offset), block, offset, p, rank);
+            ranking.topOffsets(listed, offsets);
+            for (int i = 0; i < listed; i++) {
+                slots[i] = slotOf(bits, block, offsets[i]);
+                ranks[i] = size - 1 - i;
             }
+            int count = listed;
             for (int i = from; i < to; i++) {
                 int rank = ranking.rankOf(low.offsets[i]);
                 if (rank < size - listed) {
-                    challenge.challenge(low.slots[i], block, low.offsets[i], p, rank);
+                    slots[count] = low.slots[i];
+                    offsets[count] = low.offsets[i];
+                    ranks[count++] = rank;
                 }
+            }
+            for (int i = 0; i < count; i++) {
+                owner[i] = owners.applyAsInt(slots[i]);
+            }
+            for (int i = 0; i < count; i++) {
+                challenge.challenge(slots[i], owner[i], block, offsets[i], p, ranks[i]);
             }
         }
     }
@@ -724,7 +847,7 @@ final class SlotTable {
         /** Lets joined endpoint {@code p} take the slots it ranks above their owner, as {@link Draft#join} does. */
         private void join(int p, ByBlock low) {
             challengeFor(settled.bits, endpoints[p].identityHash(), p, low, settled.baseLowDepth, settled.lowDepth,
-                    this::challenge);
+                    settled::owner, this::challenge);
         }
 
         /**
@@ -733,8 +856,7 @@ final class SlotTable {
          * owner too: so most challenges end at the settled owner); a tie goes to the greater
          * identity, as the index order of a fresh table has it.
          */
-        private void challenge(int slot, int block, int offset, int p, int rank) {
-            int owner = settled.owner(slot);
+        private void challenge(int slot, int owner, int block, int offset, int p, int rank) {
             int ownerRank = rankAt(settledKeys, owner, block, offset);
             if (rank < ownerRank || rank == ownerRank && compareIdentity(endpoints[p], settled.endpoints[owner]) < 0) {
                 return;
@@ -889,14 +1011,14 @@ final class SlotTable {
             ByBlock lowByBlock = new ByBlock(bits, low);
             for (int p = 0; p < n; p++) {
                 if (joining[p]) {
-                    challengeFor(bits, endpoints[p].identityHash(), p, lowByBlock, baseLowDepth, lowDepth, this::challenge);
+                    challengeFor(bits, endpoints[p].identityHash(), p, lowByBlock, baseLowDepth, lowDepth, this::owner,
+                            this::challenge);
                 }
             }
         }
 
         /** Gives the slot to endpoint {@code p}, which ranks it {@code rank}, if that beats its owner. */
-        private void challenge(int slot, int block, int offset, int p, int rank) {
-            int owner = owner(slot);
+        private void challenge(int slot, int owner, int block, int offset, int p, int rank) {
             if (owner == p) {
                 return;
             }
@@ -1002,11 +1124,22 @@ final class SlotTable {
 
         /** This endpoint's ranking of one block, tabulated when it will rank many of its offsets. */
         BlockRanking of(int block, int expectedUses) {
-            return new BlockRanking(keys, block, expectedUses);
+            return new BlockRanking(keys, block, expectedUses, true);
+        }
+
+        /**
+         * This endpoint's ranking of one block for {@link BlockRanking#topOffsets} only, tabulated
+         * when it will list many of its offsets.
+         */
+        BlockRanking listing(int block, int depth) {
+            return new BlockRanking(keys, block, depth, false);
         }
     }
 
-    /** One endpoint's ranking of one block. When tabulated, its results are the same. */
+    /**
+     * One endpoint's ranking of one block. When tabulated, its results are the same. One made for
+     * listing alone ({@link Ranking#listing}) answers {@link #topOffsets} only.
+     */
     static final class BlockRanking {
         private final long k0;
         private final long k1;
@@ -1017,7 +1150,7 @@ final class SlotTable {
         private final int shift;
         private final short[] tables;
 
-        BlockRanking(long[] keys, int block, int expectedUses) {
+        BlockRanking(long[] keys, int block, int expectedUses, boolean anyRank) {
             long tweak = tweakOf(block);
             k0 = keys[0] ^ tweak;
             k1 = keys[1] ^ tweak;
@@ -1027,11 +1160,14 @@ final class SlotTable {
             halfMask = (1 << halfBits) - 1;
             shift = 64 - halfBits;
             // Tabulating hashes 4 x 2^halfBits times, a use without it 4 times: worth it beyond 2^halfBits uses
-            // (a build's 2^16-slot blocks at 600 to 1,500 endpoints list 300 to 500 slots each).
+            // (a build's 2^16-slot blocks at 600 to 1,500 endpoints list 300 to 500 slots each). Listing top
+            // offsets (topOffsets) hashes the last round once per high half: there, tabulating hashes 3 x
+            // 2^halfBits times and a use 3 times, the same threshold.
             if (expectedUses > 1 << halfBits) {
-                tables = new short[4 << halfBits];
+                int rounds = anyRank ? 4 : 3;
+                tables = new short[rounds << halfBits];
                 long[] tweaked = {k0, k1, k2, k3};
-                for (int i = 0; i < 4; i++) {
+                for (int i = 0; i < rounds; i++) {
                     for (int half = 0; half <= halfMask; half++) {
                         tables[i << halfBits | half] = (short) f(tweaked[i], half);
                     }
@@ -1059,22 +1195,35 @@ final class SlotTable {
             return feistel(k0, k1, k2, k3, halfBits, offset);
         }
 
-        /** The offset this endpoint ranks at {@code rank}: {@link #rankOf} run backwards. */
-        int offsetAt(int rank) {
-            int left = rank >>> halfBits;
-            int right = rank & halfMask;
-            if (tables != null) {
-                right ^= tables[3 << halfBits | left];
-                left ^= tables[2 << halfBits | right];
-                right ^= tables[1 << halfBits | left];
-                left ^= tables[right];
-            } else {
-                right ^= f(k3, left);
-                left ^= f(k2, right);
-                right ^= f(k1, left);
-                left ^= f(k0, right);
+        /**
+         * The offsets this endpoint ranks at its top {@code depth} ranks, the highest first, into
+         * {@code into}: {@link #rankOf} run backwards. Its first round backwards (the fourth) hashes
+         * a rank's high half only, so it is computed once for each high half, which 2^halfBits
+         * consecutive ranks share.
+         */
+        void topOffsets(int depth, int[] into) {
+            int size = 1 << 2 * halfBits;
+            int high = -1;
+            int fourth = 0;
+            for (int i = 0; i < depth; i++) {
+                int rank = size - 1 - i;
+                int left = rank >>> halfBits;
+                if (left != high) {
+                    high = left;
+                    fourth = f(k3, left);
+                }
+                int right = rank & halfMask ^ fourth;
+                if (tables != null) {
+                    left ^= tables[2 << halfBits | right];
+                    right ^= tables[1 << halfBits | left];
+                    left ^= tables[right];
+                } else {
+                    left ^= f(k2, right);
+                    right ^= f(k1, left);
+                    left ^= f(k0, right);
+                }
+                into[i] = left << halfBits | right;
             }
-            return left << halfBits | right;
         }
     }
 }

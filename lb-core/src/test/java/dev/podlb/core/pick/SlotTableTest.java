@@ -424,13 +424,14 @@ class SlotTableTest {
 
     /**
      * Two bytes per slot for its owner; the slots a join must check beyond its own top-ranked ones
-     * (those whose owner ranks low) are listed, a few hundred, rather than marked in every slot.
+     * (those whose owner ranks low) are listed, a few hundred, rather than marked in every slot; each
+     * endpoint takes a reference and its identity hash.
      */
     @Test
     void aTableHoldsTwoBytesPerSlotForItsOwnerAndListsTheFewSlotsWhoseOwnerRanksLow() {
-        assertThat(table(100).memoryBytes()).isBetween(2L << 18, (2L << 18) + 4 * 100 + 16 * 1024);
-        assertThat(table(1000).memoryBytes()).isBetween(2L << 21, (2L << 21) + 4 * 1000 + 16 * 1024);
-        assertThat(table(5000).memoryBytes()).isBetween(2L << 22, (2L << 22) + 4 * 5000 + 16 * 1024);
+        assertThat(table(100).memoryBytes()).isBetween(2L << 18, (2L << 18) + 12 * 100 + 16 * 1024);
+        assertThat(table(1000).memoryBytes()).isBetween(2L << 21, (2L << 21) + 12 * 1000 + 16 * 1024);
+        assertThat(table(5000).memoryBytes()).isBetween(2L << 22, (2L << 22) + 12 * 5000 + 16 * 1024);
     }
 
     /**
@@ -456,5 +457,15 @@ class SlotTableTest {
         assertThatThrownBy(() -> table(3).update(twice))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("10.0.0.2:8080 is given twice");
+        assertThatThrownBy(() -> table(3).lazily(without(twice, 0), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("10.0.0.2:8080 is given twice");
+        List<Endpoint> newTwice = with(with(endpoints(3), Endpoint.of("10.0.0.9", 8080)), Endpoint.of("10.0.0.9", 8080));
+        assertThatThrownBy(() -> table(3).update(newTwice))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("10.0.0.9:8080 is given twice");
+        assertThatThrownBy(() -> table(3).update(List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a slot table needs at least one endpoint; none was given");
     }
 }
