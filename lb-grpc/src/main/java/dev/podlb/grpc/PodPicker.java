@@ -47,8 +47,9 @@ final class PodPicker extends SubchannelPicker {
     private final Map<InetSocketAddress, Connected> ready;
     /**
      * The connected pods by the endpoints of podlb's set when this picker was built, which its
-     * picks return: found by identity, without hashing an address. A pick from a set published
-     * since finds its pod in {@link #ready}.
+     * picks return while that set is current: found by identity, without hashing an address. A
+     * pick that returns another object for the pod (from a set published since, or a picker that
+     * kept an equal older one) finds its pod in {@link #ready}.
      */
     private final IdentityHashMap<Endpoint, Connected> byEndpoint = new IdentityHashMap<>();
     /** Every pod known to podlb or to the channel that is not READY now. */

@@ -30,8 +30,8 @@ class PodPickerTest {
 
     /**
      * The picker finds a picked pod's subchannel by the endpoint podlb's set held when the picker
-     * was built; a set published since holds new endpoints for the same pods (a zone or readiness
-     * changed), and their picks still reach the pods' subchannels.
+     * was built; a set published since holds new endpoints for the same pods (a zone changed), and
+     * their picks still reach the pods' subchannels.
      */
     @Test
     @Timeout(30)
@@ -46,6 +46,11 @@ class PodPickerTest {
             PodPicker picker = new PodPicker(lb, PodlbPolicy.builder().build(),
                     Map.of(A, new PodPicker.Connected(toA, null), B, new PodPicker.Connected(toB, null)),
                     Set.of(), Set.of());
+            Set<Subchannel> reachedBefore = new HashSet<>();
+            for (int i = 0; i < 4; i++) {
+                reachedBefore.add(picker.pickSubchannel(new Args()).getSubchannel());
+            }
+            assertThat(reachedBefore).as("picks of the set the picker was built with").containsExactlyInAnyOrder(toA, toB);
             EndpointSet changed = EndpointSet.of(2, List.of(Endpoint.builder("127.0.0.2", 9).zone("b").build(),
                     Endpoint.builder("127.0.0.3", 9).zone("b").build()));
             resolver.set(changed);
@@ -57,7 +62,7 @@ class PodPickerTest {
             }
 
             assertThat(lb.endpoints().find(A)).as("the pod's endpoint now").isNotSameAs(resolver.first.find(A));
-            assertThat(reached).containsExactlyInAnyOrder(toA, toB);
+            assertThat(reached).as("picks of the set published since").containsExactlyInAnyOrder(toA, toB);
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * the table is published.
  */
 final class SlotOwners {
-    static final int CHUNK_BITS = 16;
+    private static final int CHUNK_BITS = 16;
     private static final int CHUNK_MASK = (1 << CHUNK_BITS) - 1;
 
     /** Chunks of chars while every endpoint index fits one, else {@code null}. */
@@ -22,16 +22,15 @@ final class SlotOwners {
     /** Chunks of ints beyond 65,536 endpoints, else {@code null}. */
     private final int[][] large;
 
-    /** Owners for 2^bits slots, every one owned by endpoint 0 until set. */
+    /** Owners for 2^bits slots (a table has at least 2^18), every one owned by endpoint 0 until set. */
     SlotOwners(int bits, boolean small) {
-        int chunkBits = Math.min(bits, CHUNK_BITS);
-        int chunks = 1 << (bits - chunkBits);
+        int chunks = 1 << (bits - CHUNK_BITS);
         if (small) {
-            this.small = new char[chunks][1 << chunkBits];
+            this.small = new char[chunks][1 << CHUNK_BITS];
             this.large = null;
         } else {
             this.small = null;
-            this.large = new int[chunks][1 << chunkBits];
+            this.large = new int[chunks][1 << CHUNK_BITS];
         }
     }
 

@@ -140,7 +140,11 @@ final class SlotTable {
         if (base != null) {
             return base.update(endpoints);
         }
-        Changes changes = changesTo(endpoints);
+        return update(changesTo(endpoints));
+    }
+
+    /** {@link #update} of this settled table, with the changes to the next set already found. */
+    private SlotTable update(Changes changes) {
         Endpoint[] next = changes.next;
         if (changes.removed == 0 && changes.added == 0) {
             return changes.replaced()
@@ -187,13 +191,13 @@ final class SlotTable {
         Endpoint[] next = changes.next;
         if (changes.removed == 0 || bitsFor(next.length) != settled.bits
                 || base == null && settled.rankingsToLeave(changes.removed) <= maxRankings) {
-            return settled.update(endpoints);
+            return settled.update(changes);
         }
         Joined joinedNow = null;
         if (changes.added > 0) {
             if (settled.lowSlots == null) {
                 // A handful of endpoints, whose owners rank too low to list: settling costs little.
-                return settled.update(endpoints);
+                return settled.update(changes);
             }
             joinedNow = Joined.of(settled, next, changes.joining, joined);
         }
@@ -281,7 +285,11 @@ final class SlotTable {
         return 2 * 16L + owners.bytes() + 4L * endpoints.length + 4L * lowSlotCount() + hashBytes;
     }
 
-    /** The largest array this table holds, in bytes: G1 gives one above half a region whole regions of its own. */
+    /**
+     * The largest array this table holds, in bytes: G1 gives one above half a region whole regions of
+     * its own. The owners' chunks are 128 KiB whatever the size; the endpoints and their hashes grow
+     * with the endpoint count, beyond 512 KiB only past 65,536 endpoints.
+     */
     long largestArrayBytes() {
         long hashBytes = hashes != null ? 8L * hashes.length : 0;
         return Math.max(owners.largestArrayBytes(), 16 + Math.max(hashBytes, 4L * Math.max(endpoints.length, lowSlotCount())));

@@ -436,8 +436,9 @@ class SlotTableTest {
 
     /**
      * G1 gives an object larger than half a heap region regions of its own, rounded up to whole
-     * ones (a 2^22-char array took 12 MiB of a heap with 4 MiB regions): no array of a table may be
-     * that large for the smallest region, 1 MiB.
+     * ones (a 2^22-char array took 12 MiB of a heap with 4 MiB regions): at the sizes of services,
+     * no array of a table may be that large for the smallest region, 1 MiB (the endpoints' own arrays
+     * would be, past 65,536 endpoints).
      */
     @ParameterizedTest(name = "{0} pods")
     @ValueSource(ints = {10, 300, 1000, 5000})
