@@ -1,6 +1,7 @@
 package dev.podlb.core.pick;
 
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 
 /**
  * The owner of every slot of a {@link SlotTable}, an endpoint index a slot: two bytes while every
@@ -47,6 +48,41 @@ final class SlotOwners {
             small[slot >>> CHUNK_BITS][slot & CHUNK_MASK] = (char) endpoint;
         } else {
             large[slot >>> CHUNK_BITS][slot & CHUNK_MASK] = endpoint;
+        }
+    }
+
+    /**
+     * Sets every slot's owner to {@code from}'s, renumbered through {@code newIndexOf}, and tells
+     * {@code orphan} each slot whose owner has no new number (it left). Chunk by chunk, as a plain
+     * loop over arrays: a table's update copies all its slots this way.
+     */
+    void renumber(SlotOwners from, int[] newIndexOf, IntConsumer orphan) {
+        if (small != null) {
+            for (int c = 0; c < small.length; c++) {
+                char[] source = from.small[c];
+                char[] target = small[c];
+                int first = c << CHUNK_BITS;
+                for (int i = 0; i < target.length; i++) {
+                    int owner = newIndexOf[source[i]];
+                    if (owner < 0) {
+                        orphan.accept(first + i);
+                    }
+                    target[i] = (char) owner;
+                }
+            }
+        } else {
+            for (int c = 0; c < large.length; c++) {
+                int[] source = from.large[c];
+                int[] target = large[c];
+                int first = c << CHUNK_BITS;
+                for (int i = 0; i < target.length; i++) {
+                    int owner = newIndexOf[source[i]];
+                    if (owner < 0) {
+                        orphan.accept(first + i);
+                    }
+                    target[i] = owner;
+                }
+            }
         }
     }
 

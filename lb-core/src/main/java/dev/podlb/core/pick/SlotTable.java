@@ -551,14 +551,7 @@ final class SlotTable {
         } else {
             draft.lowKnown = false;
         }
-        SlotOwners to = draft.owners;
-        for (int slot = 0, slots = slots(); slot < slots; slot++) {
-            int owner = newIndexOf[owners.get(slot)];
-            if (owner < 0) {
-                draft.orphans.add(slot);
-            }
-            to.set(slot, owner);
-        }
+        draft.owners.renumber(owners, newIndexOf, draft.orphans::add);
         return draft;
     }
 
