@@ -98,13 +98,18 @@ final class RetryAllowance {
         return sum;
     }
 
-    /** The slot of this moment, replacing the one it reuses when that one's time has passed. */
+    /**
+     * The slot of this moment, replacing the one it reuses when that one's time has passed. A
+     * reading a whole ttl old (its thread paused after reading the clock) finds its place taken by
+     * a later tenth's slot, and goes there: putting back a slot of its own moment would drop the
+     * later one's deposits, and its own, which the balance no longer counts.
+     */
     private Slot slot(long now) {
         long epoch = Math.floorDiv(now, slotNanos);
         int index = (int) Math.floorMod(epoch, (long) SLOTS);
         while (true) {
             Slot s = slots.get(index);
-            if (s != null && s.epoch == epoch) {
+            if (s != null && s.epoch >= epoch) {
                 return s;
             }
             Slot fresh = new Slot(epoch, epoch * slotNanos);
