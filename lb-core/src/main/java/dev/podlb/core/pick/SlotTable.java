@@ -339,6 +339,12 @@ final class SlotTable {
         return perSlot < 2 + Math.log(n);
     }
 
+    private static void refuseNone(List<Endpoint> endpoints) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("a slot table needs at least one endpoint; none was given");
+        }
+    }
+
     /** The table size for {@code n} endpoints, as a power of two. */
     private static int bitsFor(int n) {
         for (int i = 0; i < MOST_ENDPOINTS.length; i++) {
@@ -350,9 +356,7 @@ final class SlotTable {
     }
 
     private static Endpoint[] inIdentityOrder(List<Endpoint> endpoints) {
-        if (endpoints.isEmpty()) {
-            throw new IllegalArgumentException("a slot table needs at least one endpoint; none was given");
-        }
+        refuseNone(endpoints);
         Endpoint[] sorted = endpoints.toArray(new Endpoint[0]);
         Arrays.sort(sorted, SlotTable::compareIdentity);
         for (int i = 1; i < sorted.length; i++) {
@@ -566,6 +570,7 @@ final class SlotTable {
      * of one hash, take the sort, which rejects the first and orders the second by address.
      */
     private Changes changesTo(List<Endpoint> endpoints) {
+        refuseNone(endpoints);
         int before = this.endpoints.length;
         Endpoint[] staying = new Endpoint[before];
         Endpoint[] joiners = new Endpoint[endpoints.size()];
@@ -579,9 +584,6 @@ final class SlotTable {
             } else {
                 return Changes.between(this.endpoints, inIdentityOrder(endpoints));
             }
-        }
-        if (endpoints.isEmpty()) {
-            return Changes.between(this.endpoints, inIdentityOrder(endpoints));
         }
         Arrays.sort(joiners, 0, joined, SlotTable::compareIdentity);
         for (int k = 1; k < joined; k++) {
@@ -777,11 +779,10 @@ final class SlotTable {
                 count += j ? 1 : 0;
             }
             boolean keep = before != null && before.settled == settled;
-            if (keep) {
-                for (Endpoint e : before.endpoints) {
-                    int at = Arrays.binarySearch(next, e, SlotTable::compareIdentity);
-                    keep &= at >= 0 && joining[at];
-                }
+            int[] stillAt = keep ? new int[before.endpoints.length] : null;
+            for (int i = 0; keep && i < stillAt.length; i++) {
+                stillAt[i] = Arrays.binarySearch(next, before.endpoints[i], SlotTable::compareIdentity);
+                keep = stillAt[i] >= 0 && joining[stillAt[i]];
             }
             Endpoint[] all = new Endpoint[count];
             long[] keys = new long[4 * count];
@@ -790,7 +791,7 @@ final class SlotTable {
             if (keep) {
                 from = before.endpoints.length;
                 for (int i = 0; i < from; i++) {
-                    all[i] = next[Arrays.binarySearch(next, before.endpoints[i], SlotTable::compareIdentity)];
+                    all[i] = next[stillAt[i]];
                 }
                 System.arraycopy(before.keys, 0, keys, 0, 4 * from);
                 // The same slots while no endpoint joined since: an apply that only saw leaves copies nothing.
