@@ -1,6 +1,7 @@
 package dev.podlb.core;
 
 import dev.podlb.core.internal.InetAddresses;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -34,7 +35,8 @@ public final class EndpointSet {
     private final long version;
     private final List<Endpoint> endpoints;
     private final Map<InetSocketAddress, Endpoint> byAddress;
-    private final Map<String, List<Endpoint>> byPodName;
+    /** Built by the first {@link #lookup} that names a pod: most sets are never asked. */
+    private volatile Map<String, List<Endpoint>> byPodName;
     private final int ready;
     private final int terminating;
     /** The readiness of the endpoints calls may go to: ready, or, with none ready, terminating. */
@@ -47,12 +49,10 @@ public final class EndpointSet {
         this.endpoints = endpoints;
         this.trafficDistribution = trafficDistribution;
         this.byAddress = new HashMap<>(endpoints.size() * 2);
-        this.byPodName = new HashMap<>();
         int readyCount = 0;
         int terminatingCount = 0;
         for (Endpoint e : endpoints) {
             byAddress.put(e.socketAddress(), e);
-            e.podName().ifPresent(pod -> byPodName.computeIfAbsent(pod, k -> new ArrayList<>(2)).add(e));
             if (e.readiness() == Readiness.READY) {
                 readyCount++;
             } else if (e.readiness() == Readiness.TERMINATING) {
@@ -71,6 +71,19 @@ public final class EndpointSet {
         this.candidates = List.copyOf(wanted);
     }
 
+    /** {@code same}'s endpoints, and what was derived from them, under another version or traffic distribution. */
+    private EndpointSet(EndpointSet same, long version, String trafficDistribution) {
+        this.version = version;
+        this.endpoints = same.endpoints;
+        this.trafficDistribution = trafficDistribution;
+        this.byAddress = same.byAddress;
+        this.byPodName = same.byPodName;
+        this.ready = same.ready;
+        this.terminating = same.terminating;
+        this.candidateReadiness = same.candidateReadiness;
+        this.candidates = same.candidates;
+    }
+
     /** The set with no endpoint, version 0. */
     public static EndpointSet empty() {
         return EMPTY;
@@ -81,15 +94,57 @@ public final class EndpointSet {
      * readier of the two is kept (ready over terminating over not ready), then the first given.
      */
     public static EndpointSet of(long version, Collection<Endpoint> endpoints) {
-        Map<InetSocketAddress, Endpoint> unique = new LinkedHashMap<>(endpoints.size() * 2);
-        for (Endpoint e : endpoints) {
+        Endpoint[] given = endpoints.toArray(new Endpoint[0]);
+        boolean allIpv4 = given.length <= 1 << 16;
+        for (Endpoint e : given) {
             Objects.requireNonNull(e, "an endpoint in the set is null");
-            unique.merge(e.socketAddress(), e, (old, candidate) ->
-                    candidate.readiness().compareTo(old.readiness()) < 0 ? candidate : old);
+            allIpv4 &= e.address() instanceof Inet4Address;
+        }
+        return new EndpointSet(version, List.of(allIpv4 ? ipv4Sorted(given) : sorted(given)), null);
+    }
+
+    /** {@code given} by address, then port, one endpoint of each (see {@link #of(long, Collection)}). */
+    private static Endpoint[] sorted(Endpoint[] given) {
+        Map<InetSocketAddress, Endpoint> unique = new LinkedHashMap<>(given.length * 2);
+        for (Endpoint e : given) {
+            unique.merge(e.socketAddress(), e, EndpointSet::readier);
         }
         Endpoint[] sorted = unique.values().toArray(new Endpoint[0]);
         Arrays.sort(sorted, BY_IDENTITY);
-        return new EndpointSet(version, List.of(sorted), null);
+        return sorted;
+    }
+
+    /**
+     * The same for IPv4 endpoints, at most 2^16 of them (a large service's every update sorts
+     * thousands): each is sorted as one {@code long}, its address and port above its position
+     * among those given, so that no address is copied per comparison, and endpoints of one address
+     * and port end side by side in the order given.
+     */
+    private static Endpoint[] ipv4Sorted(Endpoint[] given) {
+        long[] keys = new long[given.length];
+        for (int i = 0; i < given.length; i++) {
+            byte[] a = given[i].address().getAddress();
+            long address = ((a[0] & 0xFFL) << 24) | ((a[1] & 0xFFL) << 16) | ((a[2] & 0xFFL) << 8) | (a[3] & 0xFFL);
+            // Signed order of the address with its top bit flipped is its unsigned order.
+            keys[i] = ((address ^ 0x8000_0000L) << 32) | ((long) given[i].port() << 16) | i;
+        }
+        Arrays.sort(keys);
+        Endpoint[] sorted = new Endpoint[given.length];
+        int kept = 0;
+        for (int i = 0; i < keys.length; i++) {
+            Endpoint e = given[(int) (keys[i] & 0xFFFF)];
+            if (i > 0 && keys[i] >>> 16 == keys[i - 1] >>> 16) {
+                sorted[kept - 1] = readier(sorted[kept - 1], e);
+            } else {
+                sorted[kept++] = e;
+            }
+        }
+        return kept == sorted.length ? sorted : Arrays.copyOf(sorted, kept);
+    }
+
+    /** Of two endpoints of one address and port, the readier (ready over terminating over not ready), else the first. */
+    private static Endpoint readier(Endpoint first, Endpoint second) {
+        return second.readiness().compareTo(first.readiness()) < 0 ? second : first;
     }
 
     /** A set of these endpoints, version 0. */
@@ -99,7 +154,7 @@ public final class EndpointSet {
 
     /** This set's endpoints under another version. */
     public EndpointSet withVersion(long newVersion) {
-        return newVersion == version ? this : new EndpointSet(newVersion, endpoints, trafficDistribution);
+        return newVersion == version ? this : new EndpointSet(this, newVersion, trafficDistribution);
     }
 
     /**
@@ -108,7 +163,7 @@ public final class EndpointSet {
      */
     public EndpointSet withTrafficDistribution(String distribution) {
         String value = distribution == null || distribution.isBlank() ? null : distribution;
-        return Objects.equals(value, trafficDistribution) ? this : new EndpointSet(version, endpoints, value);
+        return Objects.equals(value, trafficDistribution) ? this : new EndpointSet(this, version, value);
     }
 
     /** The Service's {@code spec.trafficDistribution}, when discovery reads Services (k8s:/// targets) and it is set. */
@@ -152,6 +207,11 @@ public final class EndpointSet {
         return candidates;
     }
 
+    /** The readiness of {@link #candidates()}: ready, or, with none ready, terminating. */
+    Readiness candidateReadiness() {
+        return candidateReadiness;
+    }
+
     /** Whether the endpoint at this address and port is one of {@link #candidates()}. */
     public boolean isCandidate(InetSocketAddress socketAddress) {
         Endpoint e = byAddress.get(socketAddress);
@@ -179,7 +239,7 @@ public final class EndpointSet {
         if (reference == null || reference.isEmpty()) {
             return List.of();
         }
-        List<Endpoint> pods = byPodName.get(reference);
+        List<Endpoint> pods = byPodName().get(reference);
         if (pods != null) {
             return pods;
         }
@@ -198,6 +258,19 @@ public final class EndpointSet {
         }
         Endpoint e = byAddress.get(new InetSocketAddress(address, port));
         return e == null ? List.of() : List.of(e);
+    }
+
+    private Map<String, List<Endpoint>> byPodName() {
+        Map<String, List<Endpoint>> byName = byPodName;
+        if (byName == null) {
+            byName = new HashMap<>();
+            for (Endpoint e : endpoints) {
+                Map<String, List<Endpoint>> into = byName;
+                e.podName().ifPresent(pod -> into.computeIfAbsent(pod, k -> new ArrayList<>(2)).add(e));
+            }
+            byPodName = byName; // built again by a racing thread at worst: the same map
+        }
+        return byName;
     }
 
     private List<Endpoint> endpointsAt(InetAddress address) {

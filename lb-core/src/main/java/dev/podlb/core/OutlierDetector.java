@@ -85,6 +85,8 @@ final class OutlierDetector {
     private final Set<PodState> ejected = new LinkedHashSet<>();
     /** Ejected pods discovery has reported ready again since the last applied set; serial context. */
     private final Set<PodState> readyAgain = new LinkedHashSet<>();
+    /** How many sets were applied: each marks its pods' states ({@link PodState#appliedIn}) with its count. */
+    private int appliedSets;
     private boolean closed;
 
     /**
@@ -208,11 +210,27 @@ final class OutlierDetector {
     void applied(EndpointSet set) {
         context.checkCurrentThread();
         applied = set;
-        for (Endpoint e : set.endpoints()) {
-            pods.computeIfAbsent(e.socketAddress(), this::track);
+        int stamp = ++appliedSets;
+        // A set mostly holds the very endpoint objects of the one before (discovery keeps those of the
+        // slices that did not change): their states are found by identity, without hashing an address,
+        // and only new endpoint objects are looked up or tracked by address.
+        PodIndex before = index;
+        List<Endpoint> endpoints = set.endpoints();
+        PodState[] states = new PodState[endpoints.size()];
+        for (int i = 0; i < states.length; i++) {
+            Endpoint e = endpoints.get(i);
+            PodState pod = before.get(e);
+            if (pod == null) {
+                pod = pods.computeIfAbsent(e.socketAddress(), this::track);
+            }
+            pod.appliedIn = stamp;
+            states[i] = pod;
         }
-        pods.values().removeIf(pod -> set.find(pod.address) == null && !pod.ejected);
-        index = PodIndex.of(set.endpoints(), e -> pods.get(e.socketAddress()));
+        // Every pod of the set is tracked now: other tracked pods are those that left, unless none did.
+        if (pods.size() != states.length) {
+            pods.values().removeIf(pod -> pod.appliedIn != stamp && !pod.ejected);
+        }
+        index = PodIndex.of(endpoints, states);
     }
 
     /**

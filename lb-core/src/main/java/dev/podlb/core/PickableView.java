@@ -17,6 +17,7 @@ final class PickableView implements PickableEndpoints {
     private final List<Endpoint> endpoints;
     private final Set<InetSocketAddress> ejected;
     private final boolean panic;
+    /** The pickable endpoints by address; {@code null} when they are the set's candidates, found through the set. */
     private final Map<InetSocketAddress, Endpoint> byAddress;
     private final Function<InetSocketAddress, ? extends EndpointStats> stats;
     private final LongSupplier inFlight;
@@ -41,9 +42,13 @@ final class PickableView implements PickableEndpoints {
         this.panic = panic;
         this.stats = stats;
         this.inFlight = inFlight;
-        this.byAddress = new HashMap<>(endpoints.size() * 2);
-        for (Endpoint e : this.endpoints) {
-            byAddress.put(e.socketAddress(), e);
+        if (this.endpoints == set.candidates()) {
+            this.byAddress = null; // the set's own index serves: a large set is not indexed twice per update
+        } else {
+            this.byAddress = new HashMap<>(endpoints.size() * 2);
+            for (Endpoint e : this.endpoints) {
+                byAddress.put(e.socketAddress(), e);
+            }
         }
     }
 
@@ -64,7 +69,11 @@ final class PickableView implements PickableEndpoints {
 
     @Override
     public Endpoint pickable(InetSocketAddress socketAddress) {
-        return byAddress.get(socketAddress);
+        if (byAddress != null) {
+            return byAddress.get(socketAddress);
+        }
+        Endpoint e = set.find(socketAddress);
+        return e != null && e.readiness() == set.candidateReadiness() ? e : null;
     }
 
     @Override

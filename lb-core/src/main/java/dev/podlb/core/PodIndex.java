@@ -1,7 +1,6 @@
 package dev.podlb.core;
 
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * Finds a pod's state from the very {@link Endpoint} object a pick returned, without hashing an
@@ -22,15 +21,17 @@ final class PodIndex {
         this.mask = slots.length / 2 - 1;
     }
 
-    static PodIndex of(List<Endpoint> endpoints, Function<Endpoint, PodState> states) {
+    /** The index of {@code endpoints} to {@code states}, the state of each at the same position; a {@code null} state leaves its endpoint out. */
+    static PodIndex of(List<Endpoint> endpoints, PodState[] states) {
         int capacity = Integer.highestOneBit(Math.max(1, endpoints.size()) * 2 - 1) * 2;
         Object[] slots = new Object[capacity * 2];
         int mask = capacity - 1;
-        for (Endpoint e : endpoints) {
-            PodState state = states.apply(e);
+        for (int n = 0; n < states.length; n++) {
+            PodState state = states[n];
             if (state == null) {
                 continue;
             }
+            Endpoint e = endpoints.get(n);
             int i = (int) e.identityHash() & mask;
             while (slots[2 * i] != null) {
                 i = (i + 1) & mask;

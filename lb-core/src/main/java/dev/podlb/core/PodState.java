@@ -63,6 +63,8 @@ final class PodState extends PodHotFields implements EndpointStats {
     long healthySinceNanos = Long.MIN_VALUE;
     Scheduler.Cancellable readmission;
     boolean capNoticed;
+    /** The count of the last applied set that held this pod ({@link OutlierDetector#applied}). */
+    int appliedIn;
 
     /**
      * Room so that the cold fields and the next object's header reach 64 bytes past the last hot

@@ -74,13 +74,17 @@ final class SnapshotBuilder {
      */
     Snapshot build(EndpointSet set, Set<InetSocketAddress> ejected) {
         List<Endpoint> candidates = set.candidates();
-        List<Endpoint> healthy = new ArrayList<>(candidates.size());
-        Set<InetSocketAddress> ejectedHere = new HashSet<>();
-        for (Endpoint e : set.endpoints()) {
-            if (ejected.contains(e.socketAddress())) {
-                ejectedHere.add(e.socketAddress());
-            } else if (set.isCandidate(e.socketAddress())) {
-                healthy.add(e);
+        List<Endpoint> healthy = candidates; // the same list when no pod is ejected, which views recognise
+        Set<InetSocketAddress> ejectedHere = Set.of();
+        if (!ejected.isEmpty()) {
+            healthy = new ArrayList<>(candidates.size());
+            ejectedHere = new HashSet<>();
+            for (Endpoint e : set.endpoints()) {
+                if (ejected.contains(e.socketAddress())) {
+                    ejectedHere.add(e.socketAddress());
+                } else if (e.readiness() == set.candidateReadiness()) {
+                    healthy.add(e);
+                }
             }
         }
         if (candidates.isEmpty()) {

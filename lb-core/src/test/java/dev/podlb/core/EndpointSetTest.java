@@ -91,4 +91,42 @@ class EndpointSetTest {
     }
 
     private static final long IDENTITY_OF_10_0_0_1_8080 = -53913873019928018L;
+
+    /**
+     * Against the rule written out plainly (one endpoint per address and port, the readier, else
+     * the first given; ordered by the address's bytes unsigned, then port), over seeded random
+     * sets with duplicates: IPv4 across the whole address space, and IPv4 mixed with IPv6.
+     */
+    @Test
+    void ofKeepsTheReadierOfDuplicatesAndOrdersByAddressThenPortOverRandomSets() {
+        java.util.Random random = new java.util.Random(23);
+        Readiness[] readiness = Readiness.values();
+        for (int round = 0; round < 300; round++) {
+            int n = 1 + random.nextInt(round < 150 ? 40 : 3_000);
+            List<Endpoint> given = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int pick = random.nextInt(n / 2 + 1); // about half the addresses repeat
+                String address = round % 3 == 2 && pick % 4 == 0 ? "fd00::" + Integer.toHexString(pick)
+                        : (pick * 37 % 256) + "." + (pick % 3) + ".0." + (pick % 251);
+                given.add(Endpoint.builder(address, 8080 + pick % 3).podName("p" + i)
+                        .readiness(readiness[random.nextInt(readiness.length)]).build());
+            }
+            java.util.Map<java.net.InetSocketAddress, Endpoint> unique = new java.util.LinkedHashMap<>();
+            for (Endpoint e : given) {
+                unique.merge(e.socketAddress(), e, (first, later) -> later.readiness().compareTo(first.readiness()) < 0 ? later : first);
+            }
+            List<Endpoint> expected = new java.util.ArrayList<>(unique.values());
+            expected.sort((x, y) -> {
+                byte[] p = x.address().getAddress();
+                byte[] q = y.address().getAddress();
+                int c = p.length != q.length ? Integer.compare(p.length, q.length) : java.util.Arrays.compareUnsigned(p, q);
+                return c != 0 ? c : Integer.compare(x.port(), y.port());
+            });
+            List<Endpoint> got = EndpointSet.of(round, given).endpoints();
+            assertThat(got).as("round %d, %d endpoints given", round, n).hasSameSizeAs(expected);
+            for (int i = 0; i < got.size(); i++) {
+                assertThat(got.get(i)).as("round %d, position %d", round, i).isSameAs(expected.get(i));
+            }
+        }
+    }
 }

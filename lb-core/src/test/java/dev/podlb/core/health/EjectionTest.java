@@ -209,4 +209,35 @@ class EjectionTest {
         Set<Endpoint> seen = new HashSet<>(spread(30).keySet());
         assertThat(seen).contains(b);
     }
+
+    @Test
+    void aPodKeepsItsFailuresAcrossSetsWhetherDiscoveryHandsTheSameEndpointOrANewOneForItsAddress() {
+        fail(b, 2);
+        pods.update(List.of(a, b, c, Endpoint.of("10.0.0.4", 8080))); // b the same object
+        time.advance(Duration.ofSeconds(1)); // past the load balancer's batching of sets
+        assertThat(lb.endpoints().size()).isEqualTo(4);
+        fail(b, 2);
+        Endpoint movedB = b.toBuilder().zone("z2").build(); // a new object, the same pod
+        pods.update(List.of(a, movedB, c));
+        time.advance(Duration.ofSeconds(1));
+        assertThat(lb.endpoints().find(b.socketAddress())).isSameAs(movedB);
+        assertThat(lb.isEjected(b)).isFalse();
+        fail(b, 1);
+        assertThat(lb.isEjected(b)).as("2 + 2 + 1 failures in a row").isTrue();
+    }
+
+    @Test
+    void aPodThatLeftWhileHealthyIsForgottenAndComesBackWithNoHistory() {
+        fail(c, 4);
+        pods.update(List.of(a, b, Endpoint.of("10.0.0.4", 8080))); // c left; as many pods as before
+        time.advance(Duration.ofSeconds(1)); // past the load balancer's batching of sets
+        assertThat(lb.endpoints().contains(c)).as("the set without c applied").isFalse();
+        pods.update(List.of(a, b, c));
+        time.advance(Duration.ofSeconds(1));
+        assertThat(lb.endpoints().contains(c)).isTrue();
+        fail(c, 4);
+        assertThat(lb.isEjected(c)).as("its 4 failures before it left are forgotten").isFalse();
+        fail(c, 1);
+        assertThat(lb.isEjected(c)).isTrue();
+    }
 }
