@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -115,6 +116,7 @@ public final class LargeRollout {
                 long end = System.nanoTime();
                 long cpu = processCpuNanos() - cpuBefore;
                 long podlb = podlbCpu.stop();
+                history.drain();
                 List<Double> lags = new ArrayList<>();
                 int unseen = 0;
                 for (Write write : writes) {
@@ -225,12 +227,28 @@ public final class LargeRollout {
     private static final class SetHistory implements LoadBalancerListener {
         private record Change(String kind, long nanos) {}
 
+        private record Applied(EndpointSet set, long nanos) {}
+
         private final ConcurrentLinkedQueue<Object[]> log = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<Double> held = new ConcurrentLinkedQueue<>();
+        /**
+         * The sets applied, compared by a thread of the benchmark's own: what the load balancer's
+         * thread does for this listener, and podlb's CPU counts, is a timestamp and a queue offer.
+         */
+        private final LinkedBlockingQueue<Applied> applied = new LinkedBlockingQueue<>();
+        private final Thread comparer = new Thread(this::compareApplied, "rollout-set-history");
+        /** On the comparing thread only. */
         private EndpointSet previous;
         private Map<String, List<Change>> byAddress;
         /** When the first set since the last apply was taken, or 0; the serial context only. */
         private long firstTakenNanos;
+        /** Whether a set was applied before; the serial context only. */
+        private boolean appliedAny;
+
+        SetHistory() {
+            comparer.setDaemon(true);
+            comparer.start();
+        }
 
         @Override
         public void resolved(String service, boolean changed) {
@@ -242,10 +260,35 @@ public final class LargeRollout {
         @Override
         public void endpointsChanged(String service, EndpointSet set) {
             long now = System.nanoTime();
-            if (firstTakenNanos != 0 && previous != null) {
+            if (firstTakenNanos != 0 && appliedAny) {
                 held.add((now - firstTakenNanos) / 1e6);
             }
             firstTakenNanos = 0;
+            appliedAny = true;
+            applied.add(new Applied(set, now));
+        }
+
+        private void compareApplied() {
+            try {
+                while (true) {
+                    Applied next = applied.take();
+                    if (next.set() == null) {
+                        return;
+                    }
+                    compare(next.set(), next.nanos());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Waits until every set applied so far has been compared with the one before. */
+        void drain() throws InterruptedException {
+            applied.add(new Applied(null, 0));
+            comparer.join();
+        }
+
+        private void compare(EndpointSet set, long now) {
             EndpointSet before = previous;
             previous = set;
             if (before == null) {
