@@ -9,8 +9,9 @@ import java.util.Locale;
  * {@link InterceptorBenchmark}'s two clients timed by the calling thread's CPU time rather than
  * by the wall clock: time the thread spends preempted by other processes is not counted, so on a
  * busy machine this still tells what podlb's interceptor adds to a call. Blocks of 20,000 calls
- * of each client alternate; printed: the median block's CPU time per call of each, and the
- * median of the blocks' differences.
+ * of each client alternate, each client going first in every other pair; printed: the median
+ * block's CPU time per call of each, and the median of the pairs' differences. Work on other
+ * threads (the collector's, the compiler's) is not counted.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.podlb.benchmarks.InterceptorCpu</pre>
  */
@@ -33,17 +34,12 @@ public final class InterceptorCpu {
                 double[] podlb = new double[BLOCKS];
                 double[] added = new double[BLOCKS];
                 for (int b = 0; b < BLOCKS; b++) {
-                    long start = threads.getCurrentThreadCpuTime();
-                    for (int i = 0; i < BLOCK; i++) {
-                        bench.plainOkHttp();
-                    }
-                    long between = threads.getCurrentThreadCpuTime();
-                    for (int i = 0; i < BLOCK; i++) {
-                        bench.podlbOkHttp();
-                    }
-                    long end = threads.getCurrentThreadCpuTime();
-                    plain[b] = (between - start) / (double) BLOCK;
-                    podlb[b] = (end - between) / (double) BLOCK;
+                    // Which client goes first alternates, so that neither always follows the other's garbage.
+                    boolean plainFirst = b % 2 == 0;
+                    double first = cpuPerCall(threads, bench, plainFirst);
+                    double second = cpuPerCall(threads, bench, !plainFirst);
+                    plain[b] = plainFirst ? first : second;
+                    podlb[b] = plainFirst ? second : first;
                     added[b] = podlb[b] - plain[b];
                 }
                 System.out.printf(Locale.ROOT, "%s: CPU ns a call: plain OkHttp %.0f, podlb %.0f; podlb adds %.0f (median of %d"
@@ -52,6 +48,19 @@ public final class InterceptorCpu {
                 bench.stop();
             }
         }
+    }
+
+    /** The calling thread's CPU nanoseconds per call over a block of calls through one client. */
+    private static double cpuPerCall(ThreadMXBean threads, InterceptorBenchmark bench, boolean plain) throws Exception {
+        long start = threads.getCurrentThreadCpuTime();
+        for (int i = 0; i < BLOCK; i++) {
+            if (plain) {
+                bench.plainOkHttp();
+            } else {
+                bench.podlbOkHttp();
+            }
+        }
+        return (threads.getCurrentThreadCpuTime() - start) / (double) BLOCK;
     }
 
     private static double median(double[] values) {
