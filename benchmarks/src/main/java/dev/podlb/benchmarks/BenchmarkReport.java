@@ -557,8 +557,9 @@ public final class BenchmarkReport {
                 + " nine times the last settle's cost after the one before, or at once when the pods departed since exceed"
                 + " a sixteenth of those present; pods joining meanwhile are kept beside the interim table. Until a settle,"
                 + " a pick whose key's slot belonged to a departed pod ranks every present pod (section 3b). The API server runs in a child JVM, so the CPU is the client's alone; podlb"
-                + " threads' share is counted separately (the rest is fabric8's informer, JSON, the JVM, and the benchmark's"
-                + " own comparison of each applied set with the one before, made on a thread of its own). Lag: from"
+                + " threads' share is counted separately (the rest is fabric8's informer, JSON and the JVM; the benchmark's"
+                + " own comparison of each applied set with the one before runs on a thread of its own, counted in"
+                + " neither). Lag: from"
                 + " each write to the first set the load balancer applied that shows it. `LargeRollout`.");
         line("");
         line("| pods | picker | writes | rollout s | client CPU s | of which podlb threads s | podlb threads, share of the rollout | lag median ms | lag max ms |");

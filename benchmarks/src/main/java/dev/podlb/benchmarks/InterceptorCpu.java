@@ -42,8 +42,8 @@ public final class InterceptorCpu {
                     podlb[b] = plainFirst ? second : first;
                     added[b] = podlb[b] - plain[b];
                 }
-                System.out.printf(Locale.ROOT, "%s: CPU ns a call: plain OkHttp %.0f, podlb %.0f; podlb adds %.0f (median of %d"
-                        + " blocks)%n", picker, median(plain), median(podlb), median(added), BLOCKS);
+                System.out.printf(Locale.ROOT, "%s: CPU ns a call: plain OkHttp %.0f, podlb %.0f; podlb adds %.0f (medians over %d"
+                        + " pairs of blocks)%n", picker, median(plain), median(podlb), median(added), BLOCKS);
             } finally {
                 bench.stop();
             }

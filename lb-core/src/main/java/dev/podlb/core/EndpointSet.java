@@ -35,7 +35,11 @@ public final class EndpointSet {
     private final long version;
     private final List<Endpoint> endpoints;
     private final Map<InetSocketAddress, Endpoint> byAddress;
-    /** Built by the first {@link #lookup} that names a pod: most sets are never asked. */
+    /**
+     * The endpoints by pod name, built when first needed: by the serial context for each set once
+     * a request has been pinned ({@link #indexPodNames}), else by the first {@link #lookup} of a
+     * reference without a colon. Most services never pin, and their sets never build it.
+     */
     private volatile Map<String, List<Endpoint>> byPodName;
     private final int ready;
     private final int terminating;
@@ -239,7 +243,8 @@ public final class EndpointSet {
         if (reference == null || reference.isEmpty()) {
             return List.of();
         }
-        List<Endpoint> pods = byPodName().get(reference);
+        // A pod name has no colon (a DNS subdomain); an address and port, or an IPv6 address, has.
+        List<Endpoint> pods = reference.indexOf(':') < 0 ? byPodName().get(reference) : null;
         if (pods != null) {
             return pods;
         }
@@ -260,6 +265,11 @@ public final class EndpointSet {
         return e == null ? List.of() : List.of(e);
     }
 
+    /** Builds the index of endpoints by pod name now, so that {@link #lookup} finds it built. */
+    void indexPodNames() {
+        byPodName();
+    }
+
     private Map<String, List<Endpoint>> byPodName() {
         Map<String, List<Endpoint>> byName = byPodName;
         if (byName == null) {
@@ -268,7 +278,7 @@ public final class EndpointSet {
                 Map<String, List<Endpoint>> into = byName;
                 e.podName().ifPresent(pod -> into.computeIfAbsent(pod, k -> new ArrayList<>(2)).add(e));
             }
-            byPodName = byName; // built again by a racing thread at worst: the same map
+            byPodName = byName; // a racing thread at worst builds an equal map, and one of them is kept
         }
         return byName;
     }

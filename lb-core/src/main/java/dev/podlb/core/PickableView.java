@@ -37,12 +37,13 @@ final class PickableView implements PickableEndpoints {
         }
         this.service = service;
         this.set = set;
-        this.endpoints = List.copyOf(endpoints);
+        boolean allCandidates = endpoints == set.candidates();
+        this.endpoints = allCandidates ? set.candidates() : List.copyOf(endpoints);
         this.ejected = Set.copyOf(ejected);
         this.panic = panic;
         this.stats = stats;
         this.inFlight = inFlight;
-        if (this.endpoints == set.candidates()) {
+        if (allCandidates) {
             this.byAddress = null; // the set's own index serves: a large set is not indexed twice per update
         } else {
             this.byAddress = new HashMap<>(endpoints.size() * 2);

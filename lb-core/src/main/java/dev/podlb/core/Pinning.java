@@ -14,6 +14,8 @@ import java.util.List;
  */
 final class Pinning {
     private final WhenPinUnavailable whenUnavailable;
+    /** Whether a request was ever pinned: from then on each set's pod-name index is built off the request path. */
+    private volatile boolean used;
 
     public Pinning(WhenPinUnavailable whenUnavailable) {
         this.whenUnavailable = whenUnavailable;
@@ -25,6 +27,9 @@ final class Pinning {
      */
     public Endpoint pick(PickRequest request, PickableEndpoints pickable, Picker normal) {
         String pin = request.pin();
+        if (!used) {
+            used = true;
+        }
         List<Endpoint> named = pickable.set().lookup(pin);
         for (Endpoint e : named) {
             Endpoint endpoint = pickable.pickable(e.socketAddress());
@@ -42,6 +47,11 @@ final class Pinning {
         }
         throw pickable.noEndpoint(NoEndpointException.Reason.PINNED_UNAVAILABLE, "pinned pod \"" + pin
                 + "\" of service " + pickable.service() + " is " + whyNotPickable(pickable, named.get(0)));
+    }
+
+    /** Whether a request was ever pinned on this load balancer. */
+    boolean used() {
+        return used;
     }
 
     /** Why a known endpoint is not pickable: {@code "ejected"}, {@code "not ready"}... */

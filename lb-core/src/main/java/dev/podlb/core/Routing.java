@@ -251,7 +251,7 @@ final class Routing {
         return rule;
     }
 
-    /** The endpoints that take the local share; every healthy candidate under {@link Rule#CLUSTER}. */
+    /** The endpoints that take the local share; every healthy candidate under {@link Rule#CLUSTER}. Unmodifiable, as every list here. */
     public List<Endpoint> local() {
         return local;
     }

@@ -73,8 +73,11 @@ final class SnapshotBuilder {
      * routing and the picker.
      */
     Snapshot build(EndpointSet set, Set<InetSocketAddress> ejected) {
+        if (pinning.used()) {
+            set.indexPodNames(); // here rather than on the first pinned request after each set
+        }
         List<Endpoint> candidates = set.candidates();
-        List<Endpoint> healthy = candidates; // the same list when no pod is ejected, which views recognise
+        List<Endpoint> healthy = candidates; // the same list when no candidate is ejected, which views recognise
         Set<InetSocketAddress> ejectedHere = Set.of();
         if (!ejected.isEmpty()) {
             healthy = new ArrayList<>(candidates.size());
@@ -85,6 +88,9 @@ final class SnapshotBuilder {
                 } else if (e.readiness() == set.candidateReadiness()) {
                     healthy.add(e);
                 }
+            }
+            if (ejectedHere.isEmpty()) {
+                healthy = candidates; // the pods ejected have left the set
             }
         }
         if (candidates.isEmpty()) {

@@ -96,6 +96,26 @@ class PinningTest {
     }
 
     @Test
+    void withNoPodEjectedAPinToAPodThatIsNotACandidateFailsSayingWhy() {
+        Endpoint terminating = Endpoint.builder("10.0.0.4", 8080).podName("backend-4").readiness(Readiness.TERMINATING).build();
+        Endpoint notReady = Endpoint.builder("10.0.0.5", 8080).podName("backend-5").readiness(Readiness.NOT_READY).build();
+        EndpointSet mixed = EndpointSet.of(1, List.of(pod0, terminating, notReady));
+        // As a load balancer hands them with no pod ejected: the set's own candidates list.
+        PickableEndpoints pickable = pickable(mixed, mixed.candidates(), Set.of());
+        assertThat(pickable.pickable(pod0.socketAddress())).isSameAs(pod0);
+        assertThat(pickable.pickable(terminating.socketAddress())).isNull();
+        assertThat(pickable.pickable(notReady.socketAddress())).isNull();
+        Picker picker = pinningOver(Pickers.roundRobin(), WhenPinUnavailable.FAIL, pickable);
+        assertThat(picker.pick(PickRequest.pinned("backend-0"))).isSameAs(pod0);
+        assertThatThrownBy(() -> picker.pick(PickRequest.pinned("backend-4")))
+                .isInstanceOfSatisfying(NoEndpointException.class,
+                        e -> assertThat(e.reason()).isEqualTo(NoEndpointException.Reason.PINNED_UNAVAILABLE))
+                .hasMessageStartingWith("pinned pod \"backend-4\" of service backend is terminating");
+        assertThatThrownBy(() -> picker.pick(PickRequest.pinned("10.0.0.5:8080")))
+                .hasMessageStartingWith("pinned pod \"10.0.0.5:8080\" of service backend is not ready");
+    }
+
+    @Test
     void anUnavailablePinFallsBackToTheNormalPickerWhenConfigured() {
         Picker picker = picker(WhenPinUnavailable.USE_ANY, Set.of(pod1));
         for (int i = 0; i < 20; i++) {

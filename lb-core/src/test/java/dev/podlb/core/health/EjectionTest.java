@@ -240,4 +240,14 @@ class EjectionTest {
         fail(c, 1);
         assertThat(lb.isEjected(c)).isTrue();
     }
+
+    @Test
+    void aPodThatStaysKeepsItsFailuresWhileAnotherLeaves() {
+        fail(a, 4);
+        pods.update(List.of(a, b, Endpoint.of("10.0.0.4", 8080))); // c left; a the same object
+        time.advance(Duration.ofSeconds(1));
+        assertThat(lb.endpoints().contains(c)).as("the set without c applied").isFalse();
+        fail(a, 1);
+        assertThat(lb.isEjected(a)).as("4 + 1 failures in a row").isTrue();
+    }
 }
