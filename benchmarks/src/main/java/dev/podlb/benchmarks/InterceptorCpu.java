@@ -2,7 +2,8 @@ package dev.podlb.benchmarks;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -30,20 +31,23 @@ public final class InterceptorCpu {
                     bench.plainOkHttp();
                     bench.podlbOkHttp();
                 }
-                double[] plain = new double[BLOCKS];
-                double[] podlb = new double[BLOCKS];
-                double[] added = new double[BLOCKS];
+                List<Double> plain = new ArrayList<>();
+                List<Double> podlb = new ArrayList<>();
+                List<Double> added = new ArrayList<>();
                 for (int b = 0; b < BLOCKS; b++) {
                     // Which client goes first alternates, so that neither always follows the other's garbage.
                     boolean plainFirst = b % 2 == 0;
                     double first = cpuPerCall(threads, bench, plainFirst);
                     double second = cpuPerCall(threads, bench, !plainFirst);
-                    plain[b] = plainFirst ? first : second;
-                    podlb[b] = plainFirst ? second : first;
-                    added[b] = podlb[b] - plain[b];
+                    double plainCall = plainFirst ? first : second;
+                    double podlbCall = plainFirst ? second : first;
+                    plain.add(plainCall);
+                    podlb.add(podlbCall);
+                    added.add(podlbCall - plainCall);
                 }
                 System.out.printf(Locale.ROOT, "%s: CPU ns a call: plain OkHttp %.0f, podlb %.0f; podlb adds %.0f (medians over %d"
-                        + " pairs of blocks)%n", picker, median(plain), median(podlb), median(added), BLOCKS);
+                        + " pairs of blocks)%n", picker, Propagation.median(plain),
+                        Propagation.median(podlb), Propagation.median(added), BLOCKS);
             } finally {
                 bench.stop();
             }
@@ -61,11 +65,5 @@ public final class InterceptorCpu {
             }
         }
         return (threads.getCurrentThreadCpuTime() - start) / (double) BLOCK;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }

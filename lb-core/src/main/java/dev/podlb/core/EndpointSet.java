@@ -218,8 +218,13 @@ public final class EndpointSet {
 
     /** Whether the endpoint at this address and port is one of {@link #candidates()}. */
     public boolean isCandidate(InetSocketAddress socketAddress) {
+        return candidate(socketAddress) != null;
+    }
+
+    /** The endpoint at this address and port when it is one of {@link #candidates()}, else {@code null}. */
+    Endpoint candidate(InetSocketAddress socketAddress) {
         Endpoint e = byAddress.get(socketAddress);
-        return e != null && e.readiness() == candidateReadiness;
+        return e != null && e.readiness() == candidateReadiness ? e : null;
     }
 
     /** The endpoint at this address and port, or {@code null}. */

@@ -70,11 +70,7 @@ final class PickableView implements PickableEndpoints {
 
     @Override
     public Endpoint pickable(InetSocketAddress socketAddress) {
-        if (byAddress != null) {
-            return byAddress.get(socketAddress);
-        }
-        Endpoint e = set.find(socketAddress);
-        return e != null && e.readiness() == set.candidateReadiness() ? e : null;
+        return byAddress != null ? byAddress.get(socketAddress) : set.candidate(socketAddress);
     }
 
     @Override

@@ -59,7 +59,7 @@ final class RetryAllowance {
         }
         long now = clock.nanoTime();
         Slot s = current;
-        long into = s == null ? -1 : now - s.startNanos;
+        long into = s == null ? -1 : now - s.epoch * slotNanos;
         if (into < 0 || into >= slotNanos) {
             s = slot(now);
             current = s;
@@ -112,7 +112,7 @@ final class RetryAllowance {
             if (s != null && s.epoch >= epoch) {
                 return s;
             }
-            Slot fresh = new Slot(epoch, epoch * slotNanos);
+            Slot fresh = new Slot(epoch);
             if (slots.compareAndSet(index, s, fresh)) {
                 return fresh;
             }
@@ -120,14 +120,12 @@ final class RetryAllowance {
     }
 
     private static final class Slot {
+        /** Its tenth of the ttl: it begins at {@code epoch × slotNanos} on the clock. */
         final long epoch;
-        /** When its tenth of the ttl begins, on the clock: {@code epoch × slotNanos}. */
-        final long startNanos;
         final LongAdder tokens = new LongAdder();
 
-        Slot(long epoch, long startNanos) {
+        Slot(long epoch) {
             this.epoch = epoch;
-            this.startNanos = startNanos;
         }
     }
 }

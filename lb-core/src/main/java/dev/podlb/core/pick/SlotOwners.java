@@ -88,16 +88,21 @@ final class SlotOwners {
 
     /** The bytes of the owners' arrays, headers included, with 4-byte references. */
     long bytes() {
-        int chunks = small != null ? small.length : large.length;
-        long chunkBytes = small != null ? 2L * small[0].length : 4L * large[0].length;
-        return 16 + 4L * chunks + chunks * (16 + chunkBytes);
+        return 16 + 4L * chunks() + chunks() * (16 + chunkBytes());
     }
 
     /** The largest array these owners hold, in bytes with its header: what G1 must place whole. */
     long largestArrayBytes() {
-        int chunks = small != null ? small.length : large.length;
-        long chunkBytes = small != null ? 2L * small[0].length : 4L * large[0].length;
-        return 16 + Math.max(4L * chunks, chunkBytes);
+        return 16 + Math.max(4L * chunks(), chunkBytes());
+    }
+
+    private int chunks() {
+        return small != null ? small.length : large.length;
+    }
+
+    /** The bytes of one chunk's elements, without its header. */
+    private long chunkBytes() {
+        return (small != null ? Character.BYTES : Integer.BYTES) * (long) (1 << CHUNK_BITS);
     }
 
     @Override
